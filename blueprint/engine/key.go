@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+)
+
+// Key identifies a resource: the appliance that holds it, its kind and its
+// natural name on that appliance. Keys are comparable and serve as step IDs.
+type Key struct {
+	Appliance string `json:"appliance"`
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+}
+
+// K is shorthand for Key{Appliance: appliance, Kind: kind, Name: name}.
+func K(appliance, kind, name string) Key { return Key{appliance, kind, name} }
+
+// String returns "appliance/kind/name", e.g. "fortigate/vlan/compta".
+func (k Key) String() string { return k.Appliance + "/" + k.Kind + "/" + k.Name }
+
+// Less orders keys by appliance, kind, then name.
+func (k Key) Less(o Key) bool {
+	if k.Appliance != o.Appliance {
+		return k.Appliance < o.Appliance
+	}
+	if k.Kind != o.Kind {
+		return k.Kind < o.Kind
+	}
+	return k.Name < o.Name
+}
+
+func (k Key) validate() error {
+	var missing []string
+	if k.Appliance == "" {
+		missing = append(missing, "appliance")
+	}
+	if k.Kind == "" {
+		missing = append(missing, "kind")
+	}
+	if k.Name == "" {
+		missing = append(missing, "name")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("resource %q: empty %s", k.String(), strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// MarkerPrefix starts every managed-by marker.
+const MarkerPrefix = "managed-by sitekit:"
+
+// Marker returns the managed-by marker of a site, "managed-by sitekit:<site>".
+// Resources write it in the field each appliance API offers (comments, tags,
+// descriptions) and report it back through [Observed.Managed].
+func Marker(site string) string { return MarkerPrefix + site }
+
+// HasMarker reports whether text contains the marker of site as a whole word
+// (the marker of "pessac" does not match "pessac-2").
+func HasMarker(text, site string) bool {
+	m := Marker(site)
+	for i := 0; ; {
+		j := strings.Index(text[i:], m)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(m)
+		if end == len(text) || !isMarkerChar(text[end]) {
+			return true
+		}
+		i = end
+	}
+}
+
+func isMarkerChar(c byte) bool {
+	return c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// ErrAmbiguous marks a write whose outcome is unknown: the request may or may
+// not have been applied (a timeout or a connection reset after sending). The
+// engine re-observes the resource before any retry of a create, so it never
+// creates twice.
+var ErrAmbiguous = errors.New("outcome unknown")
+
+// ErrTransient marks an error worth retrying (throttling, 503, a reset before
+// the request was sent). Retries are governed by [WithRetries].
+var ErrTransient = errors.New("transient")
+
+// ErrUpstream is wrapped by the error of a step skipped because a step it
+// depends on did not succeed.
+var ErrUpstream = errors.New("upstream dependency did not succeed")
+
+type markedError struct {
+	err  error
+	mark error
+}
+
+func (e *markedError) Error() string   { return e.mark.Error() + ": " + e.err.Error() }
+func (e *markedError) Unwrap() []error { return []error{e.err, e.mark} }
+
+// Ambiguous wraps err so that [IsAmbiguous] reports true. A nil err stays nil.
+func Ambiguous(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &markedError{err, ErrAmbiguous}
+}
+
+// Transient wraps err so that [IsTransient] reports true. A nil err stays nil.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &markedError{err, ErrTransient}
+}
+
+// IsAmbiguous reports whether err leaves the outcome of a write unknown: it
+// wraps [ErrAmbiguous], [context.DeadlineExceeded] or a connection reset.
+func IsAmbiguous(err error) bool {
+	return errors.Is(err, ErrAmbiguous) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, syscall.ECONNRESET)
+}
+
+// IsTransient reports whether err is worth retrying: it wraps [ErrTransient],
+// implements Temporary() or Retryable() returning true, or is ambiguous.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrTransient) || IsAmbiguous(err) {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	if errors.As(err, &t) && t.Temporary() {
+		return true
+	}
+	var r interface{ Retryable() bool }
+	return errors.As(err, &r) && r.Retryable()
+}
