@@ -150,7 +150,8 @@ func (s *Server) call(ctx context.Context, p *Peer, req *Request) (result any, e
 	return s.Handler(ctx, p, req)
 }
 
-// Peers returns the connections currently served.
+// Peers returns the connections currently served. A connection is listed before its first
+// request is handled, but possibly after the client's handshake has completed.
 func (s *Server) Peers() []*Peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
