@@ -1,10 +1,12 @@
 package jsonrpc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -533,4 +535,59 @@ func TestCallValidation(t *testing.T) {
 	defer c.Close()
 	assert.Error(t, c.Call(context.Background(), "", nil, nil))
 	assert.Error(t, c.Call(context.Background(), "m", func() {}, nil), "unmarshalable params")
+}
+
+func TestCloseAbortsConnect(t *testing.T) {
+	f := newFixture(t)
+	entered := make(chan struct{})
+	c, err := New(f.hs.URL, WithOnConnect(func(ctx context.Context, _ *Conn) error {
+		close(entered)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- c.Call(testCtx(t), "echo", nil, nil) }()
+	<-entered
+	require.NoError(t, c.Close())
+	require.ErrorIs(t, <-done, ErrClosed)
+}
+
+func TestLogsNeverCarryParams(t *testing.T) {
+	f := newFixture(t)
+	var buf safeBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := f.client(WithLogger(logger))
+	ctx := testCtx(t)
+	require.NoError(t, c.Call(ctx, "echo", map[string]string{"password": "hunter2"}, nil))
+	var e *Error
+	require.ErrorAs(t, c.Call(ctx, "nope", []string{"hunter2"}, nil), &e)
+	c.c.mu.Lock()
+	s := c.c.sess
+	c.c.mu.Unlock()
+	f.srv.DropAll()
+	<-s.done
+	require.NoError(t, c.Call(ctx, "echo", nil, nil)) // reconnect: sign-in again
+	out := buf.String()
+	assert.Contains(t, out, "method=echo")
+	assert.Contains(t, out, "code=-32601")
+	assert.NotContains(t, out, "hunter2")
+	assert.NotContains(t, out, "secret", "the sign-in token is not logged")
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
