@@ -24,7 +24,7 @@ const DefaultWriteTimeout = 30 * time.Second
 
 // NotificationHandler receives server notifications (messages with a method and no id), in
 // arrival order, from a single goroutine distinct from the one reading the connection. params
-// is only valid for the duration of the call if retained by reference; copy it to keep it.
+// is nil when absent; it is not reused and may be retained.
 type NotificationHandler func(method string, params json.RawMessage)
 
 // OnConnectFunc runs after each successful dial, before any queued call proceeds. Calls made on
