@@ -52,6 +52,8 @@ type Result struct {
 	Start   time.Time    `json:"start"`
 	End     time.Time    `json:"end"`
 	index   map[string]int
+	plan    *Plan
+	opts    options
 }
 
 // Step returns the result of key k, or nil.
@@ -143,7 +145,7 @@ func newExecutor(p *Plan, o options) *executor {
 	n := len(p.Steps)
 	ex := &executor{p: p, o: o, indeg: make([]int, n), final: make([]bool, n), outputs: make([]Outputs, n),
 		queues: map[string]*stepHeap{}, busy: map[string]int{}, done: make(chan report, n)}
-	ex.res = &Result{Steps: make([]StepResult, n), index: p.index}
+	ex.res = &Result{Steps: make([]StepResult, n), index: p.index, plan: p, opts: o}
 	for i, s := range p.Steps {
 		ex.indeg[i] = len(s.deps)
 		ex.res.Steps[i] = StepResult{ID: s.ID, Key: s.Key, Action: s.Action}

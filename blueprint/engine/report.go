@@ -66,12 +66,36 @@ func mdEscape(s string) string {
 // scheduler; no-ops count as zero.
 func (p *Plan) LowerBound(opts ...Option) time.Duration {
 	o := buildOptions(&p.opts, opts)
+	return p.lowerBound(o, func(i int) time.Duration { return p.Steps[i].Estimate })
+}
+
+// LowerBound recomputes the plan's lower bound from the measured durations
+// of the steps (engines.md §2, "live"), with the parallelism and limits the
+// run used. Result.Wall() ÷ LowerBound() then judges the scheduler alone,
+// whatever the appliances' (or the timers') actual speed.
+func (r *Result) LowerBound() time.Duration {
+	if r.plan == nil {
+		return 0
+	}
+	return r.plan.lowerBound(r.opts, func(i int) time.Duration {
+		if s := r.Steps[i]; s.Outcome == OutcomeDone || s.Outcome == OutcomeFailed {
+			return s.Duration()
+		}
+		return 0
+	})
+}
+
+func (p *Plan) lowerBound(o options, dur func(i int) time.Duration) time.Duration {
 	n := len(p.Steps)
+	est := make([]time.Duration, n)
+	for i := range est {
+		est[i] = dur(i)
+	}
 	head := make([]time.Duration, n)
 	tail := make([]time.Duration, n)
 	for i, s := range p.Steps { // plan order is topological
 		for _, d := range s.deps {
-			head[i] = max(head[i], head[d]+p.Steps[d].Estimate)
+			head[i] = max(head[i], head[d]+est[d])
 		}
 	}
 	var cp, total time.Duration
@@ -84,15 +108,15 @@ func (p *Plan) LowerBound(opts ...Option) time.Duration {
 	for i := n - 1; i >= 0; i-- {
 		s := p.Steps[i]
 		for _, u := range s.users {
-			tail[i] = max(tail[i], p.Steps[u].Estimate+tail[u])
+			tail[i] = max(tail[i], est[u]+tail[u])
 		}
 	}
 	for i, s := range p.Steps {
-		cp = max(cp, head[i]+s.Estimate+tail[i])
-		if s.Estimate == 0 {
+		cp = max(cp, head[i]+est[i]+tail[i])
+		if est[i] == 0 {
 			continue
 		}
-		total += s.Estimate
+		total += est[i]
 		a := per[s.Key.Appliance]
 		if a == nil {
 			a = &agg{}
@@ -106,7 +130,7 @@ func (p *Plan) LowerBound(opts ...Option) time.Duration {
 			a.minTail = tail[i]
 		}
 		a.seen = true
-		a.work += s.Estimate
+		a.work += est[i]
 	}
 	lb := max(cp, total/time.Duration(o.parallelism))
 	for _, name := range apps {
