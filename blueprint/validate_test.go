@@ -15,8 +15,8 @@ import (
 func referenceSite() Site {
 	return Site{
 		Name: "pv-pessac", Users: 50, Growth: 2,
-		Network: DefaultNetwork("10.10.0.0/16"),
-		Offsite: Offsite{Kind: OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
+		Network:     DefaultNetwork("10.10.0.0/16"),
+		Offsite:     Offsite{Kind: OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
 		Teleworkers: Teleworkers{Enabled: true, Count: 15},
 		Credentials: Credentials{OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
 			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY"},
