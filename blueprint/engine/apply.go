@@ -108,6 +108,10 @@ func (r *Result) String() string {
 // ctx stops dispatching at once; running steps see their context cancelled
 // and Apply returns when they have returned, with every step's state. The
 // error is [Result.Err].
+//
+// A plan reflects the appliances when it was made: apply it once, then
+// re-plan (steps are idempotent, so applying a stale plan is safe but may
+// do needless writes).
 func (p *Plan) Apply(ctx context.Context, opts ...Option) (*Result, error) {
 	o := buildOptions(&p.opts, opts)
 	ex := newExecutor(p, o)
@@ -185,6 +189,9 @@ func (ex *executor) run(parent context.Context) *Result {
 	}
 	stopped := false
 	for {
+		if !stopped && ctx.Err() != nil {
+			stopped = true // cancelled: dispatch nothing more
+		}
 		if !stopped {
 			ex.dispatch(ctx)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -630,7 +632,7 @@ func TestProgressPlain(t *testing.T) {
 			t.Fatal(err)
 		}
 		pr.Close()
-		want := "[0s] started   create fw/vlan/a\n[1s] done      create fw/vlan/a\n[1s] started   create xo/vm/b\n[3s] done      create xo/vm/b\n"
+		want := "[0s 0/2] started   create fw/vlan/a\n[1s 1/2] done      create fw/vlan/a\n[1s 1/2] started   create xo/vm/b\n[3s 2/2] done      create xo/vm/b\n"
 		if buf.String() != want {
 			t.Fatalf("progress:\n%q", buf.String())
 		}
@@ -661,4 +663,78 @@ func TestDiffJSON(t *testing.T) {
 	if d := DiffJSON("a", "b"); fmt.Sprint(d) != "[state]" {
 		t.Fatal(d)
 	}
+}
+
+func TestCancelledBeforeApplyRunsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(site)
+		g := NewGraph()
+		g.Add(c.res(K("fw", "vlan", "a"), 1, time.Second), c.res(K("xo", "vm", "b"), 1, time.Second))
+		p := mustPlan(t, g)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		res, err := p.Apply(ctx)
+		if !errors.Is(err, context.Canceled) || res.Summary.Cancelled != 2 || c.writes.Load() != 0 {
+			t.Fatalf("err %v summary %+v writes %d", err, res.Summary, c.writes.Load())
+		}
+	})
+}
+
+func TestTerminalDetection(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "progress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) || isTerminal(&strings.Builder{}) {
+		t.Fatal("a file is not a terminal")
+	}
+	p := NewProgress(f)
+	p.tty = true // render the status line anyway
+	p.Event(Event{Type: EventPlanned, Total: 2})
+	p.Event(Event{Type: EventStarted, Step: "fw/vlan/a", Action: ActionCreate})
+	p.Event(Event{Type: EventFailed, Step: "fw/vlan/a", Action: ActionCreate, Err: errors.New("nope")})
+	p.Close()
+	b, _ := os.ReadFile(f.Name())
+	if s := string(b); !strings.Contains(s, "failed    create fw/vlan/a: nope\n") || !strings.Contains(s, "0/2 done, 1 failed, 0 skipped") {
+		t.Fatalf("%q", s)
+	}
+}
+
+func TestNoGoroutineLeftBehind(t *testing.T) {
+	// Every synctest.Test above would also fail if a goroutine outlived it;
+	// this test checks explicitly after a run with a failure, a blocked step
+	// cancelled by fail-fast, retries and events.
+	synctest.Test(t, func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		c := newCloud(site)
+		a, b := K("fw", "vlan", "a"), K("xo", "vm", "b")
+		g := NewGraph()
+		g.Add(c.res(a, 1, time.Second), c.res(b, 1, time.Second), c.res(K("nas", "ds", "c"), 1, time.Second, a))
+		c.transient[a] = 5
+		c.block[b] = true
+		_, err := mustPlan(t, g).Apply(t.Context(), WithFailFast(), WithRetries(1, time.Second), WithEvents(func(Event) {}))
+		if err == nil {
+			t.Fatal("no error")
+		}
+		synctest.Wait()
+		if after := runtime.NumGoroutine(); after != before {
+			t.Fatalf("%d goroutines before, %d after", before, after)
+		}
+	})
+}
+
+func TestFind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := NewReader(site)
+		type vlan struct{ Name string }
+		list := func(context.Context) ([]vlan, error) { return []vlan{{"a"}, {"b"}}, nil }
+		v, ok, err := Find(t.Context(), r, K("fw", "vlan", "b"), "vlans", list, func(v vlan) string { return v.Name })
+		if err != nil || !ok || v.Name != "b" {
+			t.Fatal(v, ok, err)
+		}
+		if _, ok, _ := Find(t.Context(), r, K("fw", "vlan", "z"), "vlans", list, func(v vlan) string { return v.Name }); ok || r.Calls() != 1 {
+			t.Fatal("found z or listed twice")
+		}
+	})
 }

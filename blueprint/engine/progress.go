@@ -13,7 +13,8 @@ import (
 // Progress renders events on a terminal: one status line rewritten in place
 // (counts, running steps, elapsed time), with failures printed above it.
 // When w is not a terminal (a file, a pipe, a buffer) it prints one plain
-// line per started, retrying, done, failed or skipped step instead. Use it
+// line per started, retrying, done, failed, skipped or cancelled step
+// instead, prefixed by the elapsed time and the finished/total count. Use it
 // as WithEvents(progress.Event) and call Close after Apply.
 type Progress struct {
 	mu      sync.Mutex
@@ -68,7 +69,7 @@ func (p *Progress) Event(e Event) {
 		if e.Type == EventDone && e.Action == ActionNoop {
 			return
 		}
-		fmt.Fprintf(p.w, "[%s] %s\n", p.elapsed(e.Time), e)
+		fmt.Fprintf(p.w, "[%s %d/%d] %s\n", p.elapsed(e.Time), p.done+p.failed+p.skipped, p.total, e)
 		return
 	}
 	if e.Type == EventFailed || e.Type == EventRetrying || e.Type == EventSkipped {

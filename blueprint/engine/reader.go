@@ -97,3 +97,26 @@ func safeFetch(ctx context.Context, fetch func(ctx context.Context) (any, error)
 	}()
 	return fetch(ctx)
 }
+
+// Find lists collection of k's appliance through r (once per plan, see
+// [Reader.List]) and returns the item whose name, as given by name, is
+// k.Name. It is the usual body of an OnObserve:
+//
+//	v, ok, err := engine.Find(ctx, r, key, "vlans", fgt.VLANs.List, func(v fortigate.VLAN) string { return v.Name })
+//	if err != nil || !ok {
+//		return engine.NotFound(), err
+//	}
+//	return engine.Found(v, engine.HasMarker(v.Comments, r.Site()), engine.Outputs{"name": v.Name}), nil
+func Find[S any](ctx context.Context, r *Reader, k Key, collection string, list func(ctx context.Context) ([]S, error), name func(S) string) (S, bool, error) {
+	var zero S
+	items, err := ListAs(ctx, r, k.Appliance, collection, list)
+	if err != nil {
+		return zero, false, err
+	}
+	for _, it := range items {
+		if name(it) == k.Name {
+			return it, true, nil
+		}
+	}
+	return zero, false, nil
+}
