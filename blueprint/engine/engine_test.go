@@ -344,6 +344,34 @@ func TestAmbiguousCreateNeverDuplicates(t *testing.T) {
 	}
 }
 
+func TestAmbiguousCreateThatDidNotHappen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(site)
+		k := K("xo", "vm", "web")
+		g := NewGraph()
+		g.Add(c.res(k, 1, time.Second))
+		c.lost[k] = 1
+		res, err := mustPlan(t, g).Apply(t.Context(), WithRetries(2, time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := wantOutcome(t, res, k, OutcomeDone); s.Attempts != 2 || c.creates[k] != 1 {
+			t.Fatalf("attempts %d creates %d", s.Attempts, c.creates[k])
+		}
+		// Without retries the step fails, and the next apply creates it once.
+		c2 := newCloud(site)
+		g2 := NewGraph()
+		g2.Add(c2.res(k, 1, time.Second))
+		c2.lost[k] = 1
+		if _, err := mustPlan(t, g2).Apply(t.Context()); !errors.Is(err, ErrAmbiguous) {
+			t.Fatalf("err %v", err)
+		}
+		if _, err := mustPlan(t, g2).Apply(t.Context()); err != nil || c2.creates[k] != 1 {
+			t.Fatalf("err %v creates %d", err, c2.creates[k])
+		}
+	})
+}
+
 func TestStepTimeoutIsAmbiguous(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newCloud(site)
@@ -608,7 +636,7 @@ func TestRenderings(t *testing.T) {
 		}
 		res, _ := p.Apply(t.Context())
 		dot := p.DOT(res)
-		for _, w := range []string{`"xo/vm/b" -> "fw/vlan/a";`, `fillcolor="salmon"`, `fillcolor="palegreen"`} {
+		for _, w := range []string{`"fw/vlan/a" -> "xo/vm/b";`, `label="xo/vm/b\ncreate · failed"`, `fillcolor="salmon"`, `fillcolor="palegreen"`} {
 			if !strings.Contains(dot, w) {
 				t.Fatalf("dot lacks %s:\n%s", w, dot)
 			}

@@ -37,13 +37,14 @@ type cloud struct {
 	panics    map[Key]bool
 	ambiguous map[Key]int // creates that apply then report a timeout
 	transient map[Key]int // writes that fail transiently before applying
+	lost      map[Key]int // writes that report a timeout without applying
 	block     map[Key]bool
 }
 
 func newCloud(site string) *cloud {
 	return &cloud{site: site, objs: map[Key]spec{}, running: map[string]int{}, maxRunning: map[string]int{},
 		creates: map[Key]int{}, fail: map[Key]error{}, panics: map[Key]bool{}, ambiguous: map[Key]int{},
-		transient: map[Key]int{}, block: map[Key]bool{}}
+		transient: map[Key]int{}, lost: map[Key]int{}, block: map[Key]bool{}}
 }
 
 // list returns a copy of the objects of one (appliance, kind).
@@ -74,6 +75,10 @@ func (c *cloud) write(ctx context.Context, k Key, d time.Duration, apply func())
 	if transient {
 		c.transient[k]--
 	}
+	lost := c.lost[k] > 0
+	if lost {
+		c.lost[k]--
+	}
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -100,6 +105,9 @@ func (c *cloud) write(ctx context.Context, k Key, d time.Duration, apply func())
 	}
 	if transient {
 		return Transient(errors.New("503 busy"))
+	}
+	if lost {
+		return Ambiguous(errors.New("connection reset after sending"))
 	}
 	c.mu.Lock()
 	apply()

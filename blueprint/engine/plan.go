@@ -38,8 +38,9 @@ type Step struct {
 	Deps []string `json:"deps,omitempty"`
 	// Desired is the desired state as known at plan time (null for deletes).
 	Desired json.RawMessage `json:"desired,omitempty"`
-	// Estimate is the expected duration of the write (0 for no-ops).
-	Estimate time.Duration `json:"estimate"`
+	// Estimate is the expected duration of the write (0 for no-ops), in
+	// nanoseconds in JSON.
+	Estimate time.Duration `json:"estimate_ns"`
 
 	res      Resource
 	obs      Observed

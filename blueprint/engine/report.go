@@ -9,7 +9,8 @@ import (
 // DOT renders the plan's graph in Graphviz DOT. With a result, each step is
 // coloured by outcome (done green, noop grey, failed red, skipped orange,
 // cancelled yellow); without, by action (create green, update blue, delete
-// red, noop grey). Edges point from a step to the steps it waits for.
+// red, noop grey). Edges follow execution order: from a step to the steps
+// waiting for it.
 func (p *Plan) DOT(res *Result) string {
 	var b strings.Builder
 	b.WriteString("digraph plan {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n")
@@ -22,11 +23,11 @@ func (p *Plan) DOT(res *Result) string {
 		if color == "" {
 			color = "white"
 		}
-		fmt.Fprintf(&b, "  %q [label=%q, fillcolor=%q];\n", s.ID, s.ID+"\\n"+label, color)
+		fmt.Fprintf(&b, "  %q [label=%q, fillcolor=%q];\n", s.ID, s.ID+"\n"+label, color)
 	}
 	for _, s := range p.Steps {
 		for _, d := range s.Deps {
-			fmt.Fprintf(&b, "  %q -> %q;\n", s.ID, d)
+			fmt.Fprintf(&b, "  %q -> %q;\n", d, s.ID)
 		}
 	}
 	b.WriteString("}\n")
