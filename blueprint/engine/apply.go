@@ -362,7 +362,10 @@ func (ex *executor) work(ctx context.Context, i int, in Inputs) {
 	s := ex.p.Steps[i]
 	r := report{i: i, start: time.Now()}
 	r.outputs, r.attempts, r.err = ex.runStep(ctx, i, s, in)
-	r.cancelled = r.err != nil && ctx.Err() != nil
+	// A step is cancelled (not failed) when the run was cancelled and its
+	// error says so; a genuine failure racing with cancellation stays failed.
+	r.cancelled = r.err != nil && ctx.Err() != nil &&
+		(errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Cause(ctx)))
 	r.end = time.Now()
 	ex.done <- r
 }

@@ -766,3 +766,46 @@ func TestFind(t *testing.T) {
 		}
 	})
 }
+
+func TestEventChan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(site)
+		g := NewGraph()
+		g.Add(c.res(K("fw", "vlan", "a"), 1, time.Second))
+		ch := make(chan Event)
+		var got []EventType
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for e := range ch {
+				got = append(got, e.Type)
+			}
+		}()
+		_, err := mustPlan(t, g).Apply(t.Context(), WithEventChan(ch))
+		close(ch)
+		<-done
+		if err != nil || fmt.Sprint(got) != "[planned started done]" {
+			t.Fatal(err, got)
+		}
+	})
+}
+
+func TestRefConversion(t *testing.T) {
+	k := K("xo", "net", "a")
+	in := NewInputs(map[Key]Outputs{k: {"vlan": float64(20), "id": "n-1", "bad": []int{1}}})
+	if v, ok := Output[int](k, "vlan").Lookup(in); !ok || v != 20 {
+		t.Fatal("JSON number not converted to int", v, ok)
+	}
+	if v := Output[string](k, "id").Get(in); v != "n-1" {
+		t.Fatal(v)
+	}
+	if _, ok := Output[string](k, "bad").Lookup(in); ok {
+		t.Fatal("[]int converted to string")
+	}
+	if _, ok := Output[string](k, "missing").Lookup(in); ok {
+		t.Fatal("missing output found")
+	}
+	if s := Output[string](k, "id").String(); s != "xo/net/a.id" {
+		t.Fatal(s)
+	}
+}

@@ -24,6 +24,10 @@ import (
 //		OnDelete:  func(ctx context.Context, cur engine.Observed) error { ... },
 //	}
 //
+// Put the managed-by marker in the desired state (as above): an existing
+// object without it then diffs as an update of that field, which adopts it,
+// and the plan shows it.
+//
 // When the desired state depends on another resource's output, set Uses and
 // WantFn; WantFn receives the resolved inputs:
 //

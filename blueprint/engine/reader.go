@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -60,7 +61,7 @@ func (r *Reader) List(ctx context.Context, appliance, collection string, fetch f
 		}
 		r.calls.Add(1)
 		v, err := safeFetch(detached, fetch)
-		if err == nil || (err != context.Canceled && err != context.DeadlineExceeded) {
+		if err == nil || (!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)) {
 			r.mu.Lock()
 			r.cache[key] = listResult{v, err}
 			r.mu.Unlock()
