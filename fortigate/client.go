@@ -1,0 +1,192 @@
+package fortigate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// Client talks to one FortiGate through the FortiOS REST API v2 (7.0–7.6). Build it with
+// [New]; it is safe for concurrent use. Resource families are fields: c.Addresses.List,
+// c.Policies.Move, c.Monitor.Status, …
+type Client struct {
+	conn *conn
+
+	// CMDB families (one file each).
+	Interfaces     *InterfaceService    // system/interface (VLAN sub-interfaces)
+	Zones          *ZoneService         // system/zone
+	DHCPServers    *DHCPServerService   // system.dhcp/server
+	Addresses      *AddressService      // firewall/address
+	AddressGroups  *AddressGroupService // firewall/addrgrp
+	Services       *ServiceService      // firewall.service/custom
+	ServiceGroups  *ServiceGroupService // firewall.service/group
+	Policies       *PolicyService       // firewall/policy (+ Move, EnsureOrder)
+	VIPs           *VIPService          // firewall/vip
+	StaticRoutes   *StaticRouteService  // router/static
+	LocalUsers     *LocalUserService    // user/local
+	UserGroups     *UserGroupService    // user/group
+	EMSConnectors  *EMSConnectorService // endpoint-control/fctems
+	AccessProxies  *AccessProxyService  // firewall/access-proxy (ZTNA)
+	ZTNAWebProxies *ZTNAWebProxyService // ztna/web-proxy (7.6)
+	Global         *GlobalService       // system/global (singleton)
+	Monitor        *MonitorService      // /api/v2/monitor/…
+	Transactions   *TransactionService  // batch transactions (6.4+)
+}
+
+// conn is the HTTP state shared by every service of a Client (and by transaction clients).
+type conn struct {
+	rc   *rest.Client
+	vdom string
+	txn  int // X-TRANSACTION-ID, 0 outside a transaction
+}
+
+type vdomKey struct{}
+
+// WithVDOM sends vdom=<name> on every request (default: none, i.e. the administrator's
+// management VDOM, "root" on a FortiGate without VDOMs).
+func WithVDOM(name string) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if name == "" || len(name) > 31 || strings.ContainsAny(name, " ,*/") {
+			return sitekit.Invalid("VDOM", name, "must be a VDOM name of 1 to 31 characters")
+		}
+		s.Set(vdomKey{}, name)
+		return nil
+	}
+}
+
+// New returns a client for the FortiGate at baseURL (e.g. "https://192.0.2.1" or
+// "https://fw.example.net:8443"). It validates the options and does no I/O. An API token
+// ([sitekit.WithToken]) is required; it is sent as "Authorization: Bearer", never in the URL.
+func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
+	s, err := sitekit.Apply(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if s.Token.IsZero() {
+		return nil, sitekit.Invalid("Token", "", "a FortiOS REST API token is required (sitekit.WithToken)")
+	}
+	token := s.Token
+	rc, err := rest.New(rest.Config{
+		Appliance:   "fortigate",
+		BaseURL:     baseURL,
+		Settings:    s,
+		Classify:    Classify,
+		DecodeError: decodeError,
+		Authorize: func(_ context.Context, h http.Header) error {
+			h.Set("Authorization", "Bearer "+token.Reveal())
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{rc: rc}
+	if v, ok := s.Value(vdomKey{}).(string); ok {
+		c.vdom = v
+	}
+	return newClient(c), nil
+}
+
+func newClient(c *conn) *Client {
+	return &Client{
+		conn:           c,
+		Interfaces:     &InterfaceService{table: table[string, Interface]{c: c, path: "system/interface"}},
+		Zones:          &ZoneService{table: table[string, Zone]{c: c, path: "system/zone"}},
+		DHCPServers:    &DHCPServerService{table: table[int, DHCPServer]{c: c, path: "system.dhcp/server"}},
+		Addresses:      &AddressService{table: table[string, Address]{c: c, path: "firewall/address"}},
+		AddressGroups:  &AddressGroupService{table: table[string, AddressGroup]{c: c, path: "firewall/addrgrp"}},
+		Services:       &ServiceService{table: table[string, Service]{c: c, path: "firewall.service/custom"}},
+		ServiceGroups:  &ServiceGroupService{table: table[string, ServiceGroup]{c: c, path: "firewall.service/group"}},
+		Policies:       &PolicyService{table: table[int, Policy]{c: c, path: "firewall/policy"}},
+		VIPs:           &VIPService{table: table[string, VIP]{c: c, path: "firewall/vip"}},
+		StaticRoutes:   &StaticRouteService{table: table[int, StaticRoute]{c: c, path: "router/static"}},
+		LocalUsers:     &LocalUserService{table: table[string, LocalUser]{c: c, path: "user/local"}},
+		UserGroups:     &UserGroupService{table: table[string, UserGroup]{c: c, path: "user/group"}},
+		EMSConnectors:  &EMSConnectorService{table: table[int, EMSConnector]{c: c, path: "endpoint-control/fctems"}},
+		AccessProxies:  &AccessProxyService{table: table[string, AccessProxy]{c: c, path: "firewall/access-proxy"}},
+		ZTNAWebProxies: &ZTNAWebProxyService{table: table[string, ZTNAWebProxy]{c: c, path: "ztna/web-proxy"}},
+		Global:         &GlobalService{c: c},
+		Monitor:        &MonitorService{c: c},
+		Transactions:   &TransactionService{c: c},
+	}
+}
+
+// VDOM returns the VDOM sent with every request ("" when none is set).
+func (c *Client) VDOM() string { return c.conn.vdom }
+
+// Classify is the FortiOS retry classifier: a 401 or a 429 is never retried (FortiOS answers
+// 429 to a source locked out after repeated failed logins, and every retried 401 counts as
+// one more failure); everything else follows [rest.DefaultClassifier] (idempotent requests
+// retried on transport errors and 502/503/504, a request that never reached the wire
+// retried whatever its method).
+func Classify(a *rest.Attempt) bool {
+	if a.Err == nil && (a.StatusCode == http.StatusUnauthorized || a.StatusCode == http.StatusTooManyRequests) {
+		return false
+	}
+	return rest.DefaultClassifier(a)
+}
+
+// query returns the base query of every request (vdom).
+func (c *conn) query() url.Values {
+	q := url.Values{}
+	if c.vdom != "" {
+		q.Set("vdom", c.vdom)
+	}
+	return q
+}
+
+// do sends one request and decodes the FortiOS envelope of a 2xx answer.
+func (c *conn) do(ctx context.Context, method, path string, q url.Values, body any) (*Envelope, error) {
+	if q == nil {
+		q = c.query()
+	}
+	var h http.Header
+	if c.txn != 0 && strings.HasPrefix(path, "/api/v2/cmdb/") {
+		h = http.Header{"X-Transaction-Id": {strconv.Itoa(c.txn)}}
+	}
+	resp, err := c.rc.Do(ctx, rest.Request{Method: method, Path: path, Query: q, Header: h, Body: body})
+	if err != nil {
+		return nil, err
+	}
+	env, err := DecodeEnvelope(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("fortigate: %s %s: %w", method, path, err)
+	}
+	return env, nil
+}
+
+// Raw sends a request to any FortiOS REST path ("/api/v2/cmdb/…", "/api/v2/monitor/…") and
+// returns the decoded envelope, for objects this package does not type. vdom is added to
+// query when the client has one.
+func (c *Client) Raw(ctx context.Context, method, path string, query url.Values, body any) (*Envelope, error) {
+	q := c.conn.query()
+	for k, vs := range query {
+		q[k] = vs
+	}
+	return c.conn.do(ctx, method, path, q, body)
+}
+
+func cmdbPath(table string, key ...any) string {
+	parts := append([]any{rest.Raw("api/v2/cmdb/" + table)}, key...)
+	return rest.Path(parts...)
+}
+
+func monitorPath(p string) string { return rest.Path(rest.Raw("api/v2/monitor/" + p)) }
+
+// decodeResults unmarshals the envelope's results into out.
+func decodeResults(env *Envelope, out any) error {
+	if len(env.Results) == 0 || string(env.Results) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(env.Results, out); err != nil {
+		return fmt.Errorf("fortigate: decode %s/%s results: %w", env.Path, env.Name, err)
+	}
+	return nil
+}
