@@ -24,6 +24,9 @@ type Site struct {
 	Network Network
 	// Host is the XCP-ng server's capacity (see [DefaultHost]).
 	Host Host
+	// StandbyHost is the second XCP-ng host of the Premium offer (replication target and HA
+	// partner); the other offers ignore it.
+	StandbyHost Host
 	// VMs is the VM catalogue (see [DefaultVMs]); empty means the preset's default.
 	VMs []VM
 	// Backup is the backup policy (see [DefaultBackup]).

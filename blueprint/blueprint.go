@@ -1,0 +1,229 @@
+package blueprint
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/sitekit/sitekit/blueprint/engine"
+	"github.com/sitekit/sitekit/ems"
+	"github.com/sitekit/sitekit/fortigate"
+	"github.com/sitekit/sitekit/netdata"
+	"github.com/sitekit/sitekit/truenas"
+	"github.com/sitekit/sitekit/xo"
+)
+
+// Connections are the clients of the site's appliances. A nil client leaves that
+// appliance's resources out of the graph; the plan says so ([Plan.Omitted]).
+type Connections struct {
+	FortiGate *fortigate.Client
+	XO        *xo.Client
+	EMS       *ems.Client
+	TrueNAS   *truenas.Client
+	Netdata   *netdata.Client
+}
+
+// Tier is one of the three offers.
+type Tier string
+
+// The three offers of the seed (see the package documentation for what each adds).
+const (
+	TierBasse    Tier = "basse"
+	TierStandard Tier = "standard"
+	TierPremium  Tier = "premium"
+)
+
+// features are the components a tier turns on.
+type features struct {
+	EMS         bool // FortiClient EMS: endpoint groups, ZTNA tags, FortiGate connector
+	ZTNA        bool // ZTNA access proxy to the ERP for compliant teleworkers
+	Replication bool // XO continuous replication of the replicated VMs
+	Metadata    bool // XO metadata backup
+	SMB         bool // TrueNAS SMB shares for the user departments
+	Snapshots   bool // TrueNAS periodic snapshots
+	SecondHost  bool // replication targets a second host (RTO ≈ minutes on host loss)
+}
+
+func tierFeatures(t Tier) features {
+	switch t {
+	case TierBasse:
+		return features{SMB: true, Snapshots: true}
+	case TierPremium:
+		return features{EMS: true, ZTNA: true, Replication: true, Metadata: true, SMB: true, Snapshots: true, SecondHost: true}
+	}
+	return features{EMS: true, ZTNA: true, Replication: true, Metadata: true, SMB: true, Snapshots: true}
+}
+
+// Blueprint is a validated site and a tier: the desired state of the five appliances, as
+// data. Build it with [Standard], [Basse] or [Premium]; it does no I/O until Plan.
+type Blueprint struct {
+	site Site
+	tier Tier
+	feat features
+}
+
+// Standard returns the blueprint of the seed's "Standard Performance" offer for site
+// (DESIGN §6). An invalid site returns its *[ValidationError] and nothing is built.
+func Standard(site Site) (*Blueprint, error) { return newBlueprint(site, TierStandard) }
+
+// Basse returns the entry offer: FortiGate segmentation, one host, nightly backups to the
+// NAS with an off-site copy; no EMS/ZTNA, no continuous replication.
+func Basse(site Site) (*Blueprint, error) { return newBlueprint(site, TierBasse) }
+
+// Premium returns the Standard offer plus a second host as replication target (the only
+// way to an RTO of minutes when the main host is lost). The site must describe it in
+// [Site.StandbyHost].
+func Premium(site Site) (*Blueprint, error) { return newBlueprint(site, TierPremium) }
+
+func newBlueprint(site Site, tier Tier) (*Blueprint, error) {
+	if err := site.Validate(); err != nil {
+		return nil, err
+	}
+	feat := tierFeatures(tier)
+	s := site.WithDefaults()
+	if err := validateTier(s, tier, feat); err != nil {
+		return nil, err
+	}
+	if !feat.Replication {
+		s.Backup.Replication = ""
+	}
+	return &Blueprint{site: s, tier: tier, feat: feat}, nil
+}
+
+// Site returns the site with defaults filled.
+func (bp *Blueprint) Site() Site { return bp.site }
+
+// Tier returns the blueprint's offer.
+func (bp *Blueprint) Tier() Tier { return bp.tier }
+
+// Option configures Plan, Apply and Destroy; the engine's options ([engine.WithEvents],
+// [engine.WithParallelism], [engine.WithLimit], [engine.WithRetries], …) are Options.
+type Option = engine.Option
+
+// WithEvents delivers apply events to fn, e.g. engine.NewProgress(os.Stdout).Event.
+func WithEvents(fn func(engine.Event)) Option { return engine.WithEvents(fn) }
+
+// defaultOptions: the site's marker, per-appliance write limits (FortiGate serialised),
+// retries of transient errors.
+func (bp *Blueprint) defaultOptions() []Option {
+	return []Option{
+		engine.WithSite(bp.site.Name),
+		engine.WithLimit(appFortiGate, 1),
+		engine.WithLimit(appXO, 4),
+		engine.WithLimit(appEMS, 2),
+		engine.WithLimit(appTrueNAS, 2),
+		engine.WithLimit(appNetdata, 4),
+		engine.WithRetries(6, 50e6), // 50 ms, 100 ms, … capped by the engine
+	}
+}
+
+// Plan is a blueprint's plan: the engine plan plus what the site layer knows (the
+// appliances left out, the blueprint for compliance checks).
+type Plan struct {
+	*engine.Plan
+	// Omitted lists the appliances not connected, whose resources are not planned.
+	Omitted []string `json:"omitted,omitempty"`
+	// Collections lists, per appliance, the collections the plan read.
+	Collections map[string][]string `json:"collections,omitempty"`
+
+	bp    *Blueprint
+	conns Connections
+}
+
+// Plan reads the connected appliances (never writes) and diffs them against the
+// blueprint: one list call per (appliance, collection).
+func (bp *Blueprint) Plan(ctx context.Context, conns Connections, opts ...Option) (*Plan, error) {
+	return bp.plan(ctx, conns, false, opts)
+}
+
+// PlanDestroy plans the deletion of every object of the blueprint that carries the site's
+// marker, in reverse dependency order. Unmarked objects are kept (Plan.Kept).
+func (bp *Blueprint) PlanDestroy(ctx context.Context, conns Connections, opts ...Option) (*Plan, error) {
+	return bp.plan(ctx, conns, true, opts)
+}
+
+// Destroy plans and applies the deletion of the site's managed objects.
+func (bp *Blueprint) Destroy(ctx context.Context, conns Connections, opts ...Option) (*engine.Result, error) {
+	p, err := bp.PlanDestroy(ctx, conns, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return p.Apply(ctx)
+}
+
+func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, opts []Option) (*Plan, error) {
+	b, err := bp.graph(conns)
+	if err != nil {
+		return nil, err
+	}
+	all := append(bp.defaultOptions(), opts...)
+	var ep *engine.Plan
+	if destroy {
+		ep, err = b.g.PlanDestroy(ctx, all...)
+	} else {
+		ep, err = b.g.Plan(ctx, all...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", bp.site.Name, err)
+	}
+	p := &Plan{Plan: ep, Collections: b.kinds, bp: bp, conns: conns}
+	for _, a := range appliances {
+		if !b.has(a) {
+			p.Omitted = append(p.Omitted, a)
+		}
+	}
+	return p, nil
+}
+
+// Blueprint returns the blueprint the plan was made from.
+func (p *Plan) Blueprint() *Blueprint { return p.bp }
+
+// Apply executes the plan (see [engine.Plan.Apply]).
+func (p *Plan) Apply(ctx context.Context, opts ...Option) (*engine.Result, error) {
+	return p.Plan.Apply(ctx, opts...)
+}
+
+// String renders the plan as a readable diff, preceded by the appliances left out.
+func (p *Plan) String() string {
+	var b strings.Builder
+	for _, a := range p.Omitted {
+		reason := "not connected"
+		if a == appEMS && p.conns.EMS != nil {
+			reason = fmt.Sprintf("not part of the %s tier", p.bp.tier)
+		}
+		fmt.Fprintf(&b, "# %s: %s, its resources are left out of this plan\n", a, reason)
+	}
+	b.WriteString(p.Plan.String())
+	return b.String()
+}
+
+// JSON returns the plan as indented JSON (the engine plan, the omitted appliances and the
+// collections read).
+func (p *Plan) JSON() ([]byte, error) {
+	return json.MarshalIndent(struct {
+		Site        string              `json:"site"`
+		Tier        Tier                `json:"tier"`
+		Omitted     []string            `json:"omitted,omitempty"`
+		Collections map[string][]string `json:"collections,omitempty"`
+		*engine.Plan
+	}{p.bp.site.Name, p.bp.tier, p.Omitted, p.Collections, p.Plan}, "", "  ")
+}
+
+// validateTier checks what a tier needs beyond Site.Validate.
+func validateTier(s Site, t Tier, f features) error {
+	var p problems
+	if f.SecondHost {
+		h := s.StandbyHost
+		if h.Name == "" || !ifNameRE.MatchString(h.Name) || h.Name == s.Host.Name {
+			p.add("StandbyHost.Name", h.Name, "the %s offer needs a second host, named differently from %q", t, s.Host.Name)
+		}
+		if h.RAMGiB < s.Host.RAMGiB/2 {
+			p.add("StandbyHost.RAMGiB", h.RAMGiB, "must hold the replicated VMs (at least half the main host, %d GiB)", s.Host.RAMGiB/2)
+		}
+	}
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: p.list}
+}

@@ -1,0 +1,4 @@
+package blueprint
+
+// ems adds the ems resources to the graph.
+func (b *build) ems() error { return nil }

