@@ -1,0 +1,535 @@
+package truenas
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// KnownVersions lists the API versions (path segments of /api/<version>) this client was
+// written and tested against, oldest first. By default the client connects to the newest of
+// them that the appliance lists in GET /api/versions.
+var KnownVersions = []string{
+	"v25.04.0", "v25.04.1", "v25.04.2",
+	"v25.10.0", "v25.10.1", "v25.10.2", "v25.10.3", "v25.10.4", "v25.10.5",
+	"v26.0.0",
+}
+
+// maxInFlight keeps the client below the server's hard cap of 20 concurrent calls per
+// connection (reference §1.2).
+const maxInFlight = 16
+
+type (
+	apiVersionKey   struct{}
+	currentAPIKey   struct{}
+	usernameKey     struct{}
+	pollIntervalKey struct{}
+)
+
+// WithAPIVersion pins the API version the client connects to, e.g. "v25.10.2" (the leading
+// "v" is optional). Pinning gives stable schemas across appliance upgrades; no
+// GET /api/versions is made.
+func WithAPIVersion(v string) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		nv, ok := normalizeVersion(v)
+		if !ok {
+			return sitekit.Invalid("APIVersion", v, `must look like "v25.10.2"`)
+		}
+		s.Set(apiVersionKey{}, nv)
+		return nil
+	}
+}
+
+// WithCurrentAPI connects to /api/current (the newest API of the running release) instead of
+// a pinned version. Schemas then change when the appliance is upgraded; prefer pinning.
+func WithCurrentAPI() sitekit.Option {
+	return func(s *sitekit.Settings) error { s.Set(currentAPIKey{}, true); return nil }
+}
+
+// WithAPIKeyUser names the user owning the API key (set with sitekit.WithToken). With it the
+// client signs in with auth.login_ex mechanism API_KEY_PLAIN (TrueNAS 25.04+); without it,
+// it uses auth.login_with_api_key.
+func WithAPIKeyUser(username string) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if strings.TrimSpace(username) == "" {
+			return sitekit.Invalid("APIKeyUser", username, "must not be empty")
+		}
+		s.Set(usernameKey{}, username)
+		return nil
+	}
+}
+
+// WithJobPollInterval sets how often a job wait polls core.get_jobs in addition to listening
+// to collection_update events (default 2s, as the official provider does).
+func WithJobPollInterval(d time.Duration) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if d <= 0 {
+			return sitekit.Invalid("JobPollInterval", d, "must be positive")
+		}
+		s.Set(pollIntervalKey{}, d)
+		return nil
+	}
+}
+
+// Client is a TrueNAS API client over one persistent JSON-RPC 2.0 WebSocket connection,
+// signed in once and re-signed in on every reconnect. It is safe for concurrent use.
+type Client struct {
+	settings   sitekit.Settings
+	base       *url.URL
+	hc         *http.Client
+	pinned     string
+	useCurrent bool
+	keyUser    string
+	poll       time.Duration
+	sem        chan struct{}
+	jobs       *jobWatch
+
+	mu      sync.Mutex
+	conn    *jsonrpc.Conn
+	version string // API version in use ("v25.10.2"), known after the first connect
+	closed  bool
+
+	// System reads system information and version.
+	System *SystemService
+	// Pools reads storage pools.
+	Pools *PoolService
+	// Datasets manages ZFS datasets (filesystems and volumes).
+	Datasets *DatasetService
+	// Snapshots manages ZFS snapshots (zfs.snapshot.* on 25.04, pool.snapshot.* on 25.10+).
+	Snapshots *SnapshotService
+	// SnapshotTasks manages periodic snapshot tasks.
+	SnapshotTasks *SnapshotTaskService
+	// NFSShares manages NFS exports.
+	NFSShares *NFSShareService
+	// SMBShares manages SMB shares.
+	SMBShares *SMBShareService
+	// Services manages system services (nfs, cifs, ssh, …).
+	Services *ServiceService
+	// Keychain manages SSH key pairs and SSH connections used by replication.
+	Keychain *KeychainService
+	// Replications manages ZFS replication tasks.
+	Replications *ReplicationService
+	// CloudCredentials manages cloud sync credentials (S3, B2, …).
+	CloudCredentials *CloudCredentialService
+	// CloudSyncs manages cloud sync tasks.
+	CloudSyncs *CloudSyncService
+	// Users manages local users.
+	Users *UserService
+	// Alerts reads and dismisses alerts.
+	Alerts *AlertService
+	// Jobs reads and waits for middleware jobs.
+	Jobs *JobService
+}
+
+// New returns a client for the appliance at baseURL ("https://nas.example" or
+// "wss://nas.example"; any path is ignored). It validates options and does no I/O: the
+// first call discovers the API version (unless pinned), connects and signs in.
+//
+// Credentials: sitekit.WithToken(apiKey) (optionally with [WithAPIKeyUser]) or
+// sitekit.WithCredentials(user, password). An API key is refused over plain ws:// or http://
+// to a non-loopback host, even with sitekit.WithPlainHTTP: TrueNAS revokes a key seen in clear.
+func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
+	s, err := sitekit.Apply(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Token.IsZero() && (s.Username != "" || !s.Password.IsZero()) {
+		return nil, sitekit.Invalid("Token", "[redacted]", "set either an API key or username/password, not both")
+	}
+	if s.Token.IsZero() && s.Username == "" {
+		return nil, sitekit.Invalid("Token", "", "an API key (sitekit.WithToken) or credentials (sitekit.WithCredentials) are required")
+	}
+	u, perr := url.Parse(baseURL)
+	if perr == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "ws") && !s.Token.IsZero() && !sitekit.IsLoopback(u.Hostname()) {
+		return nil, sitekit.Invalid("BaseURL", baseURL, "an API key over plain ws:// to a non-loopback host is revoked by TrueNAS; use https/wss")
+	}
+	u, err = rest.ParseBaseURL(baseURL, s)
+	if err != nil {
+		return nil, err
+	}
+	u.Path, u.RawPath = "", ""
+	hc, err := rest.HTTPClient(s)
+	if err != nil {
+		return nil, err
+	}
+	hc = http11Only(hc)
+	c := &Client{
+		settings: s,
+		base:     u,
+		hc:       hc,
+		poll:     2 * time.Second,
+		sem:      make(chan struct{}, maxInFlight),
+	}
+	if v, ok := s.Value(apiVersionKey{}).(string); ok {
+		c.pinned = v
+	}
+	if b, ok := s.Value(currentAPIKey{}).(bool); ok && b {
+		if c.pinned != "" {
+			return nil, sitekit.Invalid("APIVersion", c.pinned, "WithAPIVersion and WithCurrentAPI are exclusive")
+		}
+		c.useCurrent = true
+	}
+	if v, ok := s.Value(usernameKey{}).(string); ok {
+		c.keyUser = v
+	}
+	if d, ok := s.Value(pollIntervalKey{}).(time.Duration); ok {
+		c.poll = d
+	}
+	c.jobs = newJobWatch()
+	c.System = &SystemService{c: c}
+	c.Pools = &PoolService{c: c}
+	c.Datasets = &DatasetService{c: c}
+	c.Snapshots = &SnapshotService{c: c}
+	c.SnapshotTasks = &SnapshotTaskService{c: c}
+	c.NFSShares = &NFSShareService{c: c}
+	c.SMBShares = &SMBShareService{c: c}
+	c.Services = &ServiceService{c: c}
+	c.Keychain = &KeychainService{c: c}
+	c.Replications = &ReplicationService{c: c}
+	c.CloudCredentials = &CloudCredentialService{c: c}
+	c.CloudSyncs = &CloudSyncService{c: c}
+	c.Users = &UserService{c: c}
+	c.Alerts = &AlertService{c: c}
+	c.Jobs = &JobService{c: c}
+	return c, nil
+}
+
+// http11Only returns a copy of hc whose transport never negotiates HTTP/2: a WebSocket
+// upgrade needs HTTP/1.1 and nginx on TrueNAS offers h2 through ALPN (reference §1.1).
+func http11Only(hc *http.Client) *http.Client {
+	t, ok := hc.Transport.(*http.Transport)
+	if !ok {
+		return hc
+	}
+	t = t.Clone()
+	t.ForceAttemptHTTP2 = false
+	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	if t.TLSClientConfig != nil {
+		t.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	out := *hc
+	out.Transport = t
+	return &out
+}
+
+// Close closes the connection. Calls made afterwards fail.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.conn != nil {
+		return c.conn.Close()
+	}
+	return nil
+}
+
+// APIVersion returns the API version in use ("v25.10.2"), discovering it (and connecting) if
+// needed.
+func (c *Client) APIVersion(ctx context.Context) (string, error) {
+	conn, err := c.connection(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := conn.Connect(ctx); err != nil {
+		return "", c.transportErr("connect", err, false)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version, nil
+}
+
+// Connect connects and signs in now rather than on the first call, to check credentials early.
+func (c *Client) Connect(ctx context.Context) error {
+	_, err := c.APIVersion(ctx)
+	return err
+}
+
+// connection returns the JSON-RPC connection, choosing the API version first.
+func (c *Client) connection(ctx context.Context) (*jsonrpc.Conn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, fmt.Errorf("truenas: %w", jsonrpc.ErrClosed)
+	}
+	if c.conn != nil {
+		return c.conn, nil
+	}
+	path := "/api/current"
+	switch {
+	case c.pinned != "":
+		path = "/api/" + c.pinned
+		c.version = c.pinned
+	case !c.useCurrent:
+		v, err := c.discover(ctx)
+		if err != nil {
+			return nil, err
+		}
+		path = "/api/" + v
+		c.version = v
+	}
+	ws := *c.base
+	switch ws.Scheme {
+	case "https":
+		ws.Scheme = "wss"
+	case "http":
+		ws.Scheme = "ws"
+	}
+	ws.Path = path
+	opts := []jsonrpc.Option{
+		jsonrpc.WithHTTPClient(c.hc),
+		jsonrpc.WithOnConnect(c.signIn),
+		jsonrpc.WithNotificationHandler(c.jobs.notify),
+		jsonrpc.WithLogger(c.settings.Logger),
+		jsonrpc.WithHeader(http.Header{"User-Agent": {c.settings.UserAgent}}),
+	}
+	conn, err := jsonrpc.New(ws.String(), opts...)
+	if err != nil {
+		return nil, err
+	}
+	c.conn = conn
+	return conn, nil
+}
+
+// discover picks the newest known version listed by GET /api/versions.
+func (c *Client) discover(ctx context.Context) (string, error) {
+	u := *c.base
+	switch u.Scheme {
+	case "wss":
+		u.Scheme = "https"
+	case "ws":
+		u.Scheme = "http"
+	}
+	u.Path = "/api/versions"
+	ctx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("User-Agent", c.settings.UserAgent)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return "", &rest.TransportError{Appliance: "truenas", Method: "GET", Path: "/api/versions", Err: err}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	n := len(body)
+	if resp.StatusCode != http.StatusOK {
+		return "", &APIError{APIError: rest.APIError{Appliance: "truenas", Method: "GET", Path: "/api/versions",
+			StatusCode: resp.StatusCode, Body: body, Kind: rest.KindForStatus(resp.StatusCode)}}
+	}
+	var listed []string
+	if err := json.Unmarshal(body[:n], &listed); err != nil {
+		return "", fmt.Errorf("truenas: GET /api/versions: decode: %w", err)
+	}
+	v, ok := ChooseVersion(listed)
+	if !ok {
+		return "", fmt.Errorf("truenas: GET /api/versions: no supported API version among %q", listed)
+	}
+	return v, nil
+}
+
+// ChooseVersion returns the newest of listed that the client knows (see [KnownVersions]),
+// else the newest listed version from v25.04.0 on (treated like the newest known one).
+func ChooseVersion(listed []string) (string, bool) {
+	best, bestKnown := "", ""
+	for _, v := range listed {
+		nv, ok := normalizeVersion(v)
+		if !ok {
+			continue
+		}
+		if slices.Contains(KnownVersions, nv) && (bestKnown == "" || compareVersions(nv, bestKnown) > 0) {
+			bestKnown = nv
+		}
+		if compareVersions(nv, "v25.04.0") >= 0 && (best == "" || compareVersions(nv, best) > 0) {
+			best = nv
+		}
+	}
+	if bestKnown != "" {
+		return bestKnown, true
+	}
+	return best, best != ""
+}
+
+// normalizeVersion accepts "v25.10.2", "25.10.2" and "25.10" and returns "v25.10.2"/"v25.10.0".
+func normalizeVersion(v string) (string, bool) {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return "", false
+	}
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil || p == "" {
+			return "", false
+		}
+	}
+	return "v" + strings.Join(parts, "."), true
+}
+
+func versionParts(v string) [3]int {
+	var out [3]int
+	for i, p := range strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3) {
+		// "26.0.0-BETA.3": keep the leading digits only
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		out[i], _ = strconv.Atoi(p[:end])
+	}
+	return out
+}
+
+// compareVersions compares two versions ("v25.10.2" or "25.10.2").
+func compareVersions(a, b string) int {
+	pa, pb := versionParts(a), versionParts(b)
+	for i := range pa {
+		if pa[i] != pb[i] {
+			if pa[i] < pb[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// atLeast reports whether the API version in use is ≥ v. Call it after a successful call.
+func (c *Client) atLeast(ctx context.Context, v string) (bool, error) {
+	cur, err := c.APIVersion(ctx)
+	if err != nil {
+		return false, err
+	}
+	return compareVersions(cur, v) >= 0, nil
+}
+
+// signIn runs on every (re)connect before queued calls proceed.
+func (c *Client) signIn(ctx context.Context, conn *jsonrpc.Conn) error {
+	s := c.settings
+	var err error
+	switch {
+	case !s.Token.IsZero() && c.keyUser != "":
+		err = c.loginEx(ctx, conn, map[string]any{"mechanism": "API_KEY_PLAIN", "username": c.keyUser, "api_key": s.Token.Reveal()})
+	case !s.Token.IsZero():
+		var ok bool
+		if err = c.rawCall(ctx, conn, "auth.login_with_api_key", []any{s.Token.Reveal()}, &ok); err == nil && !ok {
+			err = loginFailed("auth.login_with_api_key", "false")
+		}
+	default:
+		err = c.loginEx(ctx, conn, map[string]any{"mechanism": "PASSWORD_PLAIN", "username": s.Username, "password": s.Password.Reveal()})
+	}
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	needVersion := c.version == ""
+	c.mu.Unlock()
+	if needVersion {
+		var short string
+		if err := c.rawCall(ctx, conn, "system.version_short", []any{}, &short); err != nil {
+			return err
+		}
+		v := versionParts(short)
+		c.mu.Lock()
+		c.version = fmt.Sprintf("v%d.%d.%d", v[0], v[1], v[2])
+		c.mu.Unlock()
+	}
+	if c.jobs.wanted() {
+		if err := c.jobs.subscribe(ctx, c, conn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Client) loginEx(ctx context.Context, conn *jsonrpc.Conn, params map[string]any) error {
+	var res struct {
+		ResponseType string `json:"response_type"`
+	}
+	if err := c.rawCall(ctx, conn, "auth.login_ex", []any{params}, &res); err != nil {
+		return err
+	}
+	if res.ResponseType != "SUCCESS" {
+		return loginFailed("auth.login_ex", res.ResponseType)
+	}
+	return nil
+}
+
+func loginFailed(method, what string) error {
+	return &APIError{APIError: rest.APIError{Appliance: "truenas", Method: method,
+		Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized}, ErrName: what}
+}
+
+// rawCall calls on a given connection and maps JSON-RPC errors to *APIError.
+func (c *Client) rawCall(ctx context.Context, conn *jsonrpc.Conn, method string, params []any, result any) error {
+	if params == nil {
+		params = []any{}
+	}
+	err := conn.Call(ctx, method, params, result)
+	if err == nil {
+		return nil
+	}
+	var je *jsonrpc.Error
+	if errors.As(err, &je) {
+		return decodeRPCError(method, je)
+	}
+	return err
+}
+
+// call runs one API method with positional params. write marks methods that change state:
+// their lost answers are reported as sitekit.ErrOutcomeUnknown and never re-sent, whereas a
+// read whose connection dropped is retried once on a fresh connection.
+func (c *Client) call(ctx context.Context, method string, params []any, result any, write bool) error {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.sem }()
+	for attempt := 0; ; attempt++ {
+		conn, err := c.connection(ctx)
+		if err != nil {
+			return err
+		}
+		err = c.rawCall(ctx, conn, method, params, result)
+		if err == nil {
+			return nil
+		}
+		var ae *APIError
+		if errors.As(err, &ae) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
+		if errors.Is(err, jsonrpc.ErrConnectionLost) && !write && attempt == 0 {
+			continue
+		}
+		return c.transportErr(method, err, write)
+	}
+}
+
+func (c *Client) transportErr(method string, err error, write bool) error {
+	var ae *APIError
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	c.mu.Lock()
+	path := "/api/" + c.version
+	c.mu.Unlock()
+	lost := errors.Is(err, jsonrpc.ErrConnectionLost)
+	return &rest.TransportError{Appliance: "truenas", Method: method, Path: path, Err: err, Sent: lost, Unknown: lost && write}
+}

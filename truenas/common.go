@@ -1,0 +1,255 @@
+package truenas
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sitekit/sitekit"
+)
+
+// Ptr returns a pointer to v, for the optional fields of requests (partial updates).
+func Ptr[T any](v T) *T { return &v }
+
+// MarkerPrefix starts the free-text marker that identifies objects managed by sitekit.
+const MarkerPrefix = "managed-by sitekit:"
+
+// Marker returns the marker stored in comments of objects managed for site:
+// "managed-by sitekit:<site>".
+func Marker(site string) string { return MarkerPrefix + site }
+
+// ManagedBy returns the site named by a marker found in text (comments, descriptions), if any.
+func ManagedBy(text string) (site string, ok bool) {
+	i := strings.Index(text, MarkerPrefix)
+	if i < 0 {
+		return "", false
+	}
+	rest := text[i+len(MarkerPrefix):]
+	if j := strings.IndexAny(rest, " \t\n;,"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest, rest != ""
+}
+
+// Property is a ZFS property object as pool.dataset.query returns it:
+// {"parsed":…, "rawvalue":"…", "value":"…", "source":"LOCAL", "source_info":null}.
+type Property struct {
+	Parsed     json.RawMessage `json:"parsed,omitempty"`
+	RawValue   string          `json:"rawvalue"`
+	Value      string          `json:"value"`
+	Source     string          `json:"source"` // NONE DEFAULT LOCAL TEMPORARY INHERITED RECEIVED
+	SourceInfo string          `json:"source_info"`
+}
+
+// UnmarshalJSON accepts the property object or a bare value (older or flattened outputs).
+func (p *Property) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		type plain Property
+		var q plain
+		if err := json.Unmarshal(b, &q); err != nil {
+			return err
+		}
+		*p = Property(q)
+		return nil
+	}
+	*p = Property{Parsed: append(json.RawMessage(nil), b...)}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		p.Value, p.RawValue = s, s
+	} else if string(b) != "null" {
+		p.Value, p.RawValue = string(b), string(b)
+	}
+	return nil
+}
+
+// Int returns the parsed value as an integer (0 when unset or not numeric).
+func (p Property) Int() int64 {
+	var n flexInt
+	if len(p.Parsed) > 0 && n.UnmarshalJSON(p.Parsed) == nil && n != 0 {
+		return int64(n)
+	}
+	i, _ := strconv.ParseInt(p.RawValue, 10, 64)
+	return i
+}
+
+// String returns the human value ("LZ4", "10G"), falling back to the raw value.
+func (p Property) String() string {
+	if p.Value != "" {
+		return p.Value
+	}
+	return p.RawValue
+}
+
+var (
+	zfsComponent = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+	userName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*\$?$`)
+)
+
+// validateDatasetName checks "pool/child[/…]".
+func validateDatasetName(field, name string, allowPool bool) error {
+	switch {
+	case name == "":
+		return sitekit.Invalid(field, name, "must not be empty")
+	case strings.ContainsAny(name, " \t\n"):
+		return sitekit.Invalid(field, name, "must not contain spaces")
+	case len(name) > 200:
+		return sitekit.Invalid(field, name, "must be at most 200 characters")
+	case strings.HasPrefix(name, "/"):
+		return sitekit.Invalid(field, name, `must be "pool/name", not a path`)
+	case !allowPool && !strings.Contains(name, "/"):
+		return sitekit.Invalid(field, name, `must be inside a pool ("pool/name")`)
+	}
+	for _, c := range strings.Split(name, "/") {
+		if !zfsComponent.MatchString(c) {
+			return sitekit.Invalid(field, name, "components must be non-empty and use only letters, digits, _ . : -")
+		}
+	}
+	return nil
+}
+
+// validateMountPath checks a share path: absolute, under /mnt/, clean.
+func validateMountPath(field, p string) error {
+	switch {
+	case p == "":
+		return sitekit.Invalid(field, p, "must not be empty")
+	case !strings.HasPrefix(p, "/mnt/") || len(p) <= len("/mnt/"):
+		return sitekit.Invalid(field, p, "must be a dataset path under /mnt/")
+	case path.Clean(p) != p:
+		return sitekit.Invalid(field, p, "must be a clean path (no //, .., trailing /)")
+	}
+	return nil
+}
+
+func oneOf(field, v string, allowed ...string) error {
+	if v == "" || slices.Contains(allowed, v) {
+		return nil
+	}
+	return sitekit.Invalid(field, v, "must be one of "+strings.Join(allowed, ", "))
+}
+
+func validateCIDR(field, n string) error {
+	if _, _, err := net.ParseCIDR(n); err == nil {
+		return nil
+	}
+	if ip := net.ParseIP(n); ip != nil {
+		return nil // a single address is accepted by TrueNAS
+	}
+	return sitekit.Invalid(field, n, "must be a network in CIDR notation (10.0.10.0/24)")
+}
+
+// Schedule is a cron-like schedule ({minute, hour, dom, month, dow, begin, end}); dow 1=Mon…7=Sun.
+type Schedule struct {
+	Minute string `json:"minute,omitempty"`
+	Hour   string `json:"hour,omitempty"`
+	Dom    string `json:"dom,omitempty"`
+	Month  string `json:"month,omitempty"`
+	Dow    string `json:"dow,omitempty"`
+	Begin  string `json:"begin,omitempty"`
+	End    string `json:"end,omitempty"`
+}
+
+var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// Validate checks each cron field against its range (field names are prefixed with prefix).
+func (s Schedule) Validate(prefix string) error {
+	fields := []struct {
+		name, v  string
+		min, max int
+	}{{"Minute", s.Minute, 0, 59}, {"Hour", s.Hour, 0, 23}, {"Dom", s.Dom, 1, 31}, {"Month", s.Month, 1, 12}, {"Dow", s.Dow, 0, 7}}
+	for _, f := range fields {
+		if err := validateCron(f.v, f.min, f.max); err != nil {
+			return sitekit.Invalid(prefix+"."+f.name, f.v, err.Error())
+		}
+	}
+	if s.Begin != "" && !hhmm.MatchString(s.Begin) {
+		return sitekit.Invalid(prefix+".Begin", s.Begin, "must be HH:MM")
+	}
+	if s.End != "" && !hhmm.MatchString(s.End) {
+		return sitekit.Invalid(prefix+".End", s.End, "must be HH:MM")
+	}
+	return nil
+}
+
+var cronNames = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+	"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+
+// validateCron accepts "", "*", "*/n", "a", "a-b", "a-b/n" and comma lists.
+func validateCron(v string, lo, hi int) error {
+	if v == "" {
+		return nil
+	}
+	num := func(s string) (int, error) {
+		if n, ok := cronNames[strings.ToLower(s)]; ok && hi <= 12 {
+			return n, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a number", s)
+		}
+		if n < lo || n > hi {
+			return 0, fmt.Errorf("%d is out of range %d-%d", n, lo, hi)
+		}
+		return n, nil
+	}
+	for _, part := range strings.Split(v, ",") {
+		rng, step, hasStep := strings.Cut(part, "/")
+		if hasStep {
+			if n, err := strconv.Atoi(step); err != nil || n <= 0 {
+				return fmt.Errorf("step %q must be a positive number", step)
+			}
+		}
+		if rng == "*" {
+			continue
+		}
+		a, b, isRange := strings.Cut(rng, "-")
+		x, err := num(a)
+		if err != nil {
+			return err
+		}
+		if isRange {
+			y, err := num(b)
+			if err != nil {
+				return err
+			}
+			if y < x {
+				return fmt.Errorf("range %s is reversed", rng)
+			}
+		}
+	}
+	return nil
+}
+
+// wire marshals a request struct to a JSON object map and adds extra members (secrets).
+func wire(v any, extra map[string]any) map[string]any {
+	b, _ := json.Marshal(v)
+	m := map[string]any{}
+	_ = json.Unmarshal(b, &m)
+	for k, x := range extra {
+		m[k] = x
+	}
+	return m
+}
+
+// idOf decodes a reference that TrueNAS returns either as an id or as the expanded object.
+func idOf(raw json.RawMessage) int64 {
+	if len(raw) == 0 {
+		return 0
+	}
+	if raw[0] == '{' {
+		var o struct {
+			ID flexInt `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &o)
+		return int64(o.ID)
+	}
+	var n flexInt
+	_ = n.UnmarshalJSON(raw)
+	return int64(n)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,63 @@
+// Package truenas is a typed client for the TrueNAS middleware API: JSON-RPC 2.0 over one
+// persistent WebSocket at wss://host/api/<version> (TrueNAS removed its REST API in 26.0).
+//
+// # Usage
+//
+//	c, err := truenas.New("https://nas01.example",
+//		sitekit.WithToken(sitekit.NewSecret(apiKey)), truenas.WithAPIKeyUser("svc_msp"),
+//		sitekit.WithCertSHA256(fingerprint))
+//	ds, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/backups",
+//		ShareType: "NFS", Comments: truenas.Ptr(truenas.Marker("pv-pessac"))})
+//	share, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: ds.Mountpoint,
+//		Networks: []string{"10.10.20.0/24"}, MaprootUser: truenas.Ptr("root")})
+//	job, err := c.Replications.Run(ctx, id, func(j truenas.Job) { log.Print(j.Progress.Percent) })
+//
+// Families are fields of [Client] (Datasets, NFSShares, SMBShares, SnapshotTasks, Snapshots,
+// Replications, Keychain, CloudCredentials, CloudSyncs, Services, Users, Pools, System,
+// Alerts, Jobs) with Get (by natural name; an error matching sitekit.ErrNotFound when
+// absent), List (a [Query] of [Filter]s and [QueryOptions]), Create, Update (partial: only
+// the fields set) and Delete. Requests are validated before any I/O and return a
+// *sitekit.FieldError naming the field. The free-text field carrying the blueprint marker
+// ([Marker]) is Comments for datasets, Comment for shares and Description for cloud sync tasks.
+//
+// # Versions
+//
+// [New] does no I/O. The first call reads GET /api/versions and connects to the newest
+// version in [KnownVersions] that the appliance serves; [WithAPIVersion] pins one (no
+// discovery) and [WithCurrentAPI] uses /api/current. Method renames are handled from the
+// version in use: service.start… (v25.04) versus service.control, a job (v25.10+);
+// zfs.snapshot.* (v25.04) versus pool.snapshot.* (v25.10+); SMB purpose names and ro/abe
+// versus readonly/access_based_share_enumeration.
+//
+// # Authentication
+//
+// An API key (sitekit.WithToken) signs in with auth.login_ex mechanism API_KEY_PLAIN when
+// [WithAPIKeyUser] names its owner, else with auth.login_with_api_key; credentials
+// (sitekit.WithCredentials) use PASSWORD_PLAIN. The sign-in runs on every (re)connect,
+// before queued calls, never per call (TrueNAS rate-limits logins). An API key is refused,
+// before any I/O, over plain ws:// or http:// to a non-loopback host: TrueNAS revokes a key
+// used over an insecure transport.
+//
+// # TLS
+//
+// Verification is on. TrueNAS ships a self-signed certificate: pin it with
+// sitekit.WithCertSHA256 (or WithSPKISHA256, WithCA). The WebSocket handshake uses the same
+// pinned transport, forced to HTTP/1.1 (nginx may offer HTTP/2, which cannot upgrade).
+//
+// # Errors
+//
+// Error frames become *[APIError] (embedding rest.APIError) with the JSON-RPC code, errno,
+// errname, reason and, for -32602, the [ValidationError] triples. errors.Is matches:
+// ENOENT, InstanceNotFound and MatchNotFound → sitekit.ErrNotFound; EEXIST → ErrExists;
+// EINVAL and validation → ErrInvalid; "Rate Limit Exceeded" and -32000 → ErrRateLimited;
+// not authenticated, EACCES and refused logins → ErrUnauthorized. Jobs that end FAILED or
+// ABORTED return a *[JobError]. A write whose answer was lost with the connection returns
+// an error matching sitekit.ErrOutcomeUnknown: observe (Get by name) before retrying.
+//
+// # Retries
+//
+// Reads whose connection dropped are re-sent once on a fresh connection; writes are never
+// re-sent. At most 16 calls are in flight per client (the server refuses more than 20).
+// Jobs (replication.run, cloudsync.sync, service.control) are awaited through core.get_jobs
+// collection_update events, with a core.get_jobs poll as fallback ([WithJobPollInterval]).
+package truenas

@@ -1,0 +1,347 @@
+package truenas
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+)
+
+// JobState is the state of a middleware job.
+type JobState string
+
+// Job states (reference §4): WAITING → RUNNING → SUCCESS | FAILED | ABORTED.
+const (
+	JobWaiting JobState = "WAITING"
+	JobRunning JobState = "RUNNING"
+	JobSuccess JobState = "SUCCESS"
+	JobFailed  JobState = "FAILED"
+	JobAborted JobState = "ABORTED"
+)
+
+// Terminal reports whether the job has finished.
+func (s JobState) Terminal() bool { return s == JobSuccess || s == JobFailed || s == JobAborted }
+
+func (s JobState) rank() int {
+	switch s {
+	case JobWaiting:
+		return 1
+	case JobRunning:
+		return 2
+	case JobSuccess, JobFailed, JobAborted:
+		return 3
+	}
+	return 0
+}
+
+// JobProgress is a job's progress report.
+type JobProgress struct {
+	Percent     float64         `json:"percent"`
+	Description string          `json:"description"`
+	Extra       json.RawMessage `json:"extra,omitempty"`
+}
+
+// ExcInfo describes why a job failed. Type "VALIDATION" carries [attr, msg, errno] triples in
+// Extra.
+type ExcInfo struct {
+	Repr  string          `json:"repr"`
+	Type  string          `json:"type"`
+	Errno int             `json:"errno"`
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// Job is a middleware job as returned by core.get_jobs.
+type Job struct {
+	ID           int64           `json:"id"`
+	Method       string          `json:"method"`
+	Arguments    json.RawMessage `json:"arguments,omitempty"`
+	Description  string          `json:"description"`
+	Abortable    bool            `json:"abortable"`
+	LogsPath     string          `json:"logs_path"`
+	LogsExcerpt  string          `json:"logs_excerpt"`
+	Progress     JobProgress     `json:"progress"`
+	Result       json.RawMessage `json:"result,omitempty"`
+	Error        string          `json:"error"`
+	Exception    string          `json:"exception"`
+	ExcInfo      *ExcInfo        `json:"exc_info"`
+	State        JobState        `json:"state"`
+	TimeStarted  *Time           `json:"time_started"`
+	TimeFinished *Time           `json:"time_finished"`
+}
+
+// JobError reports a job that ended FAILED or ABORTED. It matches sitekit.ErrInvalid for
+// validation failures and the sentinel of its errno otherwise.
+type JobError struct {
+	Job        Job
+	Validation []ValidationError
+	kind       error
+}
+
+// Error implements error.
+func (e *JobError) Error() string {
+	msg := strings.TrimSpace(e.Job.Error)
+	if msg == "" {
+		msg = strings.ToLower(string(e.Job.State))
+	}
+	return fmt.Sprintf("truenas: job %d (%s) %s: %s", e.Job.ID, e.Job.Method, e.Job.State, msg)
+}
+
+// Is matches the sentinel derived from the job's failure.
+func (e *JobError) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+func newJobError(j Job) *JobError {
+	e := &JobError{Job: j}
+	if j.ExcInfo != nil {
+		if j.ExcInfo.Type == "VALIDATION" {
+			_ = json.Unmarshal(j.ExcInfo.Extra, &e.Validation)
+			e.kind = sitekit.ErrInvalid
+			return e
+		}
+		ae := &APIError{Code: CodeMethodCallError, Errno: j.ExcInfo.Errno, Reason: j.Error}
+		e.kind = classify(ae)
+	}
+	return e
+}
+
+// JobService reads, waits for and aborts jobs.
+type JobService struct{ c *Client }
+
+// Get returns one job by id (with its raw result).
+func (s *JobService) Get(ctx context.Context, id int64) (Job, error) {
+	var jobs []Job
+	q := Query{Filters: []Filter{Eq("id", id)}, Options: QueryOptions{Extra: map[string]any{"raw_result": true}}}
+	if err := s.c.call(ctx, "core.get_jobs", q.params(false), &jobs, false); err != nil {
+		return Job{}, err
+	}
+	if len(jobs) == 0 {
+		return Job{}, &APIError{Code: CodeMethodCallError, ErrName: "ENOENT", Errno: ENOENT,
+			Reason: fmt.Sprintf("[ENOENT] job %d does not exist", id), APIError: restErr("core.get_jobs", sitekit.ErrNotFound)}
+	}
+	return jobs[0], nil
+}
+
+// List returns jobs matching q.
+func (s *JobService) List(ctx context.Context, q Query) ([]Job, error) {
+	var jobs []Job
+	err := s.c.call(ctx, "core.get_jobs", q.params(false), &jobs, false)
+	return jobs, err
+}
+
+// Abort asks the middleware to abort a job (only abortable jobs stop).
+func (s *JobService) Abort(ctx context.Context, id int64) error {
+	return s.c.call(ctx, "core.job_abort", []any{id}, nil, true)
+}
+
+// Wait waits until job id finishes, calling progress (if not nil) each time its state or
+// progress changes. It listens to core.get_jobs collection_update events and polls
+// core.get_jobs as a fallback. A FAILED or ABORTED job returns the job and a *JobError.
+func (s *JobService) Wait(ctx context.Context, id int64, progress func(Job)) (Job, error) {
+	w := s.c.jobs
+	if err := w.ensureSubscribed(ctx, s.c); err != nil {
+		return Job{}, err
+	}
+	wt := w.add(id)
+	defer w.remove(id, wt)
+	var last Job
+	report := func(j Job) {
+		if progress != nil && (j.State != last.State || j.Progress.Percent != last.Progress.Percent || j.Progress.Description != last.Progress.Description) {
+			progress(j)
+		}
+		last = j
+	}
+	poll := func() error {
+		j, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		wt.merge(j)
+		return nil
+	}
+	if err := poll(); err != nil {
+		return Job{}, err
+	}
+	ticker := time.NewTicker(s.c.poll)
+	defer ticker.Stop()
+	for {
+		j := wt.current()
+		report(j)
+		if j.State.Terminal() {
+			if j.State != JobSuccess {
+				return j, newJobError(j)
+			}
+			return j, nil
+		}
+		select {
+		case <-wt.sig:
+		case <-ticker.C:
+			if err := poll(); err != nil {
+				return j, err
+			}
+		case <-ctx.Done():
+			return j, ctx.Err()
+		}
+	}
+}
+
+// runJob calls a job method (its result is the job id in legacy mode), then waits for it and
+// decodes the job's result into result (if not nil).
+func (c *Client) runJob(ctx context.Context, method string, params []any, progress func(Job), result any) (Job, error) {
+	var id flexInt
+	if err := c.call(ctx, method, params, &id, true); err != nil {
+		return Job{}, err
+	}
+	j, err := c.Jobs.Wait(ctx, int64(id), progress)
+	if err != nil {
+		return j, err
+	}
+	if result != nil && len(j.Result) > 0 {
+		if err := json.Unmarshal(j.Result, result); err != nil {
+			return j, fmt.Errorf("truenas: %s: decode job result: %w", method, err)
+		}
+	}
+	return j, nil
+}
+
+// jobWatch routes core.get_jobs collection_update events to waiters.
+type jobWatch struct {
+	mu         sync.Mutex
+	want       bool
+	subscribed bool
+	waiters    map[int64][]*waiter
+}
+
+type waiter struct {
+	mu     sync.Mutex
+	job    Job
+	have   bool
+	sig    chan struct{}
+	merged int
+}
+
+func newJobWatch() *jobWatch { return &jobWatch{waiters: map[int64][]*waiter{}} }
+
+func (w *jobWatch) wanted() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.subscribed = false // a new connection starts without subscriptions
+	return w.want
+}
+
+// subscribe runs from the OnConnect hook.
+func (w *jobWatch) subscribe(ctx context.Context, c *Client, conn *jsonrpc.Conn) error {
+	var uuid string
+	if err := c.rawCall(ctx, conn, "core.subscribe", []any{"core.get_jobs"}, &uuid); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.subscribed = true
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *jobWatch) ensureSubscribed(ctx context.Context, c *Client) error {
+	w.mu.Lock()
+	w.want = true
+	done := w.subscribed
+	w.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := c.Connect(ctx); err != nil { // a fresh connection subscribes in its hook
+		return err
+	}
+	w.mu.Lock()
+	done = w.subscribed
+	w.mu.Unlock()
+	if done {
+		return nil
+	}
+	var uuid string
+	if err := c.call(ctx, "core.subscribe", []any{"core.get_jobs"}, &uuid, false); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.subscribed = true
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *jobWatch) add(id int64) *waiter {
+	wt := &waiter{sig: make(chan struct{}, 1)}
+	w.mu.Lock()
+	w.waiters[id] = append(w.waiters[id], wt)
+	w.mu.Unlock()
+	return wt
+}
+
+func (w *jobWatch) remove(id int64, wt *waiter) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	list := w.waiters[id]
+	for i, x := range list {
+		if x == wt {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(w.waiters, id)
+	} else {
+		w.waiters[id] = list
+	}
+}
+
+// notify is the connection's notification handler.
+func (w *jobWatch) notify(method string, params json.RawMessage) {
+	if method != "collection_update" {
+		return
+	}
+	var ev struct {
+		Msg        string          `json:"msg"`
+		Collection string          `json:"collection"`
+		ID         flexInt         `json:"id"`
+		Fields     json.RawMessage `json:"fields"`
+	}
+	if json.Unmarshal(params, &ev) != nil || ev.Collection != "core.get_jobs" || len(ev.Fields) == 0 {
+		return
+	}
+	var j Job
+	if json.Unmarshal(ev.Fields, &j) != nil {
+		return
+	}
+	if j.ID == 0 {
+		j.ID = int64(ev.ID)
+	}
+	w.mu.Lock()
+	list := append([]*waiter(nil), w.waiters[j.ID]...)
+	w.mu.Unlock()
+	for _, wt := range list {
+		wt.merge(j)
+	}
+}
+
+// merge keeps the most advanced view of the job (events and polls may cross).
+func (wt *waiter) merge(j Job) {
+	wt.mu.Lock()
+	if !wt.have || j.State.rank() > wt.job.State.rank() ||
+		j.State.rank() == wt.job.State.rank() && !j.State.Terminal() && j.Progress.Percent >= wt.job.Progress.Percent {
+		wt.job, wt.have = j, true
+		wt.merged++
+	}
+	wt.mu.Unlock()
+	select {
+	case wt.sig <- struct{}{}:
+	default:
+	}
+}
+
+func (wt *waiter) current() Job {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	return wt.job
+}
