@@ -1,0 +1,228 @@
+package ems
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// Known retval values of the EMS envelope.
+const (
+	// RetValOK is success [C2].
+	RetValOK = 1
+	// RetValWarning is what importers treat as a warning such as a duplicate [C, semantics I].
+	RetValWarning = -1
+	// RetValFailure is a failure [C, semantics I].
+	RetValFailure = -2
+	// RetValSessionExpired answers a call whose session expired or never existed [M].
+	RetValSessionExpired = -4
+)
+
+// APIError is an EMS answer that reports a failure: an HTTP error status, or a 2xx whose
+// envelope has a non-positive retval. It embeds the shared [rest.APIError] (status, method,
+// path, message, body) and matches a sitekit sentinel with errors.Is:
+//
+//   - 401, retval -4 (session expired), sign-in refused, 403 (role or CSRF) → ErrUnauthorized
+//   - 404 or a message saying "not found"/"does not exist" → ErrNotFound
+//   - a message saying "already exists"/"duplicate" → ErrExists; "in use" → ErrInUse
+//   - other 400s and non-positive retvals → ErrInvalid; 429 → ErrRateLimited
+//
+// The message-based part is inferred [I]: the EMS error vocabulary is not public.
+type APIError struct {
+	rest.APIError
+	// RetVal is the envelope's result.retval (0 when the answer had no envelope, e.g. an HTML
+	// error page).
+	RetVal int
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	s := e.APIError.Error()
+	if e.RetVal != 0 {
+		s += fmt.Sprintf(" (retval %d)", e.RetVal)
+	}
+	return s
+}
+
+// Unwrap exposes the embedded rest.APIError.
+func (e *APIError) Unwrap() error { return &e.APIError }
+
+// Result is the "result" member of every EMS answer.
+type Result struct {
+	RetVal  int    `json:"retval"`
+	Message string `json:"message"` // may be null on the wire [M]
+}
+
+// UnmarshalJSON decodes leniently: retval as number or numeric string, message null or any
+// scalar.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		RetVal  flexInt         `json:"retval"`
+		Message json.RawMessage `json:"message"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	r.RetVal = int(raw.RetVal)
+	r.Message = ""
+	if len(raw.Message) > 0 && !bytes.Equal(raw.Message, []byte("null")) {
+		var s string
+		if json.Unmarshal(raw.Message, &s) == nil {
+			r.Message = s
+		} else {
+			r.Message = string(raw.Message)
+		}
+	}
+	return nil
+}
+
+type envelope struct {
+	Result *Result
+	Data   any // where to decode data (nil: ignore)
+}
+
+var errNoEnvelope = errors.New("answer is not an EMS envelope (no result member)")
+
+// decodeEnvelope decodes {"result":{…},"data":…}: the result into env.Result and data into
+// env.Data when both are present. It never panics on any input.
+func decodeEnvelope(body []byte, env *envelope) error {
+	var raw struct {
+		Result *Result         `json:"result"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return fmt.Errorf("decode envelope: %w", err)
+	}
+	if raw.Result == nil {
+		return errNoEnvelope
+	}
+	env.Result = raw.Result
+	if env.Data != nil && len(raw.Data) > 0 && !bytes.Equal(raw.Data, []byte("null")) {
+		if err := json.Unmarshal(raw.Data, env.Data); err != nil {
+			return fmt.Errorf("decode data: %w", err)
+		}
+	}
+	return nil
+}
+
+// err returns the *APIError for a 2xx answer whose retval is not positive.
+func (r *Result) err(method, path string, resp *rest.Response, kind error) error {
+	if r == nil || r.RetVal >= RetValOK {
+		return nil
+	}
+	e := &APIError{APIError: rest.APIError{Appliance: "ems", Method: method, Path: path, StatusCode: resp.StatusCode,
+		Message: r.Message, Body: truncate(resp.Body)}, RetVal: r.RetVal}
+	e.Kind = kindFor(resp.StatusCode, r.RetVal, r.Message)
+	if kind != nil {
+		e.Kind = kind
+	}
+	return e
+}
+
+func truncate(b []byte) []byte {
+	if len(b) > 64<<10 {
+		return b[:64<<10]
+	}
+	return b
+}
+
+// decodeHTTPError refines rest's error for a non-2xx answer with the EMS envelope, when the
+// body has one (EMS also answers HTML pages, e.g. Django's CSRF failure).
+func decodeHTTPError(base *rest.APIError, body []byte) error {
+	e := &APIError{APIError: *base}
+	var env envelope
+	if decodeEnvelope(body, &env) == nil {
+		e.RetVal = env.Result.RetVal
+		if env.Result.Message != "" {
+			e.Message = env.Result.Message
+		}
+	} else if e.Message == "" && bytes.Contains(body, []byte("CSRF")) {
+		e.Message = "CSRF verification failed"
+	}
+	e.Kind = kindFor(e.StatusCode, e.RetVal, e.Message)
+	return e
+}
+
+func kindFor(status, retval int, msg string) error {
+	if retval == RetValSessionExpired {
+		return sitekit.ErrUnauthorized
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return sitekit.ErrUnauthorized
+	case http.StatusNotFound:
+		return sitekit.ErrNotFound
+	case http.StatusTooManyRequests:
+		return sitekit.ErrRateLimited
+	case http.StatusConflict:
+		return sitekit.ErrExists
+	}
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "already exist") || strings.Contains(m, "duplicate"):
+		return sitekit.ErrExists
+	case strings.Contains(m, "not found") || strings.Contains(m, "does not exist") || strings.Contains(m, "no such"):
+		return sitekit.ErrNotFound
+	case strings.Contains(m, "in use"):
+		return sitekit.ErrInUse
+	}
+	if status >= 500 {
+		return nil
+	}
+	if status == http.StatusBadRequest || status == http.StatusUnprocessableEntity || (status < 300 && retval < RetValOK) {
+		return sitekit.ErrInvalid
+	}
+	return rest.KindForStatus(status)
+}
+
+// flexInt decodes a JSON number, a numeric string, a boolean (1/0) or null.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	switch s {
+	case "null", `""`:
+		*f = 0
+		return nil
+	case "true":
+		*f = 1
+		return nil
+	case "false":
+		*f = 0
+		return nil
+	}
+	s = strings.Trim(s, `"`)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*f = flexInt(n)
+		return nil
+	}
+	fl, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("not an integer: %.40s", s)
+	}
+	*f = flexInt(int64(fl))
+	return nil
+}
+
+// flexBool decodes true/false, 1/0 (EMS flags like is_quarantined [C]) and their strings.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	switch strings.ToLower(s) {
+	case "true", "1", "yes":
+		*f = true
+	case "false", "0", "no", "null", "":
+		*f = false
+	default:
+		return fmt.Errorf("not a boolean: %.40s", s)
+	}
+	return nil
+}
