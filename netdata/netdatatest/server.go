@@ -1,0 +1,363 @@
+// Package netdatatest is an in-process Netdata agent for tests, in the spirit of
+// net/http/httptest. It serves the v1 API with the shapes recorded from a real Netdata 1.37.1
+// agent (numbers as strings where 1.37 sends strings, hyphenated keys, HTML-escaped alarm
+// expressions, alarm_log as a top-level array, plain-text errors), or the 2.x shapes and a
+// minimal /api/v3 with [WithVersion]("v2.11.0"). Tests raise and clear alarms, add streaming
+// children served under /host/<name>/, stall collection, inject faults and count calls.
+//
+//	srv := netdatatest.NewTestServer(t)
+//	srv.RaiseAlarm("", "cpu_usage", "system.cpu", netdata.StatusCritical, 97)
+//	c, _ := srv.Client()
+//	r, _ := c.Health(ctx, netdata.HealthOptions{}) // r.Healthy == false
+//
+// The server speaks plain http on 127.0.0.1 by default, like an agent on loopback;
+// [WithTLS] serves https with a self-signed certificate whose SHA-256 is Fingerprint.
+package netdatatest
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/simkit"
+	"github.com/sitekit/sitekit/netdata"
+)
+
+// DefaultToken is the management API key (netdata.api.key) the simulator accepts unless
+// [WithToken] sets another.
+const DefaultToken = "11111111-2222-3333-4444-555555555555"
+
+// Epoch is the simulator's default clock: the time the reference samples were recorded.
+var Epoch = time.Unix(1795639088, 0)
+
+type config struct {
+	tls      bool
+	addr     string
+	version  string
+	hostname string
+	token    string
+	faults   simkit.Faults
+	now      func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+// WithTLS serves https with a self-signed certificate (pin Server.Fingerprint).
+func WithTLS() Option { return func(c *config) { c.tls = true } }
+
+// WithAddr listens on addr (host:port) instead of a random loopback port.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithVersion sets the agent version (default "v1.37.1"). A version ≥ v2.0 switches to the
+// 2.x shapes (numbers as numbers, "labels", "stream_compression") and enables /api/v2 and
+// /api/v3 (nodes, info); older versions answer /api/v2/* and /api/v3/* with 404 text/html
+// "Unsupported API version: v2" as 1.37 does.
+func WithVersion(v string) Option { return func(c *config) { c.version = v } }
+
+// WithHostname sets the agent's hostname (default "vm", as recorded).
+func WithHostname(name string) Option { return func(c *config) { c.hostname = name } }
+
+// WithToken sets the management API key (default [DefaultToken]).
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithFaults configures fault injection (see simkit.Faults); Faults() changes it later.
+func WithFaults(f simkit.Faults) Option { return func(c *config) { c.faults = f } }
+
+// WithClock sets the time source (default: a fixed clock at [Epoch] advanced with
+// [Server.Advance]). Pass time.Now for a live-looking agent.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// Server is a simulated Netdata agent (a parent when children are added).
+type Server struct {
+	// URL is the agent's base URL (http://127.0.0.1:port, https with WithTLS).
+	URL string
+	// Fingerprint is the SHA-256 of the TLS certificate ("" for plain http).
+	Fingerprint string
+	// Token is the management API key expected in X-Auth-Token.
+	Token sitekit.Secret
+
+	cfg  config
+	srv  *httptest.Server
+	inj  *simkit.Injector
+	v2   bool
+	mu   sync.Mutex
+	now  time.Time // fixed clock when cfg.now is nil
+	self *host
+	// children by hostname, in insertion order
+	children []*host
+	// management state
+	silencers  []netdata.Selectors
+	silenceAll bool
+	disableAll bool
+	mgmtType   string
+	nextUID    int64
+}
+
+// NewServer starts a simulator. Close it when done (or use [NewTestServer]).
+func NewServer(opts ...Option) (*Server, error) {
+	cfg := config{version: "v1.37.1", hostname: "vm", token: DefaultToken}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), now: Epoch, Token: sitekit.NewSecret(cfg.token), mgmtType: "None"}
+	s.v2 = versionAtLeast(cfg.version, 2)
+	s.nextUID = Epoch.Unix() - 200
+	s.self = s.newHost(cfg.hostname, 0)
+	h := s.inj.Middleware(http.HandlerFunc(s.serve), func(r *http.Request) string {
+		return r.Method + " " + r.URL.Path
+	})
+	srv, fp, err := simkit.Start(h, cfg.addr, cfg.tls)
+	if err != nil {
+		return nil, err
+	}
+	s.srv, s.URL, s.Fingerprint = srv, srv.URL, fp
+	return s, nil
+}
+
+// NewTestServer starts a simulator closed by tb.Cleanup; it fails the test on error.
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("netdatatest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// Faults returns the fault injector and call counters (keys "GET /api/v1/data", …).
+func (s *Server) Faults() *simkit.Injector { return s.inj }
+
+// Client returns a netdata client for this server (management token and TLS pin set);
+// opts are applied after them.
+func (s *Server) Client(opts ...sitekit.Option) (*netdata.Client, error) {
+	base := []sitekit.Option{sitekit.WithToken(s.Token), sitekit.WithRetry(sitekit.RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond})}
+	if s.Fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	}
+	return netdata.New(s.URL, append(base, opts...)...)
+}
+
+// Now returns the simulator's current time.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clock()
+}
+
+func (s *Server) clock() time.Time {
+	if s.cfg.now != nil {
+		return s.cfg.now().Truncate(time.Second)
+	}
+	return s.now
+}
+
+// Advance moves the fixed clock forward (no effect with WithClock).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = s.now.Add(d)
+}
+
+// AddChild makes the agent a parent of a streaming child named hostname: it appears in
+// mirrored_hosts and its API is served under /host/<hostname>/api/v1/….
+func (s *Server) AddChild(hostname string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.findHost(hostname) != nil {
+		return
+	}
+	s.children = append(s.children, s.newHost(hostname, 1))
+}
+
+// SetChildStreaming marks a child connected (true) or disconnected (false: kept in
+// mirrored_hosts with reachable false, as a parent shows a lost stream).
+func (s *Server) SetChildStreaming(hostname string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.findHost(hostname); h != nil && h != s.self {
+		h.reachable = on
+	}
+}
+
+// StallCollection freezes (true) or resumes (false) data collection on host ("" = the agent):
+// the charts' last_entry stops moving, so the health gate sees stale data.
+func (s *Server) StallCollection(hostname string, stalled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.hostOrSelf(hostname); h != nil {
+		if stalled {
+			t := s.clock()
+			h.stalledAt = &t
+		} else {
+			h.stalledAt = nil
+		}
+	}
+}
+
+// Hosts returns the hostnames served: the agent first, then its children.
+func (s *Server) Hosts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []string{s.self.name}
+	for _, c := range s.children {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// Silencers returns the health-management state (what cmd=LIST would answer).
+func (s *Server) Silencers() netdata.Silencers {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return netdata.Silencers{All: s.silenceAll || s.disableAll, Type: s.mgmtType, Silencers: append([]netdata.Selectors(nil), s.silencers...)}
+}
+
+func (s *Server) hostOrSelf(name string) *host {
+	if name == "" {
+		return s.self
+	}
+	return s.findHost(name)
+}
+
+func (s *Server) findHost(name string) *host {
+	for _, h := range append([]*host{s.self}, s.children...) {
+		if h.name == name || h.guid == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// serve routes a request: /host/<name>/api/…, /api/v1/…, /api/v2|v3/….
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Server", "Netdata Embedded HTTP Server "+s.cfg.version)
+	hdr.Set("Access-Control-Allow-Origin", "*")
+	hdr.Set("Access-Control-Allow-Credentials", "true")
+	hdr.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	hdr.Set("Pragma", "no-cache")
+	hdr.Set("Connection", "close")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := r.URL.EscapedPath()
+	h := s.self
+	if rest, ok := strings.CutPrefix(p, "/host/"); ok {
+		name, tail, _ := strings.Cut(rest, "/")
+		name = unescape(name)
+		if h = s.findHost(name); h == nil {
+			textError(w, http.StatusNotFound, "text/html; charset=utf-8", "This netdata does not maintain a database for host: "+name)
+			return
+		}
+		p = "/" + tail
+	}
+	switch {
+	case strings.HasPrefix(p, "/api/v1/"):
+		s.v1(w, r, h, strings.TrimPrefix(p, "/api/v1/"))
+	case strings.HasPrefix(p, "/api/v2/"), strings.HasPrefix(p, "/api/v3/"):
+		ver := p[5:7]
+		if !s.v2 {
+			textError(w, http.StatusNotFound, "text/html; charset=utf-8", "Unsupported API version: "+ver)
+			return
+		}
+		s.v3(w, r, h, p[8:])
+	default:
+		textError(w, http.StatusNotFound, "text/html; charset=utf-8", "File does not exist, or is not accessible: "+p)
+	}
+}
+
+func (s *Server) v1(w http.ResponseWriter, r *http.Request, h *host, cmd string) {
+	switch cmd {
+	case "info":
+		writeJSON(w, s.info(h))
+	case "charts":
+		writeJSON(w, s.charts(h))
+	case "chart":
+		s.chart(w, r, h)
+	case "contexts":
+		writeJSON(w, s.contexts(h))
+	case "context":
+		s.context(w, r, h)
+	case "data":
+		s.data(w, r, h)
+	case "alarms":
+		s.alarms(w, r, h)
+	case "alarm_log":
+		s.alarmLog(w, r, h)
+	case "alarm_count":
+		s.alarmCount(w, r, h)
+	case "allmetrics":
+		s.allmetrics(w, r, h)
+	case "badge.svg":
+		s.badge(w, r, h)
+	case "registry":
+		s.registry(w, r, h)
+	case "manage/health":
+		s.manage(w, r, h)
+	default:
+		textError(w, http.StatusNotFound, "text/plain; charset=utf-8", "Unsupported v1 API command: "+cmd)
+	}
+}
+
+func (s *Server) v3(w http.ResponseWriter, _ *http.Request, h *host, cmd string) {
+	switch cmd {
+	case "nodes", "node_instances":
+		var nodes []map[string]any
+		for i, n := range append([]*host{s.self}, s.children...) {
+			state := "reachable"
+			if !n.reachable {
+				state = "stale"
+			}
+			nodes = append(nodes, map[string]any{"mg": n.guid, "nd": n.nodeID, "nm": n.name, "ni": i,
+				"version": s.cfg.version, "hops": n.hops, "state": state,
+				"st": map[string]any{"ai": 0, "code": 200, "msg": ""}})
+		}
+		writeJSON(w, map[string]any{"api": 2, "nodes": nodes, "agents": []map[string]any{{"mg": s.self.guid, "nm": s.self.name, "now": s.clock().Unix(), "ai": 0}}})
+	case "info":
+		writeJSON(w, map[string]any{"api": 2, "agents": []map[string]any{{"mg": h.guid, "nm": h.name, "now": s.clock().Unix(), "ai": 0,
+			"application": map[string]any{"version": s.cfg.version}}}})
+	default:
+		textError(w, http.StatusNotFound, "text/plain; charset=utf-8", "Unsupported v3 API command: "+cmd)
+	}
+}
+
+func textError(w http.ResponseWriter, status int, contentType, msg string) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg))
+}
+
+func unescape(s string) string {
+	if u, err := urlPathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+func versionAtLeast(v string, major int) bool {
+	v = strings.TrimPrefix(v, "v")
+	var ma int
+	if _, err := fmt.Sscanf(v, "%d", &ma); err != nil {
+		return false
+	}
+	return ma >= major
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
