@@ -519,7 +519,7 @@ func parseV1Address(addr, netmask string) (netip.Prefix, error) {
 		}
 		bits = ones
 	}
-	return a.Prefix(bits)
+	return netip.PrefixFrom(a, bits), nil
 }
 
 func fromV2(eths *yaml.Node) (NetworkConfig, error) {

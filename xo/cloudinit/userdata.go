@@ -141,7 +141,12 @@ type Command struct {
 }
 
 // Cmd returns a command run without a shell: Cmd("systemctl", "restart", "apache2").
-func Cmd(argv ...string) Command { return Command{Argv: argv} }
+func Cmd(argv ...string) Command {
+	if argv == nil {
+		argv = []string{} // still an argument vector: Validate reports it empty
+	}
+	return Command{Argv: argv}
+}
 
 // Shell returns a command line run by /bin/sh.
 func Shell(line string) Command { return Command{Shell: line} }
@@ -274,5 +279,31 @@ func ParseUserData(b []byte) (UserData, error) {
 	if err := yaml.Unmarshal(b, &u); err != nil {
 		return UserData{}, fmt.Errorf("cloudinit: parse user-data: %w", err)
 	}
+	u.normalize()
 	return u, nil
+}
+
+// nilIfEmpty maps an empty list (`packages: []`) to nil, the value that renders the same.
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// normalize makes a parsed document equal to the one that renders identically.
+func (u *UserData) normalize() {
+	u.Users = nilIfEmpty(u.Users)
+	for i := range u.Users {
+		u.Users[i].Groups = nilIfEmpty(u.Users[i].Groups)
+		u.Users[i].SSHAuthorizedKeys = nilIfEmpty(u.Users[i].SSHAuthorizedKeys)
+	}
+	if u.NTP != nil {
+		u.NTP.Servers = nilIfEmpty(u.NTP.Servers)
+		u.NTP.Pools = nilIfEmpty(u.NTP.Pools)
+	}
+	u.BootCmd = nilIfEmpty(u.BootCmd)
+	u.Packages = nilIfEmpty(u.Packages)
+	u.WriteFiles = nilIfEmpty(u.WriteFiles)
+	u.RunCmd = nilIfEmpty(u.RunCmd)
 }
