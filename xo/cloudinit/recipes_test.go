@@ -37,9 +37,9 @@ func base(host string) UserData {
 		Hostname: host, FQDN: host + ".pessac.lan", ManageEtcHosts: true, Timezone: "Europe/Paris",
 		Users:           []User{AdminUser("sitekit", testKey)},
 		SSHPasswordAuth: Bool(false), DisableRoot: true,
-		NTP:             &NTP{Enabled: true, Servers: []string{"10.10.10.1"}},
-		PackageUpgrade:  true,
-		FinalMessage:    "sitekit: " + host + " ready after $UPTIME s",
+		NTP:            &NTP{Enabled: true, Servers: []string{"10.10.10.1"}},
+		PackageUpgrade: true,
+		FinalMessage:   "sitekit: " + host + " ready after $UPTIME s",
 	}
 }
 
