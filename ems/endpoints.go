@@ -133,6 +133,19 @@ type EndpointPage struct {
 	Total     int        `json:"total"`
 }
 
+// UnmarshalJSON accepts total as a number or a string.
+func (p *EndpointPage) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Endpoints []Endpoint `json:"endpoints"`
+		Total     flexInt    `json:"total"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*p = EndpointPage{Endpoints: raw.Endpoints, Total: int(raw.Total)}
+	return nil
+}
+
 // List returns one page (GET /api/v1/endpoints/index?offset=&count= [C2]).
 func (s *EndpointsService) List(ctx context.Context, opts EndpointListOptions) (EndpointPage, error) {
 	var p EndpointPage

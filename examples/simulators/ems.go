@@ -2,11 +2,9 @@ package main
 
 import "github.com/sitekit/sitekit/ems/emstest"
 
-// emsServer is the running EMS simulator, so that another simulator started by this command
-// (the FortiGate's EMS connector) can seed a pending FortiGate with AddPendingFortiGate and
-// observe authorizations with SetAuthorizeHook.
-var emsServer *emstest.Server
-
+// The EMS simulator (order 3). A FortiGate simulator started by the same command can be wired
+// to it with (*emstest.Server).AddPendingFortiGate (its fctems connector came up) and
+// SetAuthorizeHook (EMS authorized it): see emstest.
 func init() {
 	register(simulator{name: "ems", order: 3, start: func(addr string) (map[string]string, func(), error) {
 		var opts []emstest.Option
@@ -17,7 +15,6 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
-		emsServer = srv
 		return map[string]string{"url": srv.URL, "user": srv.Username, "password": srv.Password, "sha256": srv.Fingerprint}, srv.Close, nil
 	}})
 }
