@@ -1,0 +1,516 @@
+package xo
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// BackupRepository is a backup remote (XO "remote"): NFS, SMB, S3 or a local path. URL
+// credentials are obfuscated on read.
+type BackupRepository struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	URL        string          `json:"url"`
+	Enabled    bool            `json:"enabled"`
+	Options    string          `json:"options,omitempty"`
+	Proxy      string          `json:"proxy,omitempty"`
+	Error      json.RawMessage `json:"error,omitempty"`
+	Benchmarks []struct {
+		ReadRate  Number `json:"readRate"`
+		WriteRate Number `json:"writeRate"`
+		Timestamp Number `json:"timestamp"`
+	} `json:"benchmarks,omitempty"`
+	Href string `json:"href,omitempty"`
+}
+
+func (v BackupRepository) objectID() string   { return v.ID }
+func (v BackupRepository) objectName() string { return v.Name }
+func (v BackupRepository) objectPool() string { return "" }
+
+// BackupRepositoriesService manages backup repositories (REST /backup-repositories; delete
+// and test over JSON-RPC remote.*).
+type BackupRepositoriesService struct{ collection[BackupRepository] }
+
+// NFSRepositoryRequest creates an NFS backup repository, e.g. a TrueNAS export:
+// Server "10.10.0.20", Path "/mnt/tank/xo-backups", Options "vers=4".
+type NFSRepositoryRequest struct {
+	Name    string
+	Server  string
+	Port    int
+	Path    string
+	Options string
+}
+
+// URL renders the XO remote URL nfs://<host>:[<port>:]<path>.
+func (r NFSRepositoryRequest) URL() string {
+	u := "nfs://" + r.Server + ":"
+	if r.Port > 0 {
+		u += itoa(r.Port) + ":"
+	}
+	return u + r.Path
+}
+
+// Validate checks the request locally.
+func (r NFSRepositoryRequest) Validate() error {
+	if strings.TrimSpace(r.Name) == "" {
+		return invalid("Name", r.Name, "must not be empty")
+	}
+	if strings.TrimSpace(r.Server) == "" || strings.ContainsAny(r.Server, "/: ") {
+		return invalid("Server", r.Server, "must be a host name or IPv4 address")
+	}
+	if !strings.HasPrefix(r.Path, "/") {
+		return invalid("Path", r.Path, "must be an absolute export path")
+	}
+	if strings.HasSuffix(strings.TrimRight(r.Path, "/"), "xo-vm-backups") {
+		return invalid("Path", r.Path, "must not end with xo-vm-backups (XO adds it)")
+	}
+	if r.Port < 0 || r.Port > 65535 {
+		return invalid("Port", r.Port, "must be a TCP port")
+	}
+	return nil
+}
+
+// CreateNFS creates the repository (POST /backup-repositories) and returns it.
+func (s *BackupRepositoriesService) CreateNFS(ctx context.Context, req NFSRepositoryRequest) (BackupRepository, error) {
+	if err := req.Validate(); err != nil {
+		return BackupRepository{}, err
+	}
+	body := map[string]any{"name": req.Name, "url": req.URL()}
+	if req.Options != "" {
+		body["options"] = req.Options
+	}
+	var res createdID
+	if _, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPost, Path: rest.Path(restPrefix, "backup-repositories"), Body: body, Result: &res}); err != nil {
+		return BackupRepository{}, err
+	}
+	return s.Get(ctx, res.ID)
+}
+
+// BackupRepositoryUpdate is a partial update (PATCH); nil fields are not sent.
+type BackupRepositoryUpdate struct {
+	Name    *string `json:"name,omitempty"`
+	URL     *string `json:"url,omitempty"`
+	Options *string `json:"options,omitempty"`
+	Enabled *bool   `json:"enabled,omitempty"`
+}
+
+// Update applies a partial update.
+func (s *BackupRepositoriesService) Update(ctx context.Context, id string, u BackupRepositoryUpdate) error {
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return invalid("Name", *u.Name, "must not be empty")
+	}
+	_, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPatch, Path: rest.Path(restPrefix, "backup-repositories", id), Body: u})
+	return err
+}
+
+// RemoteTest is the result of remote.test.
+type RemoteTest struct {
+	Success   bool   `json:"success"`
+	ReadRate  Number `json:"readRate,omitempty"`
+	WriteRate Number `json:"writeRate,omitempty"`
+	Step      string `json:"step,omitempty"`
+	File      string `json:"file,omitempty"`
+	Error     any    `json:"error,omitempty"`
+}
+
+// Test checks that XO can write to and read from the repository (JSON-RPC remote.test).
+func (s *BackupRepositoriesService) Test(ctx context.Context, id string) (RemoteTest, error) {
+	var r RemoteTest
+	err := s.c.call(ctx, "remote.test", map[string]string{"id": id}, &r)
+	return r, err
+}
+
+// Delete deletes the repository (JSON-RPC remote.delete; REST only has "forget").
+func (s *BackupRepositoriesService) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return invalid("ID", id, "must not be empty")
+	}
+	return s.c.call(ctx, "remote.delete", map[string]string{"id": id}, nil)
+}
+
+// Pattern is an XO value-matcher pattern selecting objects (VMs, remotes, SRs).
+type Pattern map[string]any
+
+// IDs selects objects by id: {"id":"a"} or {"id":{"__or":["a","b"]}}.
+func IDs(ids ...string) Pattern {
+	if len(ids) == 1 {
+		return Pattern{"id": ids[0]}
+	}
+	or := append([]string{}, ids...)
+	return Pattern{"id": map[string]any{"__or": or}}
+}
+
+// TaggedVMs selects the VMs of pool carrying all tags (smart mode).
+func TaggedVMs(pool string, tags ...string) Pattern {
+	return Pattern{"type": "VM", "$pool": map[string]any{"__or": []string{pool}}, "tags": map[string]any{"__or": [][]string{tags}}}
+}
+
+// BackupJob is a VM backup job (type "backup"). Kinds: Delta Backup = mode delta + remotes;
+// Continuous Replication = mode delta + srs.
+type BackupJob struct {
+	ID          string                     `json:"id"`
+	Type        string                     `json:"type"`
+	Name        string                     `json:"name"`
+	Mode        string                     `json:"mode"`
+	Compression string                     `json:"compression,omitempty"`
+	VMs         Pattern                    `json:"vms,omitempty"`
+	Remotes     Pattern                    `json:"remotes,omitempty"`
+	SRs         Pattern                    `json:"srs,omitempty"`
+	Settings    map[string]json.RawMessage `json:"settings,omitempty"`
+	UserID      string                     `json:"userId,omitempty"`
+	Href        string                     `json:"href,omitempty"`
+}
+
+func (v BackupJob) objectID() string   { return v.ID }
+func (v BackupJob) objectName() string { return v.Name }
+func (v BackupJob) objectPool() string { return "" }
+
+// BackupJobsService manages VM backup jobs: reads over REST (/backup-jobs), writes over
+// JSON-RPC (backupNg.*), which REST lacks.
+type BackupJobsService struct{ collection[BackupJob] }
+
+// ScheduleSpec is a schedule created with a job.
+type ScheduleSpec struct {
+	Name     string `json:"name,omitempty"`
+	Cron     string `json:"cron"`
+	Timezone string `json:"timezone,omitempty"`
+	Enabled  bool   `json:"enabled"`
+}
+
+// Retention is the per-schedule retention of a job.
+type Retention struct {
+	Export       int `json:"exportRetention,omitempty"`   // backups kept on the repository
+	Copy         int `json:"copyRetention,omitempty"`     // replicas kept on the SR (CR)
+	Snapshot     int `json:"snapshotRetention,omitempty"` // snapshots kept on the VM
+	FullInterval int `json:"fullInterval,omitempty"`      // delta: a full every N runs
+}
+
+// GlobalSettings are a job's "" settings.
+type GlobalSettings struct {
+	ReportWhen  string `json:"reportWhen,omitempty"` // always, failure, error, never
+	Timezone    string `json:"timezone,omitempty"`
+	Concurrency int    `json:"concurrency,omitempty"`
+	NRetries    int    `json:"nRetriesVmBackupFailures,omitempty"`
+}
+
+// BackupJobRequest creates a VM backup job with one schedule.
+type BackupJobRequest struct {
+	Name      string
+	Mode      string  // "delta" or "full"
+	VMs       Pattern // IDs(...) or TaggedVMs(...)
+	Remotes   []string
+	SRs       []string
+	Schedule  ScheduleSpec
+	Retention Retention
+	Settings  GlobalSettings
+}
+
+// DeltaBackupJob is a delta backup of vms to a backup repository, nightly by cron, keeping
+// keep backups.
+func DeltaBackupJob(name string, vms Pattern, repository, cron, timezone string, keep int) BackupJobRequest {
+	return BackupJobRequest{Name: name, Mode: "delta", VMs: vms, Remotes: []string{repository},
+		Schedule:  ScheduleSpec{Name: name, Cron: cron, Timezone: timezone, Enabled: true},
+		Retention: Retention{Export: keep}, Settings: GlobalSettings{ReportWhen: "failure", Timezone: timezone, Concurrency: 2}}
+}
+
+// ContinuousReplicationJob replicates vms to SR sr by cron, keeping keep replicas.
+func ContinuousReplicationJob(name string, vms Pattern, sr, cron, timezone string, keep int) BackupJobRequest {
+	return BackupJobRequest{Name: name, Mode: "delta", VMs: vms, SRs: []string{sr},
+		Schedule:  ScheduleSpec{Name: name, Cron: cron, Timezone: timezone, Enabled: true},
+		Retention: Retention{Copy: keep}, Settings: GlobalSettings{ReportWhen: "failure", Timezone: timezone, Concurrency: 2}}
+}
+
+// Validate checks the request locally.
+func (r BackupJobRequest) Validate() error {
+	if strings.TrimSpace(r.Name) == "" {
+		return invalid("Name", r.Name, "must not be empty")
+	}
+	if r.Mode != "delta" && r.Mode != "full" {
+		return invalid("Mode", r.Mode, `must be "delta" or "full"`)
+	}
+	if len(r.VMs) == 0 {
+		return invalid("VMs", nil, "must select VMs (IDs or TaggedVMs)")
+	}
+	if len(r.Remotes)+len(r.SRs) == 0 {
+		return invalid("Remotes", nil, "need at least one backup repository or SR")
+	}
+	if len(strings.Fields(r.Schedule.Cron)) != 5 {
+		return invalid("Schedule.Cron", r.Schedule.Cron, "must have 5 fields")
+	}
+	if len(r.Remotes) > 0 && r.Retention.Export < 1 {
+		return invalid("Retention.Export", r.Retention.Export, "must be at least 1 with a repository")
+	}
+	if len(r.SRs) > 0 && r.Retention.Copy < 1 {
+		return invalid("Retention.Copy", r.Retention.Copy, "must be at least 1 with an SR")
+	}
+	switch r.Settings.ReportWhen {
+	case "", "always", "failure", "error", "never":
+	default:
+		return invalid("Settings.ReportWhen", r.Settings.ReportWhen, "must be always, failure, error or never")
+	}
+	return nil
+}
+
+func targets(ids []string) Pattern {
+	if len(ids) == 0 {
+		return Pattern{"id": map[string]any{"__or": []string{}}}
+	}
+	return IDs(ids...)
+}
+
+// Create creates the job and its schedule (backupNg.createJob) and returns the job id and
+// the schedule id.
+func (s *BackupJobsService) Create(ctx context.Context, req BackupJobRequest) (jobID, scheduleID string, err error) {
+	if err := req.Validate(); err != nil {
+		return "", "", err
+	}
+	const tmp = "sitekit-schedule"
+	params := map[string]any{
+		"name": req.Name, "mode": req.Mode, "vms": req.VMs,
+		"remotes": targets(req.Remotes), "srs": targets(req.SRs),
+		"schedules": map[string]any{tmp: req.Schedule},
+		"settings":  map[string]any{"": req.Settings, tmp: req.Retention},
+	}
+	if err := s.c.call(ctx, "backupNg.createJob", params, &jobID); err != nil {
+		return "", "", err
+	}
+	scheds, err := s.c.Schedules.OfJob(ctx, jobID)
+	if err != nil {
+		return jobID, "", err
+	}
+	if len(scheds) > 0 {
+		scheduleID = scheds[0].ID
+	}
+	return jobID, scheduleID, nil
+}
+
+// BackupJobUpdate is a partial edit (backupNg.editJob); nil fields are kept.
+type BackupJobUpdate struct {
+	Name     *string        `json:"name,omitempty"`
+	Mode     *string        `json:"mode,omitempty"`
+	VMs      Pattern        `json:"vms,omitempty"`
+	Remotes  Pattern        `json:"remotes,omitempty"`
+	SRs      Pattern        `json:"srs,omitempty"`
+	Settings map[string]any `json:"settings,omitempty"`
+}
+
+// Update edits job id.
+func (s *BackupJobsService) Update(ctx context.Context, id string, u BackupJobUpdate) error {
+	if id == "" {
+		return invalid("ID", id, "must not be empty")
+	}
+	if u.Mode != nil && *u.Mode != "delta" && *u.Mode != "full" {
+		return invalid("Mode", *u.Mode, `must be "delta" or "full"`)
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	var params map[string]any
+	_ = json.Unmarshal(b, &params)
+	params["id"] = id
+	return s.c.call(ctx, "backupNg.editJob", params, nil)
+}
+
+// Delete deletes job id after deleting its schedules explicitly (backupNg.deleteJob leaves
+// them behind).
+func (s *BackupJobsService) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return invalid("ID", id, "must not be empty")
+	}
+	scheds, err := s.c.Schedules.OfJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, sc := range scheds {
+		if err := s.c.Schedules.Delete(ctx, sc.ID); err != nil {
+			return err
+		}
+	}
+	return s.c.call(ctx, "backupNg.deleteJob", map[string]string{"id": id}, nil)
+}
+
+// Run runs job id with schedule now (backupNg.runJob, which returns when the run ends) and
+// returns the run's backup log. A failed run returns its log and a *BackupRunError.
+func (s *BackupJobsService) Run(ctx context.Context, id, schedule string) (BackupLog, error) {
+	if id == "" {
+		return BackupLog{}, invalid("ID", id, "must not be empty")
+	}
+	if schedule == "" {
+		return BackupLog{}, invalid("Schedule", schedule, "must not be empty")
+	}
+	if err := s.c.call(ctx, "backupNg.runJob", map[string]string{"id": id, "schedule": schedule}, nil); err != nil {
+		return BackupLog{}, err
+	}
+	logs, err := s.c.BackupLogs.OfJob(ctx, id)
+	if err != nil {
+		return BackupLog{}, err
+	}
+	for _, l := range logs {
+		if l.ScheduleID == schedule || schedule == "" {
+			if l.Status != "success" {
+				return l, &BackupRunError{Log: l}
+			}
+			return l, nil
+		}
+	}
+	return BackupLog{}, &NotFoundError{Collection: "backup-logs", Name: id}
+}
+
+// BackupRunError is a backup run that did not succeed.
+type BackupRunError struct{ Log BackupLog }
+
+// Error implements error.
+func (e *BackupRunError) Error() string {
+	return "xo: backup job " + e.Log.JobName + " run " + e.Log.ID + ": " + e.Log.Status
+}
+
+// Schedule is a job schedule.
+type Schedule struct {
+	ID       string `json:"id"`
+	JobID    string `json:"jobId"`
+	Cron     string `json:"cron"`
+	Enabled  bool   `json:"enabled"`
+	Name     string `json:"name,omitempty"`
+	Timezone string `json:"timezone,omitempty"`
+	UserID   string `json:"userId,omitempty"`
+	Href     string `json:"href,omitempty"`
+}
+
+func (v Schedule) objectID() string   { return v.ID }
+func (v Schedule) objectName() string { return v.Name }
+func (v Schedule) objectPool() string { return "" }
+
+// SchedulesService manages schedules: REST reads and run, JSON-RPC schedule.* writes.
+type SchedulesService struct{ collection[Schedule] }
+
+// OfJob lists the schedules of job.
+func (s *SchedulesService) OfJob(ctx context.Context, job string) ([]Schedule, error) {
+	items, err := s.List(ctx, &ListOptions{Filter: Eq("jobId", job)})
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		if it.JobID == job {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// Create creates a schedule for job (schedule.create).
+func (s *SchedulesService) Create(ctx context.Context, job string, spec ScheduleSpec) (Schedule, error) {
+	if job == "" {
+		return Schedule{}, invalid("JobID", job, "must not be empty")
+	}
+	if len(strings.Fields(spec.Cron)) != 5 {
+		return Schedule{}, invalid("Cron", spec.Cron, "must have 5 fields")
+	}
+	params := map[string]any{"jobId": job, "cron": spec.Cron, "enabled": spec.Enabled, "name": spec.Name}
+	if spec.Timezone != "" {
+		params["timezone"] = spec.Timezone
+	}
+	var out Schedule
+	err := s.c.call(ctx, "schedule.create", params, &out)
+	return out, err
+}
+
+// ScheduleUpdate is a partial update (schedule.set).
+type ScheduleUpdate struct {
+	Cron     *string `json:"cron,omitempty"`
+	Enabled  *bool   `json:"enabled,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	Timezone *string `json:"timezone,omitempty"`
+}
+
+// Update changes schedule id.
+func (s *SchedulesService) Update(ctx context.Context, id string, u ScheduleUpdate) error {
+	if u.Cron != nil && len(strings.Fields(*u.Cron)) != 5 {
+		return invalid("Cron", *u.Cron, "must have 5 fields")
+	}
+	params := map[string]any{"id": id}
+	if u.Cron != nil {
+		params["cron"] = *u.Cron
+	}
+	if u.Enabled != nil {
+		params["enabled"] = *u.Enabled
+	}
+	if u.Name != nil {
+		params["name"] = *u.Name
+	}
+	if u.Timezone != nil {
+		params["timezone"] = *u.Timezone
+	}
+	return s.c.call(ctx, "schedule.set", params, nil)
+}
+
+// Delete deletes schedule id (schedule.delete).
+func (s *SchedulesService) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return invalid("ID", id, "must not be empty")
+	}
+	return s.c.call(ctx, "schedule.delete", map[string]string{"id": id}, nil)
+}
+
+// Run starts the schedule's job now (POST /schedules/<id>/actions/run, async, awaited).
+func (s *SchedulesService) Run(ctx context.Context, id string) error {
+	_, err := s.c.action(ctx, rest.Path(restPrefix, "schedules", id, "actions", "run"), nil, nil)
+	return err
+}
+
+// BackupLog is one backup run (id = start timestamp in ms).
+type BackupLog struct {
+	ID         string          `json:"id"`
+	JobID      string          `json:"jobId"`
+	JobName    string          `json:"jobName,omitempty"`
+	ScheduleID string          `json:"scheduleId,omitempty"`
+	Message    string          `json:"message"`
+	Start      Number          `json:"start"`
+	End        Number          `json:"end,omitempty"`
+	Status     string          `json:"status"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	Infos      []TaskLog       `json:"infos,omitempty"`
+	Tasks      []BackupLogTask `json:"tasks,omitempty"`
+	Href       string          `json:"href,omitempty"`
+}
+
+func (v BackupLog) objectID() string   { return v.ID }
+func (v BackupLog) objectName() string { return v.JobName }
+func (v BackupLog) objectPool() string { return "" }
+
+// BackupLogTask is a step of a backup run (per VM, per target, transfer…).
+type BackupLogTask struct {
+	ID      string          `json:"id"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Start   Number          `json:"start"`
+	End     Number          `json:"end,omitempty"`
+	Status  string          `json:"status"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	Tasks   []BackupLogTask `json:"tasks,omitempty"`
+}
+
+// BackupLogsService reads backup run logs (/rest/v0/backup-logs).
+type BackupLogsService struct{ collection[BackupLog] }
+
+// OfJob lists job's runs, newest first.
+func (s *BackupLogsService) OfJob(ctx context.Context, job string) ([]BackupLog, error) {
+	items, err := s.List(ctx, &ListOptions{Filter: Eq("jobId", job)})
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		if it.JobID == job {
+			out = append(out, it)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start > out[j].Start })
+	return out, nil
+}

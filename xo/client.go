@@ -1,0 +1,302 @@
+package xo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// DefaultClientID is the token client id used when bootstrapping a token with Basic
+// credentials: XO refreshes and returns the existing unexpired token of the same user and
+// client id instead of minting a new one, so re-runs reuse it.
+const DefaultClientID = "sitekit"
+
+// DefaultPollInterval is the pause between two polls of a waiter (tasks without server-side
+// wait, power state, PV drivers, IP addresses).
+const DefaultPollInterval = 2 * time.Second
+
+const restPrefix = rest.Raw("rest/v0")
+
+// Clock abstracts the passage of time for waiters, so that tests can run them without sleeping.
+type Clock interface {
+	// After returns a channel that delivers once d has elapsed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+type clientIDKey struct{}
+type pollKey struct{}
+type clockKey struct{}
+
+// WithClientID sets the client id under which a token is bootstrapped from Basic credentials
+// (default [DefaultClientID]). Use one stable id per tool.
+func WithClientID(id string) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if strings.TrimSpace(id) == "" {
+			return sitekit.Invalid("ClientID", id, "must not be empty")
+		}
+		s.Set(clientIDKey{}, id)
+		return nil
+	}
+}
+
+// WithPollInterval sets the pause between two polls of a waiter (default [DefaultPollInterval]).
+func WithPollInterval(d time.Duration) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if d <= 0 {
+			return sitekit.Invalid("PollInterval", d, "must be positive")
+		}
+		s.Set(pollKey{}, d)
+		return nil
+	}
+}
+
+// WithClock replaces the clock used by waiters between polls (tests: a clock whose After fires
+// at once makes waiters deterministic and instant).
+func WithClock(c Clock) sitekit.Option {
+	return func(s *sitekit.Settings) error {
+		if c == nil {
+			return sitekit.Invalid("Clock", nil, "must not be nil")
+		}
+		s.Set(clockKey{}, c)
+		return nil
+	}
+}
+
+// Client talks to one Xen Orchestra instance: REST /rest/v0 for everything it covers and
+// JSON-RPC over WebSocket (/api/) for backup jobs, schedules and remotes. Safe for concurrent use.
+type Client struct {
+	rest     *rest.Client
+	settings sitekit.Settings
+	clientID string
+	poll     time.Duration
+	clock    Clock
+
+	authMu sync.Mutex
+	token  sitekit.Secret
+
+	rpcMu sync.Mutex
+	rpc   *jsonrpc.Conn
+
+	// Pools reads pools (/pools).
+	Pools *PoolsService
+	// Hosts reads hosts (/hosts).
+	Hosts *HostsService
+	// PIFs reads physical and VLAN interfaces (/pifs).
+	PIFs *PIFsService
+	// Networks reads, creates (VLAN on a PIF) and deletes networks.
+	Networks *NetworksService
+	// SRs reads, creates (NFS) and deletes storage repositories.
+	SRs *SRsService
+	// Templates reads VM templates (/vm-templates).
+	Templates *TemplatesService
+	// VMs creates, reads, updates, tags, powers and deletes VMs; waits for power state, PV
+	// drivers and IP addresses.
+	VMs *VMsService
+	// VIFs reads virtual interfaces (/vifs).
+	VIFs *VIFsService
+	// VDIs reads virtual disks (/vdis).
+	VDIs *VDIsService
+	// VBDs reads virtual block devices (/vbds).
+	VBDs *VBDsService
+	// Tasks reads and waits for tasks (/tasks).
+	Tasks *TasksService
+	// Servers registers XCP-ng pool masters in XO (/servers).
+	Servers *ServersService
+	// BackupRepositories manages backup remotes (/backup-repositories, remote.* over JSON-RPC).
+	BackupRepositories *BackupRepositoriesService
+	// BackupJobs manages VM backup jobs (REST reads, backupNg.* over JSON-RPC).
+	BackupJobs *BackupJobsService
+	// Schedules manages backup schedules (REST reads and run, schedule.* over JSON-RPC).
+	Schedules *SchedulesService
+	// BackupLogs reads backup run logs (/backup-logs).
+	BackupLogs *BackupLogsService
+	// Alarms reads alarms (/alarms).
+	Alarms *AlarmsService
+	// Dashboard reads the XOA-wide dashboard (/dashboard).
+	Dashboard *DashboardService
+	// Tokens creates authentication tokens (/users/me/authentication_tokens).
+	Tokens *TokensService
+}
+
+// New returns a client for the XO at baseURL (e.g. "https://xo.example"). It validates the
+// options and does no I/O. Authenticate with sitekit.WithToken (preferred) or
+// sitekit.WithCredentials (a token is then bootstrapped on first use with Basic auth).
+func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
+	s, err := sitekit.Apply(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if s.Token.IsZero() && (s.Username == "" || s.Password.IsZero()) {
+		return nil, sitekit.Invalid("Token", nil, "need sitekit.WithToken or sitekit.WithCredentials")
+	}
+	c := &Client{settings: s, clientID: DefaultClientID, poll: DefaultPollInterval, clock: realClock{}, token: s.Token}
+	if v, ok := s.Value(clientIDKey{}).(string); ok {
+		c.clientID = v
+	}
+	if v, ok := s.Value(pollKey{}).(time.Duration); ok {
+		c.poll = v
+	}
+	if v, ok := s.Value(clockKey{}).(Clock); ok {
+		c.clock = v
+	}
+	rc, err := rest.New(rest.Config{
+		Appliance: "xo", BaseURL: baseURL, Settings: s,
+		Classify: Classify, DecodeError: decodeError, Authorize: c.authorize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.rest = rc
+	c.Pools = &PoolsService{collection[Pool]{c, "pools"}}
+	c.Hosts = &HostsService{collection[Host]{c, "hosts"}}
+	c.PIFs = &PIFsService{collection[PIF]{c, "pifs"}}
+	c.Networks = &NetworksService{collection[Network]{c, "networks"}}
+	c.SRs = &SRsService{collection[SR]{c, "srs"}}
+	c.Templates = &TemplatesService{collection[Template]{c, "vm-templates"}}
+	c.VMs = &VMsService{collection[VM]{c, "vms"}}
+	c.VIFs = &VIFsService{collection[VIF]{c, "vifs"}}
+	c.VDIs = &VDIsService{collection[VDI]{c, "vdis"}}
+	c.VBDs = &VBDsService{collection[VBD]{c, "vbds"}}
+	c.Tasks = &TasksService{collection[Task]{c, "tasks"}}
+	c.Servers = &ServersService{collection[Server]{c, "servers"}}
+	c.BackupRepositories = &BackupRepositoriesService{collection[BackupRepository]{c, "backup-repositories"}}
+	c.BackupJobs = &BackupJobsService{collection[BackupJob]{c, "backup-jobs"}}
+	c.Schedules = &SchedulesService{collection[Schedule]{c, "schedules"}}
+	c.BackupLogs = &BackupLogsService{collection[BackupLog]{c, "backup-logs"}}
+	c.Alarms = &AlarmsService{collection[Alarm]{c, "alarms"}}
+	c.Dashboard = &DashboardService{c}
+	c.Tokens = &TokensService{c}
+	return c, nil
+}
+
+// Close closes the JSON-RPC connection if one was opened. The client must not be used after.
+func (c *Client) Close() error {
+	c.rpcMu.Lock()
+	defer c.rpcMu.Unlock()
+	if c.rpc != nil {
+		err := c.rpc.Close()
+		c.rpc = nil
+		return err
+	}
+	return nil
+}
+
+// BaseURL returns the XO base URL the client talks to.
+func (c *Client) BaseURL() string { return c.rest.BaseURL().String() }
+
+type basicAuthKey struct{}
+
+// authorize adds the authenticationToken cookie, or Basic credentials for the token bootstrap.
+func (c *Client) authorize(ctx context.Context, h http.Header) error {
+	if ctx.Value(basicAuthKey{}) != nil {
+		r := http.Request{Header: h}
+		r.SetBasicAuth(c.settings.Username, c.settings.Password.Reveal())
+		return nil
+	}
+	tok, err := c.authToken(ctx)
+	if err != nil {
+		return err
+	}
+	h.Set("Cookie", "authenticationToken="+tok.Reveal())
+	return nil
+}
+
+// authToken returns the configured token, bootstrapping one from Basic credentials once.
+func (c *Client) authToken(ctx context.Context) (sitekit.Secret, error) {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	if !c.token.IsZero() {
+		return c.token, nil
+	}
+	tok, err := c.Tokens.Create(ctx, TokenRequest{ClientID: c.clientID, Description: "sitekit " + c.clientID})
+	if err != nil {
+		return sitekit.Secret{}, fmt.Errorf("xo: bootstrap token: %w", err)
+	}
+	c.token = tok.Token
+	return c.token, nil
+}
+
+// rpcConn returns the lazily created JSON-RPC connection to wss://<host>/api/.
+func (c *Client) rpcConn() (*jsonrpc.Conn, error) {
+	c.rpcMu.Lock()
+	defer c.rpcMu.Unlock()
+	if c.rpc != nil {
+		return c.rpc, nil
+	}
+	u := c.rest.BaseURL()
+	switch u.Scheme {
+	case "https":
+		u.Scheme = "wss"
+	case "http":
+		u.Scheme = "ws"
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/"
+	conn, err := jsonrpc.New(u.String(),
+		jsonrpc.WithHTTPClient(c.rest.HTTP()),
+		jsonrpc.WithLogger(c.settings.Logger),
+		jsonrpc.WithOnConnect(func(ctx context.Context, conn *jsonrpc.Conn) error {
+			tok, err := c.authToken(ctx)
+			if err != nil {
+				return err
+			}
+			return conn.Call(ctx, "session.signIn", map[string]string{"token": tok.Reveal()}, nil)
+		}))
+	if err != nil {
+		return nil, err
+	}
+	c.rpc = conn
+	return conn, nil
+}
+
+// call performs a JSON-RPC call, mapping errors to *APIError.
+func (c *Client) call(ctx context.Context, method string, params, result any) error {
+	conn, err := c.rpcConn()
+	if err != nil {
+		return err
+	}
+	err = conn.Call(ctx, method, params, result)
+	if err == nil {
+		return nil
+	}
+	var je *jsonrpc.Error
+	if errors.As(err, &je) {
+		return rpcError(method, je)
+	}
+	if errors.Is(err, jsonrpc.ErrConnectionLost) {
+		return &outcomeUnknownError{method: method, err: err}
+	}
+	return fmt.Errorf("xo: %s: %w", method, err)
+}
+
+// outcomeUnknownError is a JSON-RPC call whose connection dropped after sending.
+type outcomeUnknownError struct {
+	method string
+	err    error
+}
+
+func (e *outcomeUnknownError) Error() string {
+	return "xo: " + e.method + ": " + e.err.Error()
+}
+func (e *outcomeUnknownError) Unwrap() []error { return []error{e.err, sitekit.ErrOutcomeUnknown} }
+
+// wait pauses for the poll interval, or returns ctx's error.
+func (c *Client) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.clock.After(c.poll):
+		return nil
+	}
+}

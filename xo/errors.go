@@ -1,0 +1,265 @@
+package xo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/rest"
+)
+
+// XO API error codes (xo-common api-errors, reference §8.1), as seen in JSON-RPC errors and
+// derived for REST answers from the HTTP status.
+const (
+	CodeNotImplemented       = 0
+	CodeNoSuchObject         = 1
+	CodeUnauthorized         = 2
+	CodeInvalidCredentials   = 3
+	CodeForbiddenOperation   = 5
+	CodeNoHostsAvailable     = 7
+	CodeInvalidParameters    = 10
+	CodeVMMissingPVDrivers   = 11
+	CodeVMIsTemplate         = 12
+	CodeVMBadPowerState      = 13
+	CodeVMLacksFeature       = 14
+	CodeObjectAlreadyExists  = 16
+	CodeVDIInUse             = 17
+	CodeOperationBlocked     = 19
+	CodeIncorrectState       = 25
+	CodeFeatureUnauthorized  = 26
+	CodeNoMatchingVM         = 27
+	CodeServiceUnavailable   = 28
+	CodeUnknownErrorFromPeer = -32000
+)
+
+// ErrAmbiguous is matched by a name lookup that found several objects.
+var ErrAmbiguous = errors.New("xo: ambiguous name")
+
+// APIError is an error answered by XO, over REST (StatusCode set) or JSON-RPC (StatusCode 0,
+// Method = the JSON-RPC method). errors.Is matches the sitekit sentinel in Kind.
+type APIError struct {
+	rest.APIError
+	// Code is the XO error code (JSON-RPC), or the one implied by the HTTP status (REST):
+	// 404 → 1, 401 → 3, 403 → 2, 409 → 16, 422 → 10; -1 when unknown.
+	Code int
+	// XapiCode is the XAPI error code when XO relayed one (e.g. "PIF_VLAN_EXISTS").
+	XapiCode string
+	// Data is the error's data member, raw.
+	Data json.RawMessage
+	// Fields holds the per-field messages of a 422 validation error ("body.name_label": "…").
+	Fields map[string]string
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	s := e.APIError.Error()
+	if e.XapiCode != "" && !strings.Contains(s, e.XapiCode) {
+		s += " (" + e.XapiCode + ")"
+	}
+	return s
+}
+
+// Unwrap exposes the embedded rest.APIError.
+func (e *APIError) Unwrap() error { return &e.APIError }
+
+// Retryable reports whether the same call may succeed later without change: PV drivers not
+// ready yet (codes 11 and 14, the Terraform provider's retry_mode), service unavailable, rate
+// limiting, 502/503/504.
+func (e *APIError) Retryable() bool {
+	switch e.Code {
+	case CodeVMMissingPVDrivers, CodeVMLacksFeature, CodeServiceUnavailable:
+		return true
+	}
+	switch e.XapiCode {
+	case "VM_MISSING_PV_DRIVERS", "VM_LACKS_FEATURE", "VM_LACKS_FEATURE_SHUTDOWN":
+		return true
+	}
+	switch e.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// IsRetryable reports whether err is an *APIError that [APIError.Retryable] accepts.
+func IsRetryable(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Retryable()
+}
+
+// kindForCode maps an XO code (or XAPI code) to a sitekit sentinel (reference §8).
+func kindForCode(code int, xapi string) error {
+	switch xapi {
+	case "PIF_VLAN_EXISTS":
+		return sitekit.ErrExists
+	case "VDI_IN_USE":
+		return sitekit.ErrInUse
+	case "HANDLE_INVALID", "UUID_INVALID":
+		return sitekit.ErrNotFound
+	}
+	switch code {
+	case CodeNoSuchObject:
+		return sitekit.ErrNotFound
+	case CodeUnauthorized, CodeInvalidCredentials, CodeForbiddenOperation, CodeFeatureUnauthorized:
+		return sitekit.ErrUnauthorized
+	case CodeObjectAlreadyExists, CodeIncorrectState:
+		return sitekit.ErrExists
+	case CodeInvalidParameters:
+		return sitekit.ErrInvalid
+	case CodeVDIInUse:
+		return sitekit.ErrInUse
+	}
+	return nil
+}
+
+func codeForStatus(status int) int {
+	switch status {
+	case http.StatusNotFound:
+		return CodeNoSuchObject
+	case http.StatusUnauthorized:
+		return CodeInvalidCredentials
+	case http.StatusForbidden:
+		return CodeUnauthorized
+	case http.StatusConflict:
+		return CodeObjectAlreadyExists
+	case http.StatusUnprocessableEntity:
+		return CodeInvalidParameters
+	case http.StatusNotImplemented:
+		return CodeNotImplemented
+	case http.StatusServiceUnavailable:
+		return CodeServiceUnavailable
+	}
+	return -1
+}
+
+// restErrorBody is XO's REST error envelope: {"error": <string or object>, "data": …}.
+type restErrorBody struct {
+	Error json.RawMessage `json:"error"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// decodeError refines the HTTP error with XO's envelope.
+func decodeError(base *rest.APIError, body []byte) error {
+	e := &APIError{APIError: *base, Code: codeForStatus(base.StatusCode)}
+	var env restErrorBody
+	if json.Unmarshal(body, &env) == nil && len(env.Error) > 0 {
+		var msg string
+		if json.Unmarshal(env.Error, &msg) == nil {
+			e.Message = msg
+		} else {
+			// tsoa validation: {"body.name_label":{"message":"…"}}
+			var fields map[string]struct {
+				Message string `json:"message"`
+			}
+			if json.Unmarshal(env.Error, &fields) == nil {
+				e.Fields = map[string]string{}
+				var parts []string
+				for k, v := range fields {
+					e.Fields[k] = v.Message
+					parts = append(parts, k+": "+v.Message)
+				}
+				sortStrings(parts)
+				e.Message = strings.Join(parts, "; ")
+			}
+		}
+		e.Data = env.Data
+		var d struct {
+			Code string `json:"code"`
+		}
+		if json.Unmarshal(env.Data, &d) == nil {
+			e.XapiCode = d.Code
+		}
+	}
+	if e.XapiCode == "" {
+		e.XapiCode = xapiCodeIn(e.Message)
+	}
+	if k := kindForCode(e.Code, e.XapiCode); k != nil {
+		e.Kind = k
+	}
+	return e
+}
+
+// xapiCodeIn finds an upper-case XAPI error code at the start of a message ("PIF_VLAN_EXISTS(…)").
+func xapiCodeIn(msg string) string {
+	end := strings.IndexAny(msg, "( ,:")
+	if end < 0 {
+		end = len(msg)
+	}
+	w := msg[:end]
+	if len(w) < 4 || !strings.Contains(w, "_") || strings.ToUpper(w) != w {
+		return ""
+	}
+	return w
+}
+
+// rpcError maps a JSON-RPC error object to *APIError.
+func rpcError(method string, je *jsonrpc.Error) *APIError {
+	e := &APIError{APIError: rest.APIError{Appliance: "xo", Method: method, Message: je.Message}, Code: je.Code, Data: je.Data}
+	var d struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(je.Data, &d) == nil {
+		e.XapiCode = d.Code
+	}
+	e.Kind = kindForCode(je.Code, e.XapiCode)
+	if e.Kind == nil && je.Code == jsonrpc.CodeInvalidParams {
+		e.Kind = sitekit.ErrInvalid
+	}
+	return e
+}
+
+// Classify is the retry classifier of the XO client: rest.DefaultClassifier, plus 503 and 429
+// for any method (XO refused the request before running it). A 500 carrying a PV-driver error
+// (codes 11/14) is not retried here — the caller decides, see [IsRetryable].
+func Classify(a *rest.Attempt) bool {
+	if a.Err == nil && (a.StatusCode == http.StatusServiceUnavailable) && a.RetryAfter > 0 {
+		return true
+	}
+	return rest.DefaultClassifier(a)
+}
+
+// TaskError is an asynchronous action whose task ended in failure or was interrupted.
+type TaskError struct {
+	Task *Task
+	// Name, Code and Message come from the task's serialized error result.
+	Name, Code, Message string
+	// Params are the XAPI error parameters, when present.
+	Params []any
+}
+
+// Error implements error.
+func (e *TaskError) Error() string {
+	s := fmt.Sprintf("xo: task %s (%s) %s", e.Task.ID, e.Task.Properties.Name, e.Task.Status)
+	if e.Code != "" {
+		s += ": " + e.Code
+	}
+	if e.Message != "" && e.Message != e.Code {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Is maps the XAPI code to a sitekit sentinel (PIF_VLAN_EXISTS → ErrExists, …).
+func (e *TaskError) Is(target error) bool {
+	k := kindForCode(-1, e.Code)
+	return k != nil && k == target
+}
+
+// Retryable reports a PV-driver race (VM_MISSING_PV_DRIVERS, VM_LACKS_FEATURE*).
+func (e *TaskError) Retryable() bool {
+	return e.Code == "VM_MISSING_PV_DRIVERS" || strings.HasPrefix(e.Code, "VM_LACKS_FEATURE")
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+var invalid = sitekit.Invalid

@@ -1,0 +1,556 @@
+package xotest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/simkit"
+)
+
+// XO error codes used by the JSON-RPC API.
+const (
+	codeNoSuchObject       = 1
+	codeUnauthorized       = 2
+	codeInvalidCredentials = 3
+	codeInvalidParameters  = 10
+	codeNoMatchingVM       = 27
+)
+
+func rpcErr(code int, msg string, data any) *jsonrpc.Error {
+	e := &jsonrpc.Error{Code: code, Message: msg}
+	if data != nil {
+		e.Data, _ = json.Marshal(data)
+	}
+	return e
+}
+
+func rpcInvalid(path, msg string) *jsonrpc.Error {
+	return rpcErr(codeInvalidParameters, "invalid parameters", map[string]any{"errors": []any{map[string]any{"instancePath": path, "message": msg}}})
+}
+
+// param describes a JSON-RPC parameter in XO's schema dialect: required unless optional,
+// strings non-empty unless empty is allowed.
+type param struct {
+	name     string
+	kind     string // string, number, boolean, object, any
+	optional bool
+	empty    bool
+}
+
+var rpcParams = map[string][]param{
+	"session.signIn":          {{name: "token", kind: "string", optional: true}, {name: "email", kind: "string", optional: true}, {name: "username", kind: "string", optional: true}, {name: "password", kind: "string", optional: true}, {name: "otp", kind: "string", optional: true}},
+	"system.getServerVersion": {},
+	"backupNg.createJob":      {{name: "mode", kind: "string"}, {name: "vms", kind: "object"}, {name: "name", kind: "string", optional: true, empty: true}, {name: "compression", kind: "string", optional: true, empty: true}, {name: "proxy", kind: "string", optional: true}, {name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, {name: "schedules", kind: "object", optional: true}, {name: "settings", kind: "object", optional: true}},
+	"backupNg.editJob":        {{name: "id", kind: "string"}, {name: "mode", kind: "string", optional: true}, {name: "vms", kind: "object", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "compression", kind: "string", optional: true, empty: true}, {name: "proxy", kind: "any", optional: true}, {name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, {name: "settings", kind: "object", optional: true}},
+	"backupNg.getAllJobs":     {},
+	"backupNg.getJob":         {{name: "id", kind: "string"}},
+	"backupNg.deleteJob":      {{name: "id", kind: "string"}},
+	"backupNg.runJob":         {{name: "id", kind: "string"}, {name: "schedule", kind: "string"}, {name: "vm", kind: "string", optional: true}, {name: "vms", kind: "any", optional: true}, {name: "settings", kind: "object", optional: true}},
+	"schedule.create":         {{name: "cron", kind: "string"}, {name: "jobId", kind: "string"}, {name: "enabled", kind: "boolean", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "timezone", kind: "string", optional: true}},
+	"schedule.set":            {{name: "id", kind: "string"}, {name: "cron", kind: "string", optional: true}, {name: "enabled", kind: "boolean", optional: true}, {name: "jobId", kind: "string", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "timezone", kind: "string", optional: true}},
+	"schedule.delete":         {{name: "id", kind: "string"}},
+	"schedule.get":            {{name: "id", kind: "string"}},
+	"schedule.getAll":         {},
+	"remote.create":           {{name: "name", kind: "string"}, {name: "url", kind: "string"}, {name: "options", kind: "string", optional: true}, {name: "proxy", kind: "string", optional: true}},
+	"remote.set":              {{name: "id", kind: "string"}, {name: "name", kind: "string", optional: true}, {name: "url", kind: "string", optional: true}, {name: "options", kind: "any", optional: true}, {name: "proxy", kind: "any", optional: true}, {name: "enabled", kind: "boolean", optional: true}},
+	"remote.test":             {{name: "id", kind: "string"}},
+	"remote.delete":           {{name: "id", kind: "string"}},
+	"remote.get":              {{name: "id", kind: "string"}},
+	"remote.getAll":           {},
+}
+
+// checkParams applies XO's parameter rules (reference §7.1).
+func checkParams(method string, raw json.RawMessage) (map[string]any, *jsonrpc.Error) {
+	spec, ok := rpcParams[method]
+	if !ok {
+		return nil, rpcErr(jsonrpc.CodeMethodNotFound, "method not found: "+method, method)
+	}
+	p := map[string]any{}
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, rpcErr(jsonrpc.CodeInvalidParams, "invalid params: must be an object", nil)
+		}
+	}
+	known := map[string]param{}
+	for _, sp := range spec {
+		known[sp.name] = sp
+	}
+	// Namespace alias: {vm: …} for id.
+	ns := method[:strings.Index(method, ".")]
+	if _, hasID := known["id"]; hasID {
+		if v, ok := p[ns]; ok {
+			if _, dup := p["id"]; !dup {
+				p["id"] = v
+				delete(p, ns)
+			}
+		}
+	}
+	for k, v := range p {
+		name := strings.TrimSuffix(k, "?")
+		sp, ok := known[name]
+		if !ok {
+			if strings.HasSuffix(k, "?") {
+				delete(p, k)
+				continue
+			}
+			return nil, rpcInvalid("", "must NOT have additional properties: "+k)
+		}
+		if name != k {
+			delete(p, k)
+			p[name] = v
+		}
+		switch sp.kind {
+		case "string":
+			s, ok := v.(string)
+			if !ok {
+				return nil, rpcInvalid("/"+name, "must be string")
+			}
+			if s == "" && !sp.empty {
+				return nil, rpcInvalid("/"+name, "must NOT have fewer than 1 characters")
+			}
+		case "boolean":
+			if _, ok := v.(bool); !ok {
+				return nil, rpcInvalid("/"+name, "must be boolean")
+			}
+		case "object":
+			if _, ok := v.(map[string]any); !ok {
+				return nil, rpcInvalid("/"+name, "must be object")
+			}
+		}
+	}
+	for _, sp := range spec {
+		if _, ok := p[sp.name]; !ok && !sp.optional {
+			return nil, rpcInvalid("", "must have required property '"+sp.name+"'")
+		}
+	}
+	return p, nil
+}
+
+type rpcSession struct{ userID string }
+
+func (s *Server) handleRPC(ctx context.Context, peer *jsonrpc.Peer, req *jsonrpc.Request) (any, error) {
+	d := s.inj.Decide("RPC "+req.Method, !strings.Contains(req.Method, ".get") && req.Method != "session.signIn")
+	defer d.Release()
+	switch d.Action {
+	case simkit.Fail:
+		return nil, rpcErr(-32000, fmt.Sprintf("injected failure (%d)", d.Status), nil)
+	case simkit.Reset:
+		peer.Drop()
+		return nil, jsonrpc.ErrNoResponse
+	}
+	params, perr := checkParams(req.Method, req.Params)
+	if perr != nil {
+		return nil, perr
+	}
+	if req.Method == "session.signIn" {
+		return s.signIn(peer, params)
+	}
+	if req.Method == "system.getServerVersion" {
+		return "5.113.0", nil
+	}
+	if peer.Session() == nil {
+		return nil, rpcErr(codeUnauthorized, "not enough permissions", nil)
+	}
+	res, err := s.dispatchRPC(req.Method, params)
+	if d.Action == simkit.Ambiguous {
+		peer.Drop()
+		return nil, jsonrpc.ErrNoResponse
+	}
+	return res, err
+}
+
+func (s *Server) signIn(peer *jsonrpc.Peer, p map[string]any) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok := false
+	if tok, _ := p["token"].(string); tok != "" {
+		t := s.tokens[tok]
+		ok = t != nil && !t.Expired
+	} else {
+		user, _ := p["email"].(string)
+		if user == "" {
+			user, _ = p["username"].(string)
+		}
+		pass, _ := p["password"].(string)
+		ok = user == s.Username && pass == s.Password
+	}
+	if !ok {
+		return nil, rpcErr(codeInvalidCredentials, "invalid credentials", nil)
+	}
+	peer.SetSession(&rpcSession{userID: s.UserID})
+	return map[string]any{"id": s.UserID, "email": s.Username, "permission": "admin", "groups": []any{}, "preferences": map[string]any{}, "authProviders": map[string]any{}}, nil
+}
+
+// notify sends an "all" enter notification for objs to every signed-in connection.
+func (s *Server) notify(kind string, items map[string]any) {
+	for _, p := range s.rpc.Peers() {
+		if p.Session() == nil {
+			continue
+		}
+		_ = p.Notify(context.Background(), "all", map[string]any{"type": kind, "items": items})
+	}
+}
+
+func (s *Server) dispatchRPC(method string, p map[string]any) (any, error) {
+	s.mu.Lock()
+	res, changed, err := s.rpcLocked(method, p)
+	s.mu.Unlock()
+	if err == nil && len(changed) > 0 {
+		s.notify("enter", changed)
+	}
+	return res, err
+}
+
+func notFound(kind, id string) *jsonrpc.Error {
+	return rpcErr(codeNoSuchObject, "no such "+kind+" "+id, map[string]any{"id": id, "type": kind})
+}
+
+func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any, error) {
+	id, _ := p["id"].(string)
+	switch method {
+	case "backupNg.createJob":
+		job := map[string]any{"id": s.newID(), "type": "backup", "mode": p["mode"], "vms": p["vms"], "userId": s.UserID,
+			"remotes": map[string]any{"id": map[string]any{"__or": []any{}}}, "srs": map[string]any{"id": map[string]any{"__or": []any{}}}, "name": ""}
+		if m := p["mode"]; m != "full" && m != "delta" {
+			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
+		}
+		for _, k := range []string{"name", "compression", "proxy", "remotes", "srs"} {
+			if v, ok := p[k]; ok {
+				job[k] = v
+			}
+		}
+		settings, _ := p["settings"].(map[string]any)
+		if settings == nil {
+			settings = map[string]any{}
+		}
+		changed := map[string]any{}
+		scheds, _ := p["schedules"].(map[string]any)
+		tmpIDs := make([]string, 0, len(scheds))
+		for k := range scheds {
+			tmpIDs = append(tmpIDs, k)
+		}
+		sort.Strings(tmpIDs)
+		for _, tmp := range tmpIDs {
+			spec, _ := scheds[tmp].(map[string]any)
+			sc, err := s.createSchedule(job["id"].(string), spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			if v, ok := settings[tmp]; ok {
+				settings[sc["id"].(string)] = v
+				delete(settings, tmp)
+			}
+			changed[sc["id"].(string)] = sc
+		}
+		job["settings"] = settings
+		s.put("backup-jobs", job)
+		s.now()
+		changed[job["id"].(string)] = job
+		return job["id"], changed, nil
+	case "backupNg.getAllJobs":
+		out := []any{}
+		for _, j := range sortedObjs(s.objs["backup-jobs"]) {
+			out = append(out, j)
+		}
+		return out, nil, nil
+	case "backupNg.getJob":
+		j := s.get("backup-jobs", id)
+		if j == nil {
+			return nil, nil, notFound("job", id)
+		}
+		return j, nil, nil
+	case "backupNg.editJob":
+		j := s.get("backup-jobs", id)
+		if j == nil {
+			return nil, nil, notFound("job", id)
+		}
+		if m, ok := p["mode"]; ok && m != "full" && m != "delta" {
+			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
+		}
+		for k, v := range p {
+			if k == "id" {
+				continue
+			}
+			if v == nil {
+				delete(j, k)
+			} else {
+				j[k] = v
+			}
+		}
+		s.now()
+		return true, map[string]any{id: j}, nil
+	case "backupNg.deleteJob":
+		if s.get("backup-jobs", id) == nil {
+			return nil, nil, notFound("job", id)
+		}
+		delete(s.objs["backup-jobs"], id)
+		// Faithful to XO: schedules are compared with the job id, not the job's schedules,
+		// so they are left behind (call schedule.delete first).
+		s.now()
+		return true, nil, nil
+	case "backupNg.runJob":
+		sched, _ := p["schedule"].(string)
+		log, err := s.runJob(id, sched)
+		if err != nil {
+			return nil, nil, err
+		}
+		return true, map[string]any{log["id"].(string): log}, nil
+	case "schedule.create":
+		jobID, _ := p["jobId"].(string)
+		sc, err := s.createSchedule(jobID, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return sc, map[string]any{sc["id"].(string): sc}, nil
+	case "schedule.set":
+		sc := s.get("schedules", id)
+		if sc == nil {
+			return nil, nil, notFound("schedule", id)
+		}
+		for k, v := range p {
+			if k != "id" {
+				sc[k] = v
+			}
+		}
+		s.now()
+		return true, map[string]any{id: sc}, nil
+	case "schedule.delete":
+		if s.get("schedules", id) == nil {
+			return nil, nil, notFound("schedule", id)
+		}
+		delete(s.objs["schedules"], id)
+		return true, nil, nil
+	case "schedule.get":
+		sc := s.get("schedules", id)
+		if sc == nil {
+			return nil, nil, notFound("schedule", id)
+		}
+		return sc, nil, nil
+	case "schedule.getAll":
+		return sortedObjs(s.objs["schedules"]), nil, nil
+	case "remote.create":
+		rem, xerr := s.newRemote(p)
+		if xerr != nil {
+			return nil, nil, rpcInvalid("/url", "invalid remote URL")
+		}
+		return readRemote(rem), nil, nil
+	case "remote.set":
+		rem := s.get("backup-repositories", id)
+		if rem == nil {
+			return nil, nil, notFound("remote", id)
+		}
+		if u, ok := p["url"].(string); ok && !validRemoteURL(u) {
+			return nil, nil, rpcInvalid("/url", "invalid remote URL")
+		}
+		for k, v := range p {
+			if k != "id" {
+				rem[k] = v
+			}
+		}
+		return true, nil, nil
+	case "remote.test":
+		rem := s.get("backup-repositories", id)
+		if rem == nil {
+			return nil, nil, notFound("remote", id)
+		}
+		bench := map[string]any{"readRate": 104857600.0, "writeRate": 52428800.0, "timestamp": float64(s.now())}
+		rem["benchmarks"] = append(asAnyList(rem["benchmarks"]), bench)
+		return map[string]any{"success": true, "readRate": bench["readRate"], "writeRate": bench["writeRate"]}, nil, nil
+	case "remote.delete":
+		if s.get("backup-repositories", id) == nil {
+			return nil, nil, notFound("remote", id)
+		}
+		for _, j := range s.objs["backup-jobs"] {
+			if strings.Contains(fmt.Sprint(j["remotes"]), id) {
+				return nil, nil, rpcErr(-32000, "remote "+id+" is used by job "+fmt.Sprint(j["id"]), nil)
+			}
+		}
+		delete(s.objs["backup-repositories"], id)
+		return true, nil, nil
+	case "remote.get":
+		rem := s.get("backup-repositories", id)
+		if rem == nil {
+			return nil, nil, notFound("remote", id)
+		}
+		return readRemote(rem), nil, nil
+	case "remote.getAll":
+		out := []any{}
+		for _, r := range sortedObjs(s.objs["backup-repositories"]) {
+			out = append(out, readRemote(r))
+		}
+		return out, nil, nil
+	}
+	return nil, nil, rpcErr(jsonrpc.CodeMethodNotFound, "method not found: "+method, method)
+}
+
+func sortedObjs(m map[string]map[string]any) []map[string]any {
+	out := make([]map[string]any, 0, len(m))
+	for _, o := range m {
+		out = append(out, clone(o).(map[string]any))
+	}
+	sort.Slice(out, func(i, j int) bool { return fmt.Sprint(out[i]["id"]) < fmt.Sprint(out[j]["id"]) })
+	return out
+}
+
+func (s *Server) createSchedule(jobID string, spec map[string]any) (map[string]any, error) {
+	cron, _ := spec["cron"].(string)
+	if len(strings.Fields(cron)) < 5 || len(strings.Fields(cron)) > 6 {
+		return nil, rpcInvalid("/cron", "invalid cron pattern")
+	}
+	sc := map[string]any{"id": s.newID(), "jobId": jobID, "cron": cron, "enabled": false, "name": "", "userId": s.UserID}
+	for _, k := range []string{"enabled", "name", "timezone"} {
+		if v, ok := spec[k]; ok {
+			sc[k] = v
+		}
+	}
+	s.put("schedules", sc)
+	s.now()
+	return sc, nil
+}
+
+// matchPattern evaluates an XO value-matcher pattern ({"id":…}, {"__or":[…]}, {"__not":…},
+// arrays = contains all) against an object.
+func matchPattern(pattern, v any) bool {
+	switch p := pattern.(type) {
+	case map[string]any:
+		if or, ok := p["__or"].([]any); ok {
+			for _, alt := range or {
+				if matchPattern(alt, v) {
+					return true
+				}
+			}
+			return false
+		}
+		if not, ok := p["__not"]; ok {
+			return !matchPattern(not, v)
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, sub := range p {
+			if !matchPattern(sub, obj[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		have, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		for _, want := range p {
+			found := false
+			for _, h := range have {
+				if fmt.Sprint(h) == fmt.Sprint(want) {
+					found = true
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	return fmt.Sprint(pattern) == fmt.Sprint(v)
+}
+
+// runJob runs a backup job with a schedule and records its backup log. Called with s.mu held.
+func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
+	job := s.get("backup-jobs", jobID)
+	if job == nil {
+		return nil, notFound("job", jobID)
+	}
+	if s.get("schedules", schedID) == nil {
+		return nil, notFound("schedule", schedID)
+	}
+	if s.running[jobID] {
+		return nil, rpcErr(-32000, "the job ("+jobID+") is already running", nil)
+	}
+	var vms []map[string]any
+	for _, vm := range sortedObjs(s.objs["vms"]) {
+		if matchPattern(job["vms"], vm) {
+			vms = append(vms, vm)
+		}
+	}
+	if len(vms) == 0 {
+		return nil, rpcErr(codeNoMatchingVM, "no VMs match this pattern", map[string]any{"jobId": jobID, "scheduleId": schedID})
+	}
+	start := s.now()
+	log := map[string]any{"id": fmt.Sprint(start), "jobId": jobID, "jobName": job["name"], "scheduleId": schedID, "message": "backup",
+		"start": float64(start), "status": "success", "data": map[string]any{"mode": job["mode"], "reportWhen": "failure"}}
+	ids := []any{}
+	for _, vm := range vms {
+		ids = append(ids, vm["id"])
+	}
+	log["infos"] = []any{map[string]any{"message": "vms", "data": map[string]any{"vms": ids}}}
+	var fail error
+	if s.backupFn != nil {
+		fail = s.backupFn(clone(job).(map[string]any))
+	}
+	var tasks []any
+	targets := []map[string]any{}
+	for _, r := range listOf(orList(job["remotes"])) {
+		targets = append(targets, map[string]any{"type": "remote", "id": r})
+	}
+	for _, r := range listOf(orList(job["srs"])) {
+		targets = append(targets, map[string]any{"type": "SR", "id": r})
+	}
+	for _, vm := range vms {
+		t0 := float64(s.now())
+		var sub []any
+		for _, tg := range targets {
+			tg["isFull"] = job["mode"] == "full"
+			tr := map[string]any{"id": fmt.Sprint(s.now()), "message": "transfer", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"size": 298260992.0}}
+			sub = append(sub, map[string]any{"id": fmt.Sprint(s.now()), "message": "export", "data": tg, "start": float64(s.clock), "status": "success", "tasks": []any{tr}, "end": float64(s.now())})
+		}
+		sub = append(sub, map[string]any{"id": fmt.Sprint(s.now()), "message": "clean-vm", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"merge": false}})
+		vt := map[string]any{"id": fmt.Sprint(int64(t0)), "message": "backup VM", "data": map[string]any{"type": "VM", "id": vm["id"], "name_label": vm["name_label"]},
+			"start": t0, "status": "success", "tasks": sub, "end": float64(s.now())}
+		if fail != nil {
+			vt["status"] = "failure"
+			vt["result"] = map[string]any{"message": fail.Error(), "name": "Error", "stack": "Error: " + fail.Error()}
+			log["status"] = "failure"
+		}
+		tasks = append(tasks, vt)
+	}
+	log["tasks"] = tasks
+	log["end"] = float64(s.now())
+	s.put("backup-logs", log)
+	return log, nil
+}
+
+// orList extracts ids from {"id": x} or {"id":{"__or":[…]}}.
+func orList(p any) any {
+	m, _ := p.(map[string]any)
+	switch id := m["id"].(type) {
+	case string:
+		return []any{id}
+	case map[string]any:
+		return id["__or"]
+	}
+	return nil
+}
+
+// scheduleAction: POST /schedules/<id>/actions/run.
+func (s *Server) scheduleAction(id, action string) (execFn, error) {
+	if action != "run" {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc := s.get("schedules", id)
+	if sc == nil {
+		return nil, noSuch("schedule", id)
+	}
+	return func() (map[string]any, *xoErr) {
+		if _, err := s.runJob(fmt.Sprint(sc["jobId"]), id); err != nil {
+			return nil, &xoErr{status: 500, msg: err.Error()}
+		}
+		return nil, nil
+	}, nil
+}
