@@ -3,10 +3,10 @@ package truenas
 import (
 	"context"
 	"crypto/tls"
-	"io"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"

@@ -51,10 +51,14 @@ func (s *ServiceService) SetEnabled(ctx context.Context, name string, enable boo
 }
 
 // Start starts a service.
-func (s *ServiceService) Start(ctx context.Context, name string) error { return s.control(ctx, "START", name) }
+func (s *ServiceService) Start(ctx context.Context, name string) error {
+	return s.control(ctx, "START", name)
+}
 
 // Stop stops a service.
-func (s *ServiceService) Stop(ctx context.Context, name string) error { return s.control(ctx, "STOP", name) }
+func (s *ServiceService) Stop(ctx context.Context, name string) error {
+	return s.control(ctx, "STOP", name)
+}
 
 // Restart restarts a service.
 func (s *ServiceService) Restart(ctx context.Context, name string) error {

@@ -12,14 +12,14 @@ import (
 // SMB share purposes, with their 25.10+ names. The client translates them for API v25.04
 // (TIMEMACHINE_SHARE → TIMEMACHINE, LEGACY_SHARE → NO_PRESET, …).
 const (
-	SMBDefaultShare          = "DEFAULT_SHARE"
-	SMBLegacyShare           = "LEGACY_SHARE"
-	SMBTimeMachineShare      = "TIMEMACHINE_SHARE"
-	SMBMultiprotocolShare    = "MULTIPROTOCOL_SHARE"
-	SMBPrivateDatasetsShare  = "PRIVATE_DATASETS_SHARE"
-	SMBVeeamRepositoryShare  = "VEEAM_REPOSITORY_SHARE"
-	SMBTimeLockedShare       = "TIME_LOCKED_SHARE"
-	SMBExternalShare         = "EXTERNAL_SHARE"
+	SMBDefaultShare         = "DEFAULT_SHARE"
+	SMBLegacyShare          = "LEGACY_SHARE"
+	SMBTimeMachineShare     = "TIMEMACHINE_SHARE"
+	SMBMultiprotocolShare   = "MULTIPROTOCOL_SHARE"
+	SMBPrivateDatasetsShare = "PRIVATE_DATASETS_SHARE"
+	SMBVeeamRepositoryShare = "VEEAM_REPOSITORY_SHARE"
+	SMBTimeLockedShare      = "TIME_LOCKED_SHARE"
+	SMBExternalShare        = "EXTERNAL_SHARE"
 )
 
 var smbPurpose2504 = map[string]string{

@@ -1,0 +1,235 @@
+package truenastest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+)
+
+// job is a middleware job.
+type job struct {
+	id        int64
+	method    string
+	args      []any
+	state     string
+	percent   float64
+	desc      string
+	result    any
+	errText   string
+	excInfo   map[string]any
+	started   time.Time
+	finished  time.Time
+	elapsed   time.Duration
+	abortable bool
+	// finish applies the job's effect when it completes (under the state lock).
+	finish func() (any, error)
+}
+
+func (j *job) row() map[string]any {
+	var fin any
+	if !j.finished.IsZero() {
+		fin = ejDate(j.finished)
+	}
+	var exc any
+	if j.excInfo != nil {
+		exc = j.excInfo
+	}
+	var errText, exception any
+	if j.errText != "" {
+		errText = j.errText
+		exception = "Traceback (most recent call last):\n" + j.errText
+	}
+	args := j.args
+	if args == nil {
+		args = []any{}
+	}
+	return map[string]any{
+		"id": j.id, "message_ids": []any{}, "method": j.method, "arguments": args, "transient": false,
+		"description": nil, "abortable": j.abortable, "logs_path": fmt.Sprintf("/var/log/jobs/%d.log", j.id),
+		"logs_excerpt": nil, "progress": map[string]any{"percent": j.percent, "description": j.desc, "extra": nil},
+		"result": j.result, "result_encoding_error": nil, "error": errText, "exception": exception,
+		"exc_info": exc, "state": j.state, "time_started": ejDate(j.started), "time_finished": fin,
+		"credentials": map[string]any{"type": "API_KEY", "data": map[string]any{}},
+	}
+}
+
+func ejDate(t time.Time) map[string]any { return map[string]any{"$date": t.UnixMilli()} }
+
+// startJob creates a job (under s.mu) and returns its id; finish runs when it completes.
+func (c *call) startJob(args []any, abortable bool, finish func() (any, error)) int64 {
+	st := c.s.st
+	st.nextJob++
+	j := &job{id: st.nextJob, method: c.method, args: args, state: "RUNNING", started: st.now(),
+		abortable: abortable, finish: finish, desc: "Starting"}
+	st.jobs[j.id] = j
+	st.jobOrder = append(st.jobOrder, j.id)
+	c.events = append(c.events, event{collection: "core.get_jobs", msg: "added", id: j.id, fields: j.row()})
+	if c.s.cfg.jobDuration <= 0 {
+		c.events = append(c.events, c.s.completeJob(j)...)
+	}
+	c.s.wakeJobs()
+	return j.id
+}
+
+// completeJob runs the job's effect and marks it SUCCESS or FAILED (under s.mu).
+func (s *Server) completeJob(j *job) []event {
+	var res any
+	var err error
+	if f := s.st.failNext[j.method]; f != "" {
+		delete(s.st.failNext, j.method)
+		err = callError(14, f)
+	} else if j.finish != nil {
+		res, err = j.finish()
+	}
+	j.finished = s.st.now()
+	if err != nil {
+		j.state = "FAILED"
+		j.errText, j.excInfo = jobFailure(err)
+	} else {
+		j.state, j.result, j.percent, j.desc = "SUCCESS", res, 100, "Done"
+	}
+	return []event{{collection: "core.get_jobs", msg: "changed", id: j.id, fields: j.row()}}
+}
+
+func jobFailure(err error) (string, map[string]any) {
+	e, ok := err.(*jsonrpc.Error)
+	if !ok {
+		return "[EFAULT] " + err.Error(), map[string]any{"repr": err.Error(), "type": "CallError", "errno": 14, "extra": nil}
+	}
+	var d errorData
+	_ = jsonUnmarshal(e.Data, &d)
+	if e.Code == -32602 {
+		var extra any
+		_ = jsonUnmarshal(d.Extra, &extra)
+		return d.Reason, map[string]any{"repr": "ValidationErrors()", "type": "VALIDATION", "errno": 22, "extra": extra}
+	}
+	return d.Reason, map[string]any{"repr": fmt.Sprintf("CallError(%q)", d.Reason), "type": "CallError", "errno": d.Error, "extra": nil}
+}
+
+// AdvanceJobs moves the simulated job clock forward by d: running jobs progress and those
+// whose duration has elapsed finish. It publishes the resulting collection_update events.
+func (s *Server) AdvanceJobs(d time.Duration) {
+	s.mu.Lock()
+	s.st.clock = s.st.clock.Add(d)
+	var evs []event
+	for _, id := range s.st.jobOrder {
+		j := s.st.jobs[id]
+		if j.state != "RUNNING" {
+			continue
+		}
+		j.elapsed += d
+		if j.elapsed >= s.cfg.jobDuration {
+			evs = append(evs, s.completeJob(j)...)
+			continue
+		}
+		j.percent = float64(int(float64(j.elapsed) / float64(s.cfg.jobDuration) * 100))
+		j.desc = fmt.Sprintf("%s: %d%%", j.method, int(j.percent))
+		evs = append(evs, event{collection: "core.get_jobs", msg: "changed", id: j.id, fields: j.row()})
+	}
+	s.wakeJobs()
+	s.mu.Unlock()
+	s.publish(context.Background(), evs)
+}
+
+// FailNextJob makes the next job of method fail with a CallError carrying msg.
+func (s *Server) FailNextJob(method, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.failNext[method] = msg
+}
+
+// wakeJobs signals AwaitJob callers (under s.mu).
+func (s *Server) wakeJobs() {
+	close(s.jobWake)
+	s.jobWake = make(chan struct{})
+}
+
+// AwaitJob blocks until a job of method is running (or ctx ends) and returns its id. Tests use
+// it to know when to call AdvanceJobs.
+func (s *Server) AwaitJob(ctx context.Context, method string) (int64, error) {
+	for {
+		s.mu.Lock()
+		for _, id := range s.st.jobOrder {
+			if j := s.st.jobs[id]; j.method == method && j.state == "RUNNING" {
+				s.mu.Unlock()
+				return id, nil
+			}
+		}
+		wake := s.jobWake
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// JobState returns the state of job id ("" if unknown) and its progress percent.
+func (s *Server) JobState(id int64) (string, float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j, ok := s.st.jobs[id]; ok {
+		return j.state, j.percent
+	}
+	return "", 0
+}
+
+func init() {
+	register("core.get_jobs", method{fn: func(c *call) (any, error) {
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		rows := make([]map[string]any, 0, len(c.s.st.jobOrder))
+		for _, id := range c.s.st.jobOrder {
+			rows = append(rows, toRow(c.s.st.jobs[id].row()))
+		}
+		return runQuery(rows, c.params)
+	}})
+	register("core.job_abort", method{fn: func(c *call) (any, error) {
+		var id int64
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		j, ok := c.s.st.jobs[id]
+		if !ok {
+			return nil, callError(2, fmt.Sprintf("Job %d does not exist", id))
+		}
+		if j.state == "RUNNING" || j.state == "WAITING" {
+			if !j.abortable {
+				return nil, callError(22, "Job is not abortable")
+			}
+			j.state, j.finished, j.errText = "ABORTED", c.s.st.now(), "[EINTR] Job aborted"
+			j.excInfo = map[string]any{"repr": "JobAborted()", "type": "JobAborted", "errno": 4, "extra": nil}
+			c.events = append(c.events, event{collection: "core.get_jobs", msg: "changed", id: j.id, fields: j.row()})
+			c.s.wakeJobs()
+		}
+		return nil, nil
+	}})
+	register("core.subscribe", method{fn: func(c *call) (any, error) {
+		var name string
+		if err := c.arg(0, &name); err != nil || name == "" {
+			return nil, badParams("name", "Field required")
+		}
+		uuid := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
+		c.s.mu.Lock()
+		c.ss.subs[uuid] = name
+		c.s.mu.Unlock()
+		return uuid, nil
+	}})
+	register("core.unsubscribe", method{fn: func(c *call) (any, error) {
+		var id string
+		_ = c.arg(0, &id)
+		c.s.mu.Lock()
+		name, ok := c.ss.subs[id]
+		delete(c.ss.subs, id)
+		c.s.mu.Unlock()
+		if ok {
+			_ = c.p.Notify(context.Background(), "notify_unsubscribed", map[string]any{"collection": name, "error": nil})
+		}
+		return nil, nil
+	}})
+}

@@ -1,0 +1,457 @@
+// Package truenastest is an in-process TrueNAS simulator speaking the middleware's JSON-RPC
+// 2.0 over WebSocket at /api/<version> (and /api/current), with GET /api/versions, in the
+// spirit of net/http/httptest. It follows ../../reference/truenas.md: the exact error
+// envelopes (-32602 validation triples, -32001 CallError with errno names, MatchNotFound,
+// InstanceNotFound), API-key sign-in (and revocation of a key used over plain ws:// from a
+// non-loopback peer), legacy jobs (the call returns the job id; core.get_jobs and
+// collection_update events report progress), query filters and options, per-version method
+// sets (zfs.snapshot.* vs pool.snapshot.*, service.start vs service.control, SMB purposes),
+// and stateful pools, datasets, snapshots, tasks, shares, credentials, services, users and
+// alerts whose references are checked. It is seeded with the pool "tank".
+//
+// Jobs advance on a simulated clock: with the default duration 0 they finish at once;
+// [WithJobDuration] makes them last, and [Server.AdvanceJobs] (or [WithJobTicker] for
+// long-running demos) moves them forward, so tests never sleep.
+package truenastest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/simkit"
+	"github.com/sitekit/sitekit/truenas"
+)
+
+// Releases the simulator can impersonate, with the API versions each serves (reference §1.1).
+var releases = map[string]struct {
+	versionShort string
+	versions     []string
+}{
+	"25.04": {"25.04.2.6", []string{"v25.04.0", "v25.04.1", "v25.04.2"}},
+	"25.10": {"25.10.6", []string{"v25.04.0", "v25.04.1", "v25.04.2", "v25.10.0", "v25.10.1", "v25.10.2", "v25.10.3", "v25.10.4", "v25.10.5"}},
+	"26.0":  {"26.0.0", []string{"v25.04.0", "v25.04.1", "v25.04.2", "v25.10.0", "v25.10.1", "v25.10.2", "v25.10.3", "v25.10.4", "v25.10.5", "v26.0.0"}},
+}
+
+// Option configures a Server.
+type Option func(*config) error
+
+type config struct {
+	release       string
+	tls           bool
+	addr          string
+	apiKey        string
+	username      string
+	password      string
+	jobDuration   time.Duration
+	jobTicker     time.Duration
+	faults        simkit.Faults
+	pretendRemote bool
+}
+
+// WithRelease selects the TrueNAS release impersonated: "25.04", "25.10" or "26.0" (default).
+func WithRelease(r string) Option {
+	return func(c *config) error {
+		if _, ok := releases[r]; !ok {
+			return fmt.Errorf("truenastest: unknown release %q (25.04, 25.10, 26.0)", r)
+		}
+		c.release = r
+		return nil
+	}
+}
+
+// WithoutTLS serves plain ws:// (default: TLS with a self-signed certificate).
+func WithoutTLS() Option { return func(c *config) error { c.tls = false; return nil } }
+
+// WithAddr listens on addr (default: a random loopback port).
+func WithAddr(addr string) Option { return func(c *config) error { c.addr = addr; return nil } }
+
+// WithAPIKey sets the API key accepted for the user "truenas_admin" (default: random).
+func WithAPIKey(key string) Option { return func(c *config) error { c.apiKey = key; return nil } }
+
+// WithPassword sets the password of "truenas_admin" for PASSWORD_PLAIN sign-in.
+func WithPassword(p string) Option { return func(c *config) error { c.password = p; return nil } }
+
+// WithJobDuration makes every job last d of simulated time (default 0: jobs finish at once).
+func WithJobDuration(d time.Duration) Option {
+	return func(c *config) error { c.jobDuration = d; return nil }
+}
+
+// WithJobTicker advances jobs by tick every tick of real time (for demos such as
+// examples/simulators; tests use AdvanceJobs instead).
+func WithJobTicker(tick time.Duration) Option {
+	return func(c *config) error { c.jobTicker = tick; return nil }
+}
+
+// WithFaults configures fault injection (see simkit.Faults).
+func WithFaults(f simkit.Faults) Option { return func(c *config) error { c.faults = f; return nil } }
+
+// WithPretendRemote treats every peer as non-loopback, to exercise the rule that an API key
+// used over plain ws:// from the network is revoked.
+func WithPretendRemote() Option { return func(c *config) error { c.pretendRemote = true; return nil } }
+
+// Server is a running simulator. Its fields are read-only.
+type Server struct {
+	// URL is the base URL (https://127.0.0.1:port, or http:// with WithoutTLS).
+	URL string
+	// APIKey is the API key of Username; Username and Password sign in with PASSWORD_PLAIN.
+	APIKey   string
+	Username string
+	Password string
+	// Fingerprint is the SHA-256 of the TLS certificate (hex), "" without TLS.
+	Fingerprint string
+	// Release is the impersonated release ("26.0").
+	Release string
+
+	cfg  config
+	http *httptest.Server
+	rpc  *jsonrpc.Server
+	inj  *simkit.Injector
+	stop chan struct{}
+
+	mu       sync.Mutex
+	st       *state
+	jobWake  chan struct{}
+	keyState map[string]bool // api key → revoked
+}
+
+type session struct {
+	version string // endpoint version, "v25.10.2"
+	authed  bool
+	user    string
+	subs    map[string]string // uuid → event name
+	secure  bool
+}
+
+// NewServer starts a simulator. Close it when done.
+func NewServer(opts ...Option) (*Server, error) {
+	cfg := config{release: "26.0", tls: true, username: "truenas_admin"}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.apiKey == "" {
+		cfg.apiKey = "1-" + randomHex(32)
+	}
+	if cfg.password == "" {
+		cfg.password = randomHex(8)
+	}
+	s := &Server{APIKey: cfg.apiKey, Username: cfg.username, Password: cfg.password, Release: cfg.release,
+		cfg: cfg, inj: simkit.NewInjector(cfg.faults), stop: make(chan struct{}), jobWake: make(chan struct{}),
+		keyState: map[string]bool{cfg.apiKey: false}}
+	s.st = newState(releases[cfg.release].versionShort)
+	s.rpc = &jsonrpc.Server{Handler: s.handle, OnPeer: s.onPeer, ReadLimit: 64 << 10}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/versions", s.versions)
+	mux.HandleFunc("GET /api/boot_id", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.st.bootID)
+	})
+	mux.HandleFunc("/api/{version}", s.upgrade)
+	srv, fp, err := simkit.Start(mux, cfg.addr, cfg.tls)
+	if err != nil {
+		return nil, err
+	}
+	s.http, s.URL, s.Fingerprint = srv, srv.URL, fp
+	if cfg.jobTicker > 0 {
+		go func() {
+			t := time.NewTicker(cfg.jobTicker)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					s.AdvanceJobs(cfg.jobTicker)
+				case <-s.stop:
+					return
+				}
+			}
+		}()
+	}
+	return s, nil
+}
+
+// NewTestServer starts a simulator closed by tb.Cleanup; it fails tb on error.
+func NewTestServer(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+	Cleanup(func())
+}, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("truenastest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and drops every connection.
+func (s *Server) Close() {
+	select {
+	case <-s.stop:
+		return
+	default:
+		close(s.stop)
+	}
+	s.rpc.DropAll()
+	s.http.Close()
+}
+
+// Faults returns the fault injector and call counters (keys are JSON-RPC method names).
+func (s *Server) Faults() *simkit.Injector { return s.inj }
+
+// DropConnections abruptly drops every client connection and returns how many there were.
+func (s *Server) DropConnections() int { return s.rpc.DropAll() }
+
+// Client returns a truenas client pinned to this server's certificate and signed in with
+// its API key (plus opts).
+func (s *Server) Client(opts ...sitekit.Option) (*truenas.Client, error) {
+	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.APIKey)), truenas.WithAPIKeyUser(s.Username)}
+	if s.Fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	}
+	return truenas.New(s.URL, append(base, opts...)...)
+}
+
+// Versions returns the API versions served (as GET /api/versions lists them).
+func (s *Server) Versions() []string { return slices.Clone(releases[s.Release].versions) }
+
+func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, s.Versions())
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) {
+	v := r.PathValue("version")
+	if v == "current" {
+		vs := s.Versions()
+		v = vs[len(vs)-1]
+	} else if !slices.Contains(s.Versions(), v) {
+		http.NotFound(w, r)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), versionCtxKey{}, v))
+	s.rpc.ServeHTTP(w, r)
+}
+
+type versionCtxKey struct{}
+
+func (s *Server) onPeer(p *jsonrpc.Peer) {
+	v, _ := p.Request().Context().Value(versionCtxKey{}).(string)
+	secure := p.Request().TLS != nil
+	if !secure && !s.cfg.pretendRemote {
+		host, _, _ := net.SplitHostPort(p.Request().RemoteAddr)
+		secure = sitekit.IsLoopback(host)
+	}
+	p.SetSession(&session{version: v, subs: map[string]string{}, secure: secure})
+}
+
+func sess(p *jsonrpc.Peer) *session {
+	ss, _ := p.Session().(*session)
+	return ss
+}
+
+// unauthenticated methods (reference §1.2, §3).
+var anonymous = map[string]bool{"auth.login_ex": true, "auth.login_with_api_key": true, "auth.login": true,
+	"core.ping": true, "auth.mechanism_choices": true}
+
+func isWrite(method string) bool {
+	last := method[strings.LastIndexByte(method, '.')+1:]
+	switch last {
+	case "create", "update", "delete", "run", "sync", "control", "start", "stop", "restart", "reload", "dismiss", "restore", "job_abort":
+		return true
+	}
+	return false
+}
+
+// handle serves one JSON-RPC request: envelope checks, faults, auth, then the method.
+func (s *Server) handle(ctx context.Context, p *jsonrpc.Peer, req *jsonrpc.Request) (any, error) {
+	ss := sess(p)
+	var params []json.RawMessage
+	if len(req.Params) > 0 && string(req.Params) != "null" {
+		if err := json.Unmarshal(req.Params, &params); err != nil {
+			return nil, invalidRequest("'params' member must be of type array")
+		}
+	}
+	d := s.inj.Decide(req.Method, isWrite(req.Method))
+	defer d.Release()
+	if d.Delay > 0 {
+		select {
+		case <-time.After(d.Delay):
+		case <-ctx.Done():
+			return nil, jsonrpc.ErrNoResponse
+		}
+	}
+	switch d.Action {
+	case simkit.Fail:
+		switch d.Status {
+		case http.StatusTooManyRequests:
+			return nil, rateLimited()
+		case http.StatusServiceUnavailable:
+			return nil, tooManyCalls()
+		default:
+			return nil, callError(14, fmt.Sprintf("Injected failure (%d)", d.Status))
+		}
+	case simkit.Reset:
+		p.Drop()
+		return nil, jsonrpc.ErrNoResponse
+	}
+	m, ok := methods[req.Method]
+	if !ok || !m.available(ss.version) {
+		return nil, methodNotFound()
+	}
+	s.mu.Lock()
+	authed := ss.authed
+	s.mu.Unlock()
+	if !anonymous[req.Method] && !authed {
+		return nil, notAuthenticated()
+	}
+	c := &call{s: s, p: p, ss: ss, params: params, method: req.Method}
+	res, err := m.fn(c)
+	if d.Action == simkit.Ambiguous {
+		p.Drop()
+		return nil, jsonrpc.ErrNoResponse
+	}
+	s.flush(ctx, c)
+	return res, err
+}
+
+// call is the context of one method invocation.
+type call struct {
+	s      *Server
+	p      *jsonrpc.Peer
+	ss     *session
+	params []json.RawMessage
+	method string
+	events []event
+}
+
+// arg decodes positional argument i into v; a missing argument leaves v untouched.
+func (c *call) arg(i int, v any) error {
+	if i >= len(c.params) {
+		return nil
+	}
+	if err := json.Unmarshal(c.params[i], v); err != nil {
+		return badParams(argName(c.method, i), "Input has the wrong type")
+	}
+	return nil
+}
+
+func (c *call) has(i int) bool { return i < len(c.params) }
+
+func argName(method string, i int) string {
+	if i == 0 {
+		return "data"
+	}
+	return fmt.Sprintf("args.%d", i)
+}
+
+// schema returns the validation prefix of a method: "pool.dataset.create" → "pool_dataset_create".
+func schema(method string) string { return strings.ReplaceAll(method, ".", "_") }
+
+// method describes one API method and the versions exposing it.
+type method struct {
+	fn        func(c *call) (any, error)
+	since     string // first API version exposing it ("" = all)
+	removedIn string // first API version where it is private ("" = never)
+}
+
+func (m method) available(v string) bool {
+	if m.since != "" && truenasCompare(v, m.since) < 0 {
+		return false
+	}
+	if m.removedIn != "" && truenasCompare(v, m.removedIn) >= 0 {
+		return false
+	}
+	return true
+}
+
+func truenasCompare(a, b string) int {
+	var pa, pb [3]int
+	fmt.Sscanf(strings.TrimPrefix(a, "v"), "%d.%d.%d", &pa[0], &pa[1], &pa[2])
+	fmt.Sscanf(strings.TrimPrefix(b, "v"), "%d.%d.%d", &pb[0], &pb[1], &pb[2])
+	for i := range pa {
+		if pa[i] != pb[i] {
+			if pa[i] < pb[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+var methods map[string]method
+
+func register(name string, m method) {
+	if methods == nil {
+		methods = map[string]method{}
+	}
+	methods[name] = m
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// event is a pending collection_update notification.
+type event struct {
+	collection string
+	msg        string
+	id         any
+	fields     map[string]any
+}
+
+// flush sends the events queued by a call (after the state lock is released).
+func (s *Server) flush(ctx context.Context, c *call) {
+	s.mu.Lock()
+	evs := c.events
+	c.events = nil
+	s.mu.Unlock()
+	s.publish(ctx, evs)
+}
+
+func (s *Server) publish(ctx context.Context, evs []event) {
+	if len(evs) == 0 {
+		return
+	}
+	for _, p := range s.rpc.Peers() {
+		ss := sess(p)
+		if ss == nil {
+			continue
+		}
+		s.mu.Lock()
+		names := map[string]bool{}
+		for _, n := range ss.subs {
+			names[n] = true
+		}
+		s.mu.Unlock()
+		for _, e := range evs {
+			if !names[e.collection] && !names["*"] {
+				continue
+			}
+			params := map[string]any{"msg": e.msg, "collection": e.collection, "id": e.id, "extra": map[string]any{}}
+			if e.fields != nil {
+				params["fields"] = e.fields
+			}
+			_ = p.Notify(ctx, "collection_update", params)
+		}
+	}
+}

@@ -1,0 +1,594 @@
+package truenastest
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var cronRanges = map[string][2]int{"minute": {0, 59}, "hour": {0, 23}, "dom": {1, 31}, "month": {1, 12}, "dow": {0, 7}}
+
+func checkSchedule(attr string, v any) []verr {
+	if v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return []verr{{attr: attr, msg: "Input should be a valid dictionary"}}
+	}
+	var errs []verr
+	for k, rng := range cronRanges {
+		s, ok := m[k].(string)
+		if !ok {
+			continue
+		}
+		if !cronOK(s, rng[0], rng[1]) {
+			errs = append(errs, verr{attr: attr + "." + k, msg: fmt.Sprintf("Invalid %s value %q", k, s)})
+		}
+	}
+	for _, k := range []string{"begin", "end"} {
+		if s, ok := m[k].(string); ok && !regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`).MatchString(s) {
+			errs = append(errs, verr{attr: attr + "." + k, msg: "Invalid time"})
+		}
+	}
+	return errs
+}
+
+func cronOK(v string, lo, hi int) bool {
+	for _, part := range strings.Split(v, ",") {
+		rng, step, hasStep := strings.Cut(part, "/")
+		if hasStep {
+			if n, err := strconv.Atoi(step); err != nil || n <= 0 {
+				return false
+			}
+		}
+		if rng == "*" {
+			continue
+		}
+		a, b, isRange := strings.Cut(rng, "-")
+		for _, x := range []string{a, b}[:map[bool]int{true: 2, false: 1}[isRange]] {
+			n, err := strconv.Atoi(x)
+			if err != nil {
+				if len(x) != 3 || hi > 12 {
+					return false
+				}
+				continue
+			}
+			if n < lo || n > hi {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func defaultSchedule(v any, withWindow bool) map[string]any {
+	out := map[string]any{"minute": "00", "hour": "*", "dom": "*", "month": "*", "dow": "*"}
+	if withWindow {
+		out["begin"], out["end"] = "00:00", "23:59"
+	}
+	if m, ok := v.(map[string]any); ok {
+		for k, x := range m {
+			out[k] = x
+		}
+	}
+	return out
+}
+
+func idleState() map[string]any {
+	return map[string]any{"state": "PENDING", "datetime": nil, "last_snapshot": nil, "error": nil}
+}
+
+// createOrUpdate is the shared shape of the simple CRUD tables below.
+func createOrUpdate(tbl, what string, build func(c *call, sch string, row, data map[string]any, id int64) []verr,
+	render func(c *call, row map[string]any) map[string]any) (create, update func(c *call) (any, error)) {
+	write := func(c *call, id int64, data map[string]any) (any, error) {
+		t := c.s.st.tables[tbl]
+		sch := strings.ReplaceAll(tbl, ".", "_") + "_create"
+		row := map[string]any{}
+		if id != 0 {
+			sch = strings.ReplaceAll(tbl, ".", "_") + "_update"
+			old := t.rows[id]
+			if old == nil {
+				return nil, instanceNotFound(fmt.Sprintf("%s %d does not exist", what, id))
+			}
+			row = toRow(old)
+		}
+		if errs := build(c, sch, row, data, id); len(errs) > 0 {
+			return nil, validationError(errs...)
+		}
+		if id != 0 {
+			row["id"] = id
+			t.rows[id] = row
+		} else {
+			t.insert(row)
+		}
+		return render(c, row), nil
+	}
+	create = func(c *call) (any, error) {
+		var data map[string]any
+		if err := c.arg(0, &data); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		return write(c, 0, data)
+	}
+	update = func(c *call) (any, error) {
+		var id int64
+		var data map[string]any
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		if err := c.arg(1, &data); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		return write(c, id, data)
+	}
+	return create, update
+}
+
+func queryRows(tbl string, render func(c *call, row map[string]any) map[string]any) func(c *call) (any, error) {
+	return func(c *call) (any, error) {
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		out := []map[string]any{}
+		for _, r := range c.s.st.tables[tbl].list() {
+			out = append(out, render(c, r))
+		}
+		return runQuery(out, c.params)
+	}
+}
+
+func plain(c *call, row map[string]any) map[string]any { return toRow(row) }
+
+func copyFields(row, data map[string]any, allowed []string, sch string) []verr {
+	for k, v := range data {
+		if !slices.Contains(allowed, k) {
+			return []verr{{attr: sch + "." + k, msg: "Extra inputs are not permitted"}}
+		}
+		row[k] = v
+	}
+	return nil
+}
+
+func required(row map[string]any, sch string, fields ...string) []verr {
+	var errs []verr
+	for _, f := range fields {
+		if v, ok := row[f]; !ok || v == nil || v == "" {
+			errs = append(errs, verr{attr: sch + "." + f, msg: "Field required"})
+		}
+	}
+	return errs
+}
+
+func init() {
+	// Periodic snapshot tasks.
+	snapFields := []string{"dataset", "recursive", "exclude", "lifetime_value", "lifetime_unit", "naming_schema", "allow_empty",
+		"enabled", "schedule", "fixate_removal_date"}
+	stCreate, stUpdate := createOrUpdate("pool.snapshottask", "Periodic snapshot task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+		if id == 0 {
+			for k, v := range map[string]any{"recursive": false, "exclude": []any{}, "lifetime_value": 2, "lifetime_unit": "WEEK",
+				"naming_schema": "auto-%Y-%m-%d_%H-%M", "allow_empty": true, "enabled": true, "vmware_sync": false} {
+				row[k] = v
+			}
+		}
+		if errs := copyFields(row, data, snapFields, sch); errs != nil {
+			return errs
+		}
+		delete(row, "fixate_removal_date")
+		row["schedule"] = defaultSchedule(row["schedule"], true)
+		if errs := required(row, sch, "dataset"); errs != nil {
+			return errs
+		}
+		errs := checkSchedule(sch+".schedule", row["schedule"])
+		if ds, _ := row["dataset"].(string); c.s.st.datasets[ds] == nil {
+			errs = append(errs, verr{attr: sch + ".dataset", msg: "Dataset not found"})
+		}
+		if u, _ := row["lifetime_unit"].(string); !slices.Contains([]string{"HOUR", "DAY", "WEEK", "MONTH", "YEAR"}, u) {
+			errs = append(errs, verr{attr: sch + ".lifetime_unit", msg: "Input should be 'HOUR', 'DAY', 'WEEK', 'MONTH' or 'YEAR'"})
+		}
+		if n, _ := row["naming_schema"].(string); !strings.Contains(n, "%Y") || !strings.Contains(n, "%M") {
+			errs = append(errs, verr{attr: sch + ".naming_schema", msg: "Naming schema must contain %Y, %m, %d, %H and %M"})
+		}
+		if row["state"] == nil {
+			row["state"] = idleState()
+		}
+		return errs
+	}, plain)
+	register("pool.snapshottask.query", method{fn: queryRows("pool.snapshottask", plain)})
+	register("pool.snapshottask.create", method{fn: stCreate})
+	register("pool.snapshottask.update", method{fn: stUpdate})
+	register("pool.snapshottask.delete", method{fn: deleteRow("pool.snapshottask", "Periodic snapshot task")})
+	register("pool.snapshottask.run", method{fn: func(c *call) (any, error) {
+		var id int64
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		st := c.s.st
+		task := st.tables["pool.snapshottask"].rows[id]
+		if task == nil {
+			return nil, instanceNotFound(fmt.Sprintf("Periodic snapshot task %d does not exist", id))
+		}
+		ds := task["dataset"].(string)
+		name := strftime(task["naming_schema"].(string), st.now())
+		if _, ok := st.snaps[ds+"@"+name]; !ok {
+			st.snaps[ds+"@"+name] = st.snapshot(ds, name)
+		}
+		task["state"] = map[string]any{"state": "FINISHED", "datetime": ejDate(st.now()), "last_snapshot": ds + "@" + name, "error": nil}
+		return nil, nil
+	}})
+
+	// Keychain credentials.
+	kcRender := func(c *call, row map[string]any) map[string]any { return toRow(row) }
+	kcCreate, kcUpdate := createOrUpdate("keychaincredential", "Keychain credential", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+		if errs := copyFields(row, data, []string{"name", "type", "attributes"}, sch); errs != nil {
+			return errs
+		}
+		if errs := required(row, sch, "name", "type", "attributes"); errs != nil {
+			return errs
+		}
+		if other := c.s.st.tables["keychaincredential"].find("name", row["name"]); other != nil && other["id"] != id {
+			return []verr{{attr: sch + ".name", msg: "Credential with this name already exists", errno: 17}}
+		}
+		attrs, _ := row["attributes"].(map[string]any)
+		switch row["type"] {
+		case "SSH_KEY_PAIR":
+			if s, _ := attrs["private_key"].(string); !strings.Contains(s, "PRIVATE KEY") {
+				return []verr{{attr: sch + ".attributes.private_key", msg: "Invalid private key"}}
+			}
+		case "SSH_CREDENTIALS":
+			var errs []verr
+			for _, f := range []string{"host", "username", "private_key", "remote_host_key"} {
+				if v, ok := attrs[f]; !ok || v == "" || v == nil {
+					errs = append(errs, verr{attr: sch + ".attributes." + f, msg: "Field required"})
+				}
+			}
+			if len(errs) > 0 {
+				return errs
+			}
+			kp := c.s.st.tables["keychaincredential"].rows[int64(numOr(attrs["private_key"]))]
+			if kp == nil || kp["type"] != "SSH_KEY_PAIR" {
+				return []verr{{attr: sch + ".attributes.private_key", msg: "This field should reference an SSH key pair"}}
+			}
+			if attrs["port"] == nil {
+				attrs["port"] = 22
+			}
+			if attrs["connect_timeout"] == nil {
+				attrs["connect_timeout"] = 10
+			}
+		default:
+			return []verr{{attr: sch + ".type", msg: "Input should be 'SSH_KEY_PAIR' or 'SSH_CREDENTIALS'"}}
+		}
+		return nil
+	}, kcRender)
+	register("keychaincredential.query", method{fn: queryRows("keychaincredential", kcRender)})
+	register("keychaincredential.create", method{fn: kcCreate})
+	register("keychaincredential.update", method{fn: kcUpdate})
+	register("keychaincredential.delete", method{fn: func(c *call) (any, error) {
+		var id int64
+		var opts struct {
+			Cascade bool `json:"cascade"`
+		}
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		_ = c.arg(1, &opts)
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		st := c.s.st
+		if st.tables["keychaincredential"].rows[id] == nil {
+			return nil, instanceNotFound(fmt.Sprintf("Keychain credential %d does not exist", id))
+		}
+		for _, r := range st.tables["replication"].list() {
+			if numOr(r["ssh_credentials"]) == float64(id) && !opts.Cascade {
+				return nil, callError(16, fmt.Sprintf("This credential is used by replication task %q", r["name"]))
+			}
+		}
+		for _, r := range st.tables["keychaincredential"].list() {
+			if a, _ := r["attributes"].(map[string]any); a != nil && r["type"] == "SSH_CREDENTIALS" && numOr(a["private_key"]) == float64(id) && !opts.Cascade {
+				return nil, callError(16, fmt.Sprintf("This key pair is used by SSH connection %q", r["name"]))
+			}
+		}
+		delete(st.tables["keychaincredential"].rows, id)
+		return true, nil
+	}})
+	register("keychaincredential.generate_ssh_key_pair", method{fn: func(c *call) (any, error) {
+		k := randomHex(24)
+		return map[string]any{"private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n" + k + "\n-----END OPENSSH PRIVATE KEY-----\n",
+			"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5" + k[:20] + " truenas-sim"}, nil
+	}})
+	register("keychaincredential.remote_ssh_host_key_scan", method{fn: func(c *call) (any, error) {
+		var data struct {
+			Host string `json:"host"`
+		}
+		if err := c.arg(0, &data); err != nil || data.Host == "" {
+			return nil, validationError(verr{attr: "keychain_remote_ssh_host_key_scan.host", msg: "Field required"})
+		}
+		return data.Host + " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOf" + strings.ReplaceAll(data.Host, ".", ""), nil
+	}})
+
+	// Replication.
+	replFields := []string{"name", "direction", "transport", "ssh_credentials", "netcat_active_side", "source_datasets", "target_dataset",
+		"recursive", "exclude", "properties", "properties_exclude", "periodic_snapshot_tasks", "naming_schema", "also_include_naming_schema",
+		"name_regex", "auto", "schedule", "restrict_schedule", "only_matching_schedule", "allow_from_scratch", "readonly",
+		"hold_pending_snapshots", "retention_policy", "lifetime_value", "lifetime_unit", "compression", "speed_limit",
+		"large_block", "embed", "compressed", "retries", "logging_level", "enabled", "encryption", "sudo"}
+	replRender := func(c *call, row map[string]any) map[string]any {
+		out := toRow(row)
+		kc := c.s.st.tables["keychaincredential"]
+		if id := numOr(row["ssh_credentials"]); id != 0 {
+			if cred := kc.rows[int64(id)]; cred != nil {
+				out["ssh_credentials"] = toRow(cred)
+			}
+		}
+		var tasks []any
+		for _, t := range anyList(row["periodic_snapshot_tasks"]) {
+			if task := c.s.st.tables["pool.snapshottask"].rows[int64(numOr(t))]; task != nil {
+				tasks = append(tasks, toRow(task))
+			}
+		}
+		if tasks == nil {
+			tasks = []any{}
+		}
+		out["periodic_snapshot_tasks"] = tasks
+		return out
+	}
+	rCreate, rUpdate := createOrUpdate("replication", "Replication task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+		st := c.s.st
+		if id == 0 {
+			for k, v := range map[string]any{"exclude": []any{}, "properties": true, "periodic_snapshot_tasks": []any{}, "naming_schema": []any{},
+				"also_include_naming_schema": []any{}, "schedule": nil, "readonly": "SET", "allow_from_scratch": false, "hold_pending_snapshots": false,
+				"lifetime_value": nil, "lifetime_unit": nil, "compression": nil, "speed_limit": nil, "large_block": true, "compressed": true,
+				"retries": 5, "enabled": true, "encryption": false, "ssh_credentials": nil, "state": idleState(), "job": nil} {
+				row[k] = v
+			}
+		}
+		if errs := copyFields(row, data, replFields, sch); errs != nil {
+			return errs
+		}
+		if errs := required(row, sch, "name", "direction", "transport", "source_datasets", "target_dataset", "recursive", "auto", "retention_policy"); errs != nil {
+			return errs
+		}
+		var errs []verr
+		if other := st.tables["replication"].find("name", row["name"]); other != nil && other["id"] != id {
+			errs = append(errs, verr{attr: sch + ".name", msg: "A replication task with this name already exists", errno: 17})
+		}
+		transport, _ := row["transport"].(string)
+		direction, _ := row["direction"].(string)
+		if !slices.Contains([]string{"SSH", "SSH+NETCAT", "LOCAL"}, transport) {
+			errs = append(errs, verr{attr: sch + ".transport", msg: "Input should be 'SSH', 'SSH+NETCAT' or 'LOCAL'"})
+		}
+		if !slices.Contains([]string{"PUSH", "PULL"}, direction) {
+			errs = append(errs, verr{attr: sch + ".direction", msg: "Input should be 'PUSH' or 'PULL'"})
+		}
+		if transport == "LOCAL" && row["ssh_credentials"] != nil {
+			errs = append(errs, verr{attr: sch + ".ssh_credentials", msg: "Remote credentials are not allowed for local transport"})
+		}
+		if transport != "LOCAL" {
+			cred := st.tables["keychaincredential"].rows[int64(numOr(row["ssh_credentials"]))]
+			if cred == nil || cred["type"] != "SSH_CREDENTIALS" {
+				errs = append(errs, verr{attr: sch + ".ssh_credentials", msg: "This field is required and must reference SSH credentials"})
+			}
+		}
+		if len(anyList(row["source_datasets"])) == 0 {
+			errs = append(errs, verr{attr: sch + ".source_datasets", msg: "List should have at least 1 item after validation"})
+		}
+		if direction == "PUSH" {
+			for i, d := range anyList(row["source_datasets"]) {
+				if st.datasets[fmt.Sprint(d)] == nil {
+					errs = append(errs, verr{attr: fmt.Sprintf("%s.source_datasets.%d", sch, i), msg: "Dataset does not exist"})
+				}
+			}
+		}
+		tasks := anyList(row["periodic_snapshot_tasks"])
+		if direction == "PULL" && len(tasks) > 0 {
+			errs = append(errs, verr{attr: sch + ".periodic_snapshot_tasks", msg: "Pull replication can't be bound to periodic snapshot task"})
+		}
+		if direction == "PULL" && len(anyList(row["naming_schema"])) == 0 {
+			errs = append(errs, verr{attr: sch + ".naming_schema", msg: "You must at least provide either naming schema or name regex"})
+		}
+		for i, t := range tasks {
+			if st.tables["pool.snapshottask"].rows[int64(numOr(t))] == nil {
+				errs = append(errs, verr{attr: fmt.Sprintf("%s.periodic_snapshot_tasks.%d", sch, i), msg: "Periodic snapshot task does not exist"})
+			}
+		}
+		if rp, _ := row["retention_policy"].(string); rp == "CUSTOM" && (row["lifetime_value"] == nil || row["lifetime_unit"] == nil) {
+			errs = append(errs, verr{attr: sch + ".lifetime_value", msg: "This field is required for custom retention policy"})
+		}
+		errs = append(errs, checkSchedule(sch+".schedule", row["schedule"])...)
+		return errs
+	}, replRender)
+	register("replication.query", method{fn: queryRows("replication", replRender)})
+	register("replication.create", method{fn: rCreate})
+	register("replication.update", method{fn: rUpdate})
+	register("replication.delete", method{fn: deleteRow("replication", "Replication task")})
+	register("replication.run", method{fn: func(c *call) (any, error) {
+		var id int64
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		st := c.s.st
+		task := st.tables["replication"].rows[id]
+		if task == nil {
+			return nil, instanceNotFound(fmt.Sprintf("Replication task %d does not exist", id))
+		}
+		if task["enabled"] != true {
+			return nil, callError(22, "Task is not enabled")
+		}
+		task["state"] = map[string]any{"state": "RUNNING", "datetime": ejDate(st.now()), "last_snapshot": nil, "error": nil}
+		jid := c.startJob([]any{id}, true, func() (any, error) {
+			last := ""
+			if task["transport"] == "LOCAL" {
+				target := fmt.Sprint(task["target_dataset"])
+				if st.pool(strings.SplitN(target, "/", 2)[0]) == nil {
+					task["state"] = map[string]any{"state": "ERROR", "datetime": ejDate(st.now()), "last_snapshot": nil, "error": "target pool does not exist"}
+					return nil, callError(2, fmt.Sprintf("Target dataset %s does not exist", target))
+				}
+				for p := target; p != ""; p = parent(p) {
+					if st.datasets[p] == nil {
+						st.datasets[p] = &dataset{name: p, typ: "FILESYSTEM", props: map[string]string{}, userProps: map[string]string{}, created: st.now()}
+					}
+				}
+				for _, src := range anyList(task["source_datasets"]) {
+					for sid, snap := range st.snaps {
+						if snap["dataset"] == src {
+							name := snap["snapshot_name"].(string)
+							if _, ok := st.snaps[target+"@"+name]; !ok {
+								st.snaps[target+"@"+name] = st.snapshot(target, name)
+							}
+							if sid > last {
+								last = sid
+							}
+						}
+					}
+				}
+			}
+			task["state"] = map[string]any{"state": "FINISHED", "datetime": ejDate(st.now()), "last_snapshot": last, "error": nil}
+			return nil, nil
+		})
+		task["job"] = map[string]any{"id": jid}
+		return jid, nil
+	}})
+
+	// Cloud sync credentials.
+	credRender := func(c *call, row map[string]any) map[string]any { return toRow(row) }
+	ccCreate, ccUpdate := createOrUpdate("cloudsync.credentials", "Cloud credential", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+		if errs := copyFields(row, data, []string{"name", "provider"}, sch); errs != nil {
+			return errs
+		}
+		if errs := required(row, sch, "name", "provider"); errs != nil {
+			return errs
+		}
+		if other := c.s.st.tables["cloudsync.credentials"].find("name", row["name"]); other != nil && other["id"] != id {
+			return []verr{{attr: sch + ".name", msg: "Cloud credential with this name already exists", errno: 17}}
+		}
+		return checkProvider(sch+".provider", row["provider"])
+	}, credRender)
+	register("cloudsync.credentials.query", method{fn: queryRows("cloudsync.credentials", credRender)})
+	register("cloudsync.credentials.create", method{fn: ccCreate})
+	register("cloudsync.credentials.update", method{fn: ccUpdate})
+	register("cloudsync.credentials.delete", method{fn: deleteRow("cloudsync.credentials", "Cloud credential")})
+	register("cloudsync.credentials.verify", method{fn: func(c *call) (any, error) {
+		var p map[string]any
+		if err := c.arg(0, &p); err != nil {
+			return nil, err
+		}
+		if errs := checkProvider("cloudsync_credentials_verify.provider", p); len(errs) > 0 {
+			return nil, validationError(errs...)
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		if msg, bad := c.s.st.verify[fmt.Sprint(p["access_key_id"])]; bad {
+			return map[string]any{"valid": false, "error": msg, "excerpt": msg}, nil
+		}
+		return map[string]any{"valid": true, "error": nil, "excerpt": nil}, nil
+	}})
+
+	// Cloud sync tasks.
+	csFields := []string{"description", "path", "credentials", "attributes", "direction", "transfer_mode", "snapshot", "schedule",
+		"encryption", "filename_encryption", "encryption_password", "encryption_salt", "transfers", "bwlimit", "pre_script",
+		"post_script", "include", "exclude", "follow_symlinks", "create_empty_src_dirs", "enabled", "args"}
+	csRender := func(c *call, row map[string]any) map[string]any {
+		out := toRow(row)
+		if cred := c.s.st.tables["cloudsync.credentials"].rows[int64(numOr(row["credentials"]))]; cred != nil {
+			out["credentials"] = toRow(cred)
+		}
+		return out
+	}
+	csCreate, csUpdate := createOrUpdate("cloudsync", "Cloud sync task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+		if id == 0 {
+			for k, v := range map[string]any{"description": "", "snapshot": false, "encryption": false, "filename_encryption": false,
+				"transfers": nil, "bwlimit": []any{}, "pre_script": "", "post_script": "", "include": []any{}, "exclude": []any{},
+				"follow_symlinks": false, "create_empty_src_dirs": false, "enabled": true, "job": nil, "locked": false} {
+				row[k] = v
+			}
+		}
+		if errs := copyFields(row, data, csFields, sch); errs != nil {
+			return errs
+		}
+		row["schedule"] = defaultSchedule(row["schedule"], false)
+		if errs := required(row, sch, "path", "credentials", "attributes", "direction", "transfer_mode"); errs != nil {
+			return errs
+		}
+		var errs []verr
+		if p, _ := row["path"].(string); !c.s.st.underMountpoint(p) {
+			errs = append(errs, verr{attr: sch + ".path", msg: "The path must reside within a pool mount point"})
+		}
+		if c.s.st.tables["cloudsync.credentials"].rows[int64(numOr(row["credentials"]))] == nil {
+			errs = append(errs, verr{attr: sch + ".credentials", msg: "This field should reference existing cloud credentials"})
+		}
+		if a, _ := row["attributes"].(map[string]any); a == nil || a["bucket"] == nil || a["bucket"] == "" {
+			errs = append(errs, verr{attr: sch + ".attributes.bucket", msg: "Field required"})
+		}
+		if d, _ := row["direction"].(string); d != "PUSH" && d != "PULL" {
+			errs = append(errs, verr{attr: sch + ".direction", msg: "Input should be 'PUSH' or 'PULL'"})
+		}
+		if m, _ := row["transfer_mode"].(string); !slices.Contains([]string{"SYNC", "COPY", "MOVE"}, m) {
+			errs = append(errs, verr{attr: sch + ".transfer_mode", msg: "Input should be 'SYNC', 'COPY' or 'MOVE'"})
+		}
+		if row["encryption"] == true && (row["encryption_password"] == nil || row["encryption_password"] == "") {
+			errs = append(errs, verr{attr: sch + ".encryption_password", msg: "This field is required when encryption is enabled"})
+		}
+		errs = append(errs, checkSchedule(sch+".schedule", row["schedule"])...)
+		return errs
+	}, csRender)
+	register("cloudsync.query", method{fn: queryRows("cloudsync", csRender)})
+	register("cloudsync.create", method{fn: csCreate})
+	register("cloudsync.update", method{fn: csUpdate})
+	register("cloudsync.delete", method{fn: deleteRow("cloudsync", "Cloud sync task")})
+	register("cloudsync.sync", method{fn: func(c *call) (any, error) {
+		var id int64
+		if err := c.arg(0, &id); err != nil {
+			return nil, err
+		}
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		task := c.s.st.tables["cloudsync"].rows[id]
+		if task == nil {
+			return nil, instanceNotFound(fmt.Sprintf("Cloud sync task %d does not exist", id))
+		}
+		jid := c.startJob([]any{id}, true, func() (any, error) { return nil, nil })
+		task["job"] = map[string]any{"id": jid}
+		return jid, nil
+	}})
+}
+
+// SetCredentialInvalid makes cloudsync.credentials.verify report accessKeyID as invalid.
+func (s *Server) SetCredentialInvalid(accessKeyID, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.verify[accessKeyID] = msg
+}
+
+func checkProvider(attr string, v any) []verr {
+	p, ok := v.(map[string]any)
+	if !ok {
+		return []verr{{attr: attr, msg: "Input should be a valid dictionary"}}
+	}
+	switch p["type"] {
+	case "S3":
+		return required(p, attr, "access_key_id", "secret_access_key")
+	case "B2":
+		return required(p, attr, "account", "key")
+	case nil:
+		return []verr{{attr: attr + ".type", msg: "Field required"}}
+	}
+	return nil
+}
+
+func numOr(v any) float64 {
+	n, _ := num(v)
+	if m, ok := v.(map[string]any); ok {
+		n, _ = num(m["id"])
+	}
+	return n
+}
