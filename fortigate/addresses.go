@@ -3,7 +3,7 @@ package fortigate
 // Address is a firewall/address record (reference §3.3). Name is at most 79 characters and
 // must not collide with an address group or VIP name.
 type Address struct {
-	Name                string    `json:"name"`
+	Name                string    `json:"name,omitempty"`
 	UUID                string    `json:"uuid,omitempty"`
 	Type                string    `json:"type,omitempty"` // ipmask (default), iprange, fqdn, …
 	SubType             string    `json:"sub-type,omitempty"`

@@ -9,7 +9,7 @@ import (
 // or other groups; sending Member in an update replaces the whole list (use AddMember and
 // RemoveMember to change one entry).
 type AddressGroup struct {
-	Name          string `json:"name"`
+	Name          string `json:"name,omitempty"`
 	UUID          string `json:"uuid,omitempty"`
 	Type          string `json:"type,omitempty"`     // default | folder
 	Category      string `json:"category,omitempty"` // default | ztna-ems-tag | ztna-geo-tag

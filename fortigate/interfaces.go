@@ -8,7 +8,7 @@ import (
 // switch, or a VLAN sub-interface (Type "vlan", Interface = parent, VLANID 1–4094).
 // Name is at most 15 characters; VLAN ID and parent cannot change after creation.
 type Interface struct {
-	Name                 string  `json:"name"`
+	Name                 string  `json:"name,omitempty"`
 	VDOM                 string  `json:"vdom,omitempty"`
 	Type                 string  `json:"type,omitempty"`
 	Interface            string  `json:"interface,omitempty"` // parent of a VLAN

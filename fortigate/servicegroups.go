@@ -4,7 +4,7 @@ import "context"
 
 // ServiceGroup is a firewall.service/group record: a named list of services.
 type ServiceGroup struct {
-	Name    string `json:"name"`
+	Name    string `json:"name,omitempty"`
 	Member  []Ref  `json:"member,omitempty"`
 	Comment string `json:"comment,omitempty"`
 	Proxy   string `json:"proxy,omitempty"`

@@ -3,7 +3,7 @@ package fortigate
 // Service is a firewall.service/custom record (reference §3.5). Port ranges are
 // space-separated "dst[-dst][:src[-src]]" lists ("443", "8000-8080 8443").
 type Service struct {
-	Name           string `json:"name"`
+	Name           string `json:"name,omitempty"`
 	Protocol       string `json:"protocol,omitempty"`
 	TCPPortRange   string `json:"tcp-portrange,omitempty"`
 	UDPPortRange   string `json:"udp-portrange,omitempty"`

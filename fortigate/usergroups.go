@@ -5,7 +5,7 @@ import "context"
 // UserGroup is a user/group record (reference §3.10): firewall groups list local or
 // remote users in Member.
 type UserGroup struct {
-	Name        string `json:"name"`
+	Name        string `json:"name,omitempty"`
 	ID          int    `json:"id,omitempty"`
 	GroupType   string `json:"group-type,omitempty"` // firewall | fsso-service | rsso | guest
 	AuthTimeout int    `json:"authtimeout,omitempty"`

@@ -9,7 +9,7 @@ import (
 // LocalUser is a user/local record (reference §3.10). Passwd is write-only: FortiOS reads
 // it back as "ENC …" (kept in PasswdENC, never compare it); the Secret never prints.
 type LocalUser struct {
-	Name         string         `json:"name"`
+	Name         string         `json:"name,omitempty"`
 	ID           int            `json:"id,omitempty"`
 	Status       string         `json:"status,omitempty"`
 	Type         string         `json:"type,omitempty"` // password | radius | tacacs+ | ldap | saml

@@ -3,7 +3,7 @@ package fortigate
 // VIP is a firewall/vip record (reference §3.7): destination NAT (port forwarding) from
 // ExtIntf/ExtIP to MappedIP. Use its name in a policy's DstAddr.
 type VIP struct {
-	Name         string     `json:"name"`
+	Name         string     `json:"name,omitempty"`
 	ID           int        `json:"id,omitempty"`
 	UUID         string     `json:"uuid,omitempty"`
 	Type         string     `json:"type,omitempty"` // static-nat (default), load-balance, …, access-proxy

@@ -3,7 +3,7 @@ package fortigate
 // Zone is a system/zone record (reference §3.9): a named group of interfaces usable in
 // policies. Name is at most 35 characters.
 type Zone struct {
-	Name        string       `json:"name"`
+	Name        string       `json:"name,omitempty"`
 	Interface   []ZoneMember `json:"interface,omitempty"`
 	Intrazone   string       `json:"intrazone,omitempty"` // allow | deny (default deny)
 	Description string       `json:"description,omitempty"`

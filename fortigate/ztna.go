@@ -4,7 +4,7 @@ package fortigate
 // listening on a VIP of type "access-proxy", forwarding to real servers through API
 // gateways. Policies then use ZTNAStatus "enable" and ZTNAEMSTag (EMS tags).
 type AccessProxy struct {
-	Name              string               `json:"name"`
+	Name              string               `json:"name,omitempty"`
 	VIP               string               `json:"vip,omitempty"`
 	AuthPortal        string               `json:"auth-portal,omitempty"`
 	AuthVirtualHost   string               `json:"auth-virtual-host,omitempty"`
@@ -85,7 +85,7 @@ type AccessProxyService struct{ table[string, AccessProxy] }
 
 // ZTNAWebProxy is a ztna/web-proxy record (FortiOS 7.6): an explicit ZTNA web proxy on a VIP.
 type ZTNAWebProxy struct {
-	Name              string               `json:"name"`
+	Name              string               `json:"name,omitempty"`
 	VIP               string               `json:"vip,omitempty"`
 	Host              string               `json:"host,omitempty"`
 	AuthPortal        string               `json:"auth-portal,omitempty"`

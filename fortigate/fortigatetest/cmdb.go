@@ -371,6 +371,9 @@ func (s *Server) update(st *state, d *tableDef, key string, body record) (*opRes
 		return nil, err
 	}
 	newKey := keyString(r[d.key])
+	if newKey == "" {
+		return nil, errInvalid(-651, "node_check_object fail! for %s: empty key", d.key)
+	}
 	if newKey != key {
 		if j, _ := st.find(d.path, newKey); j >= 0 {
 			return nil, &simErr{status: 500, code: -5, cli: "A duplicate entry already exists.\nCommand fail. Return code -5\n"}
