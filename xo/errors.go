@@ -85,10 +85,16 @@ func (e *APIError) Retryable() bool {
 	return false
 }
 
-// IsRetryable reports whether err is an *APIError that [APIError.Retryable] accepts.
+// IsRetryable is the XO retry classifier for callers: it reports whether err is an
+// *APIError or a *TaskError that says "try again later" (PV drivers not ready yet — XO codes
+// 11/14, XAPI VM_MISSING_PV_DRIVERS / VM_LACKS_FEATURE* —, service unavailable, 429/502/503/504).
 func IsRetryable(err error) bool {
 	var e *APIError
-	return errors.As(err, &e) && e.Retryable()
+	if errors.As(err, &e) {
+		return e.Retryable()
+	}
+	var te *TaskError
+	return errors.As(err, &te) && te.Retryable()
 }
 
 // kindForCode maps an XO code (or XAPI code) to a sitekit sentinel (reference §8).
