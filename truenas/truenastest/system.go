@@ -369,3 +369,13 @@ func str(v any, def string) string {
 	}
 	return def
 }
+
+// AddPool adds a healthy pool (and its root dataset), e.g. a second pool as a local
+// replication target.
+func (s *Server) AddPool(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.pool(name) == nil {
+		s.st.addPool(name)
+	}
+}
