@@ -2,6 +2,8 @@ package fortigate
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -125,8 +127,13 @@ func (c *Client) VDOM() string { return c.conn.vdom }
 // 429 to a source locked out after repeated failed logins, and every retried 401 counts as
 // one more failure); everything else follows [rest.DefaultClassifier] (idempotent requests
 // retried on transport errors and 502/503/504, a request that never reached the wire
-// retried whatever its method).
+// retried whatever its method), except a TLS pin mismatch, which no retry can fix.
 func Classify(a *rest.Attempt) bool {
+	var pin *sitekit.PinMismatchError
+	var cv *tls.CertificateVerificationError
+	if errors.As(a.Err, &pin) || errors.As(a.Err, &cv) {
+		return false // the peer is not the pinned appliance: retrying cannot help
+	}
 	if a.Err == nil && (a.StatusCode == http.StatusUnauthorized || a.StatusCode == http.StatusTooManyRequests) {
 		return false
 	}

@@ -253,7 +253,9 @@ func fromEnvelope(base *rest.APIError, env *Envelope) *APIError {
 	if env.Error != nil {
 		e.Code = *env.Error
 	}
-	if k := KindForCode(e.Code); k != nil {
+	if base.StatusCode == http.StatusUnauthorized || base.StatusCode == http.StatusTooManyRequests {
+		// authentication answers keep their meaning whatever code they carry
+	} else if k := KindForCode(e.Code); k != nil {
 		e.Kind = k
 	} else if base.StatusCode == http.StatusFailedDependency {
 		e.Kind = sitekit.ErrInvalid

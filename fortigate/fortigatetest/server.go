@@ -41,6 +41,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -146,7 +147,7 @@ func NewUnstarted(opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, Token: cfg.token, inj: simkit.NewInjector(cfg.faults), st: newState(),
 		failures: map[string][]time.Time{}, lockedTo: map[string]time.Time{}, txns: map[int]*txn{},
-		hits: map[int]*policyCounters{}, links: map[string]bool{}, emsStatus: map[int]string{}, emsCert: map[int]bool{}, URL: "http://fortigate.invalid"}
+		hits: map[int]*policyCounters{}, links: map[string]bool{}, emsStatus: map[int]string{}, emsCert: map[int]bool{}, URL: "http://127.0.0.1"}
 	s.bumpRevision()
 	s.st.global = record{"hostname": cfg.hostname, "timezone": "Europe/Paris", "admintimeout": 5.0, "admin-sport": 443.0,
 		"admin-lockout-threshold": 3.0, "admin-lockout-duration": 60.0, "rest-api-key-url-query": "disable", "vdom-mode": "no-vdom", "alias": "FortiGate-80F"}
@@ -172,7 +173,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Faults() *simkit.Injector { return s.inj }
 
 // HTTPClient returns an *http.Client whose transport calls the handler in memory (no
-// socket), e.g. for testing/synctest bubbles. Use it with a "http://fortigate.invalid" URL.
+// socket), e.g. for testing/synctest bubbles. Server.Client uses it automatically for an unstarted server (URL "http://127.0.0.1").
 func (s *Server) HTTPClient() *http.Client { return &http.Client{Transport: memTransport{s.handler}} }
 
 type memTransport struct{ h http.Handler }
@@ -184,6 +185,9 @@ func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2 := r.Clone(r.Context())
 	r2.RemoteAddr = "127.0.0.1:40000"
 	r2.RequestURI = r.URL.RequestURI()
+	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaders != nil {
+		tr.WroteHeaders() // the request is "on the wire" as soon as the handler sees it
+	}
 	w := httptest.NewRecorder()
 	var panicked any
 	func() {
@@ -343,7 +347,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = io.WriteString(w, `{"http_status":401,"status":"error","error":-1,"http_method":"`+r.Method+`"}`+"\n")
+	_, _ = io.WriteString(w, `{"http_status":401,"status":"error","http_method":"`+r.Method+`"}`+"\n")
 	return false
 }
 
