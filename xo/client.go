@@ -267,6 +267,10 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 		return err
 	}
 	err = conn.Call(ctx, method, params, result)
+	if err != nil && errors.Is(err, jsonrpc.ErrConnectionLost) && idempotentRPC(method) && ctx.Err() == nil {
+		// A read whose connection dropped is safe to send again; the call reconnects.
+		err = conn.Call(ctx, method, params, result)
+	}
 	if err == nil {
 		return nil
 	}
@@ -278,6 +282,12 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 		return &outcomeUnknownError{method: method, err: err}
 	}
 	return fmt.Errorf("xo: %s: %w", method, err)
+}
+
+// idempotentRPC reports whether method only reads (safe to re-send after a drop).
+func idempotentRPC(method string) bool {
+	_, m, _ := strings.Cut(method, ".")
+	return strings.HasPrefix(m, "get") || m == "test"
 }
 
 // outcomeUnknownError is a JSON-RPC call whose connection dropped after sending.

@@ -505,11 +505,11 @@ func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
 		var sub []any
 		for _, tg := range targets {
 			tg["isFull"] = job["mode"] == "full"
-			tr := map[string]any{"id": fmt.Sprint(s.now()), "message": "transfer", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"size": 298260992.0}}
-			sub = append(sub, map[string]any{"id": fmt.Sprint(s.now()), "message": "export", "data": tg, "start": float64(s.clock), "status": "success", "tasks": []any{tr}, "end": float64(s.now())})
+			tr := map[string]any{"properties": map[string]any{}, "id": fmt.Sprint(s.now()), "message": "transfer", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"size": 298260992.0}}
+			sub = append(sub, map[string]any{"properties": map[string]any{}, "id": fmt.Sprint(s.now()), "message": "export", "data": tg, "start": float64(s.clock), "status": "success", "tasks": []any{tr}, "end": float64(s.now())})
 		}
-		sub = append(sub, map[string]any{"id": fmt.Sprint(s.now()), "message": "clean-vm", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"merge": false}})
-		vt := map[string]any{"id": fmt.Sprint(int64(t0)), "message": "backup VM", "data": map[string]any{"type": "VM", "id": vm["id"], "name_label": vm["name_label"]},
+		sub = append(sub, map[string]any{"properties": map[string]any{}, "id": fmt.Sprint(s.now()), "message": "clean-vm", "start": float64(s.clock), "status": "success", "end": float64(s.now()), "result": map[string]any{"merge": false}})
+		vt := map[string]any{"properties": map[string]any{}, "id": fmt.Sprint(int64(t0)), "message": "backup VM", "data": map[string]any{"type": "VM", "id": vm["id"], "name_label": vm["name_label"]},
 			"start": t0, "status": "success", "tasks": sub, "end": float64(s.now())}
 		if fail != nil {
 			vt["status"] = "failure"

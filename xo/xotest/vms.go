@@ -297,7 +297,7 @@ func (s *Server) bootTick(id string) {
 	}
 	if b.polls >= s.cfg.pvPolls {
 		vm["pvDriversDetected"], vm["managementAgentDetected"] = true, true
-		vm["pvDriversVersion"] = map[string]any{"major": "8", "minor": "2", "micro": "0"}
+		vm["pvDriversVersion"] = "8.2.0"
 		vm["os_version"] = map[string]any{"name": "Debian GNU/Linux 12 (bookworm)"}
 	}
 	if b.polls >= s.cfg.ipPolls {

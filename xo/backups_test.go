@@ -1,0 +1,146 @@
+package xo_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/xo"
+)
+
+func TestBackupRepositoryAndJobs(t *testing.T) {
+	srv, c := setup(t)
+	ctx := ctx(t)
+	web := createHalted(t, srv, c, "web")
+	require.NoError(t, c.VMs.AddTag(ctx, web.ID, "backup"))
+
+	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "truenas-nfs", Server: "10.10.0.20", Path: "/mnt/tank/xo-backups", Options: "vers=4"})
+	require.NoError(t, err)
+	assert.Equal(t, "nfs://10.10.0.20:/mnt/tank/xo-backups", repo.URL)
+	assert.True(t, repo.Enabled)
+	rt, err := c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	assert.True(t, rt.Success)
+	name := "truenas"
+	require.NoError(t, c.BackupRepositories.Update(ctx, repo.ID, xo.BackupRepositoryUpdate{Name: &name}))
+	found, err := c.BackupRepositories.Find(ctx, "", "truenas")
+	require.NoError(t, err)
+	assert.Equal(t, repo.ID, found.ID)
+
+	// Delta backup to the repository, by tag.
+	delta := xo.DeltaBackupJob("pessac-nightly", xo.TaggedVMs(srv.PoolID, "backup"), repo.ID, "0 1 * * *", "Europe/Paris", 14)
+	jobID, schedID, err := c.BackupJobs.Create(ctx, delta)
+	require.NoError(t, err)
+	require.NotEmpty(t, schedID)
+	job, err := c.BackupJobs.Get(ctx, jobID)
+	require.NoError(t, err)
+	assert.Equal(t, "delta", job.Mode)
+	assert.Equal(t, "backup", job.Type)
+	assert.JSONEq(t, `{"exportRetention":14}`, string(job.Settings[schedID]), "settings re-keyed from the temporary schedule id")
+	sched, err := c.Schedules.Get(ctx, schedID)
+	require.NoError(t, err)
+	assert.True(t, sched.Enabled)
+	assert.Equal(t, "Europe/Paris", sched.Timezone)
+
+	log, err := c.BackupJobs.Run(ctx, jobID, schedID)
+	require.NoError(t, err)
+	assert.Equal(t, "success", log.Status)
+	require.Len(t, log.Tasks, 1)
+	assert.Equal(t, "backup VM", log.Tasks[0].Message)
+	assert.Contains(t, string(log.Tasks[0].Data), web.ID)
+	logs, err := c.BackupLogs.OfJob(ctx, jobID)
+	require.NoError(t, err)
+	require.Len(t, logs, 1)
+	got, err := c.BackupLogs.Get(ctx, logs[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, jobID, got.JobID)
+
+	// REST run of the schedule writes a second log.
+	require.NoError(t, c.Schedules.Run(ctx, schedID))
+	logs, err = c.BackupLogs.OfJob(ctx, jobID)
+	require.NoError(t, err)
+	assert.Len(t, logs, 2)
+
+	// Failing run.
+	srv.SetBackupResult(func(map[string]any) error { return errors.New("ENOSPC: no space left on device") })
+	log, err = c.BackupJobs.Run(ctx, jobID, schedID)
+	var re *xo.BackupRunError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, "failure", log.Status)
+	srv.SetBackupResult(nil)
+
+	// Continuous replication to the local SR.
+	cr := xo.ContinuousReplicationJob("pessac-cr", xo.IDs(web.ID), srv.LocalSRID, "0 */4 * * *", "Europe/Paris", 3)
+	crID, crSched, err := c.BackupJobs.Create(ctx, cr)
+	require.NoError(t, err)
+	newName := "pessac-cr-4h"
+	require.NoError(t, c.BackupJobs.Update(ctx, crID, xo.BackupJobUpdate{Name: &newName}))
+	crJob, err := c.BackupJobs.Find(ctx, "", newName)
+	require.NoError(t, err)
+	assert.Equal(t, crID, crJob.ID)
+	cron := "0 */6 * * *"
+	require.NoError(t, c.Schedules.Update(ctx, crSched, xo.ScheduleUpdate{Cron: &cron}))
+	extra, err := c.Schedules.Create(ctx, crID, xo.ScheduleSpec{Cron: "0 12 * * 0", Enabled: false, Name: "weekly"})
+	require.NoError(t, err)
+	scheds, err := c.Schedules.OfJob(ctx, crID)
+	require.NoError(t, err)
+	assert.Len(t, scheds, 2)
+
+	// Deleting jobs deletes their schedules explicitly.
+	require.NoError(t, c.BackupJobs.Delete(ctx, crID))
+	require.NoError(t, c.BackupJobs.Delete(ctx, jobID))
+	all, err := c.Schedules.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, all, "no orphan schedule (%s)", extra.ID)
+	_, err = c.BackupJobs.Get(ctx, jobID)
+	assert.ErrorIs(t, err, sitekit.ErrNotFound)
+
+	require.NoError(t, c.BackupRepositories.Delete(ctx, repo.ID))
+	err = c.BackupRepositories.Delete(ctx, repo.ID)
+	var apiErr *xo.APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, xo.CodeNoSuchObject, apiErr.Code)
+	assert.Equal(t, "remote.delete", apiErr.Method)
+	assert.ErrorIs(t, err, sitekit.ErrNotFound)
+}
+
+func TestJSONRPCReconnect(t *testing.T) {
+	srv, c := setup(t)
+	ctx := ctx(t)
+	web := createHalted(t, srv, c, "web")
+	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "r", Server: "10.10.0.20", Path: "/mnt/tank/b"})
+	require.NoError(t, err)
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Faults().Calls("RPC session.signIn"))
+
+	assert.Equal(t, 1, srv.DropConnections())
+	// The next call reconnects and signs in again (a read is re-sent if it raced the drop).
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
+	_, _, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("j", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
+
+	// A write whose answer is lost is reported as outcome unknown, never silently retried.
+	srv.Faults().AmbiguousNext()
+	_, _, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("k", xo.IDs(web.ID), repo.ID, "0 2 * * *", "UTC", 7))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
+	jobs, err := c.BackupJobs.List(ctx, &xo.ListOptions{Filter: xo.Eq("name", "k")})
+	require.NoError(t, err)
+	assert.Len(t, jobs, 1, "the ambiguous create happened once; re-observe by name")
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 3, srv.Faults().Calls("RPC session.signIn"))
+
+	// Sign-in with an expired token fails: the error says unauthorized.
+	srv.ExpireTokens()
+	srv.DropConnections()
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	assert.ErrorIs(t, err, sitekit.ErrUnauthorized, "%v", err)
+}
