@@ -49,7 +49,6 @@ func truenasWriteErr(err error) error {
 
 // truenasList runs one query per plan through the engine reader.
 func truenasList[T any](ctx context.Context, b *build, r *engine.Reader, coll string, list func(context.Context, truenas.Query) ([]T, error)) ([]T, error) {
-	b.reads(appTrueNAS, coll)
 	return engine.ListAs(ctx, r, appTrueNAS, coll, func(ctx context.Context) ([]T, error) { return list(ctx, truenas.Query{}) })
 }
 
@@ -102,6 +101,20 @@ func keyTNDataset(rel string) engine.Key { return engine.K(appTrueNAS, "dataset"
 // truenas adds the TrueNAS resources to the graph.
 func (b *build) truenas() error {
 	s := b.site
+	// Collections the observations read (recorded here: b.reads is not safe during a plan).
+	for _, coll := range []string{tnCollPools, tnCollDatasets, tnCollSystem, tnCollNFS} {
+		b.reads(appTrueNAS, coll)
+	}
+	if b.feat.SMB {
+		b.reads(appTrueNAS, tnCollSMB)
+	}
+	if b.feat.Snapshots && s.Backup.Snapshots != "" {
+		b.reads(appTrueNAS, tnCollSnapTasks)
+	}
+	if s.Offsite.Kind == OffsiteS3 {
+		b.reads(appTrueNAS, tnCollCreds)
+		b.reads(appTrueNAS, tnCollCloudSync)
+	}
 	for _, rel := range b.truenasDatasets() {
 		b.truenasDataset(rel)
 	}
@@ -165,7 +178,7 @@ func (b *build) truenasDataset(rel string) {
 		}
 		return truenas.Dataset{}, full, false, nil
 	}
-	b.add(&engine.Func[tnDatasetState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnDatasetState]{
 		ID:       keyTNDataset(rel),
 		After:    after,
 		Want:     tnDatasetState{Comments: b.marker},
@@ -231,7 +244,7 @@ func (b *build) truenasDataset(rel string) {
 			}
 			return describe(appTrueNAS, "dataset "+name, err)
 		},
-	})
+	}))
 }
 
 // ── NFS share of the XO backup repository ──────────────────────────────────────────────
@@ -268,14 +281,13 @@ func (b *build) truenasNFS() {
 		return w
 	}
 	host := func(ctx context.Context, r *engine.Reader) (string, error) {
-		b.reads(appTrueNAS, tnCollSystem)
 		info, err := engine.ListAs(ctx, r, appTrueNAS, tnCollSystem, c.System.Info)
 		if err != nil {
 			return "", err
 		}
 		return info.Hostname, nil
 	}
-	b.add(&engine.Func[tnNFSState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnNFSState]{
 		ID:       keyNFSShare(nfsBackupShare),
 		Uses:     append([]engine.Reference{mount}, hostAddr.uses()...),
 		Provides: []string{"path", "host", "id"},
@@ -351,7 +363,7 @@ func (b *build) truenasNFS() {
 			}
 			return describe(appTrueNAS, "NFS share", err)
 		},
-	})
+	}))
 }
 
 func nonNil(s []string) []string {
@@ -386,7 +398,7 @@ type tnSMBState struct {
 func (b *build) truenasSMB(dept string) {
 	c := b.conns.TrueNAS
 	mount := engine.Output[string](keyTNDataset(b.truenasRoot()+"/smb/"+dept), "mountpoint")
-	b.add(&engine.Func[tnSMBState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnSMBState]{
 		ID:       engine.K(appTrueNAS, "smb-share", dept),
 		Uses:     []engine.Reference{mount},
 		Provides: []string{"id"},
@@ -441,7 +453,7 @@ func (b *build) truenasSMB(dept string) {
 			}
 			return describe(appTrueNAS, "SMB share "+dept, err)
 		},
-	})
+	}))
 }
 
 // ── periodic snapshot tasks ────────────────────────────────────────────────────────────
@@ -473,7 +485,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 	ds := keyTNDataset(rel)
 	name := engine.Output[string](ds, "name")
 	schema := b.truenasSchema()
-	b.add(&engine.Func[tnSnapState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnSnapState]{
 		ID:       engine.K(appTrueNAS, "snapshot-task", rel),
 		Uses:     []engine.Reference{name},
 		Provides: []string{"id"},
@@ -536,7 +548,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 			}
 			return describe(appTrueNAS, "snapshot task "+rel, err)
 		},
-	})
+	}))
 }
 
 // ── off-site copy: cloud sync to S3 ────────────────────────────────────────────────────
@@ -580,7 +592,7 @@ func (b *build) truenasCloudSync() {
 	o := b.site.Offsite
 	credName := b.site.Name + "-offsite [" + b.marker + "]"
 	credKey := engine.K(appTrueNAS, "cloud-credential", b.site.Name+"-offsite")
-	b.add(&engine.Func[tnCredState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnCredState]{
 		ID:       credKey,
 		Want:     tnCredState{Name: credName, Type: "S3", Endpoint: o.Endpoint, Region: o.Region},
 		Provides: []string{"id"},
@@ -623,12 +635,12 @@ func (b *build) truenasCloudSync() {
 			}
 			return describe(appTrueNAS, "cloud credential", err)
 		},
-	})
+	}))
 
 	desc := b.site.Name + " off-site copy [" + b.marker + "]"
 	credID := engine.Output[int64](credKey, "id")
 	root := engine.Output[string](keyTNDataset(b.truenasRoot()), "mountpoint")
-	b.add(&engine.Func[tnCloudSyncState]{
+	b.add(xoRefsAsDeps(&engine.Func[tnCloudSyncState]{
 		ID:       engine.K(appTrueNAS, "cloudsync", b.site.Name+"-offsite"),
 		Uses:     []engine.Reference{credID, root},
 		After:    b.truenasOffsiteAfter(),
@@ -707,7 +719,7 @@ func (b *build) truenasCloudSync() {
 			}
 			return describe(appTrueNAS, "cloud sync", err)
 		},
-	})
+	}))
 }
 
 // truenasOffsiteAfter orders the off-site task after every site dataset (it copies them).
