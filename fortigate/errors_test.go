@@ -45,7 +45,9 @@ func TestErrorMapping(t *testing.T) {
 		}, -164, 500, sitekit.ErrExists},
 		{"in use", func() error { return c.Addresses.Delete(ctx, "a1") }, -23, 500, sitekit.ErrInUse},
 		{"group in use by policy", func() error { return c.UserGroups.Delete(ctx, "ug1") }, -94, 500, sitekit.ErrInUse},
-		{"unknown reference", func() error { return c.AddressGroups.Update(ctx, "g1", fortigate.AddressGroup{Member: fortigate.Refs("ghost")}) }, -651, 500, sitekit.ErrInvalid},
+		{"unknown reference", func() error {
+			return c.AddressGroups.Update(ctx, "g1", fortigate.AddressGroup{Member: fortigate.Refs("ghost")})
+		}, -651, 500, sitekit.ErrInvalid},
 		{"length", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"comment": strings.Repeat("x", 256)}) }, -1, 500, sitekit.ErrInvalid},
 		{"range", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"color": 33}) }, -650, 500, sitekit.ErrInvalid},
 		{"enum", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"type": "bogus"}) }, -651, 500, sitekit.ErrInvalid},

@@ -85,8 +85,9 @@ func (s *table[K, T]) List(ctx context.Context, opts *ListOptions) ([]T, error) 
 	return out, nil
 }
 
-// All iterates over the table page by page (opts.PageSize records per request); the
-// iteration stops at the first error, which is yielded last.
+// All iterates over the table page by page (opts.PageSize records per request, the rest
+// at once when FortiOS answers that the count exceeds what is left); the iteration stops
+// at the first error, which is yielded last.
 func (s *table[K, T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var o ListOptions
@@ -105,6 +106,13 @@ func (s *table[K, T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, e
 				o.Count = limit - served
 			}
 			page, err := s.List(ctx, &o)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Code == CodeOutOfRange && limit == 0 {
+				// FortiOS refuses a count larger than what is left: take the rest at once.
+				o.Count = 0
+				page, err = s.List(ctx, &o)
+				o.Count = len(page) + 1
+			}
 			if err != nil {
 				var zero T
 				yield(zero, err)
