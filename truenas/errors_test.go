@@ -17,7 +17,9 @@ var errorFrames = []struct {
 	check func(*truenas.APIError) bool
 }{
 	{`{"jsonrpc":"2.0","error":{"code":-32001,"message":"Method call error","data":{"error":2,"errname":"ENOENT","reason":"[ENOENT] Dataset \"tank/nope\" does not exist.","trace":{"class":"CallError","formatted":"Traceback","repr":"CallError(...)"},"extra":null}},"id":"6841f242"}`,
-		sitekit.ErrNotFound, func(e *truenas.APIError) bool { return e.Errno == 2 && e.ErrName == "ENOENT" && e.Trace.Class == "CallError" }},
+		sitekit.ErrNotFound, func(e *truenas.APIError) bool {
+			return e.Errno == 2 && e.ErrName == "ENOENT" && e.Trace.Class == "CallError"
+		}},
 	{`{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Invalid params","data":{"error":22,"errname":"EINVAL","reason":"[EINVAL] pool_dataset_create.name: Path /mnt/tank/backups already exists\n","trace":{"class":"ValidationErrors","formatted":"...","repr":"..."},"extra":[["pool_dataset_create.name","Path /mnt/tank/backups already exists",22]]}}}`,
 		sitekit.ErrExists, func(e *truenas.APIError) bool {
 			return len(e.Validation) == 1 && e.Validation[0].Attribute == "pool_dataset_create.name" && e.Validation[0].Errno == 22

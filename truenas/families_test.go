@@ -118,7 +118,10 @@ func TestBadInputSendsNothing(t *testing.T) {
 		err   func() error
 	}{
 		{"Name", func() error { _, err := c.Datasets.Create(ctx, truenas.DatasetRequest{}); return err }},
-		{"Name", func() error { _, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/my backups"}); return err }},
+		{"Name", func() error {
+			_, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/my backups"})
+			return err
+		}},
 		{"Name", func() error { _, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "backups"}); return err }},
 		{"Quota", func() error {
 			_, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/a", Quota: truenas.Ptr(int64(-1))})
@@ -136,7 +139,10 @@ func TestBadInputSendsNothing(t *testing.T) {
 			_, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/a", ACLType: "POSIX", ACLMode: "RESTRICTED"})
 			return err
 		}},
-		{"Path", func() error { _, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/srv/backups"}); return err }},
+		{"Path", func() error {
+			_, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/srv/backups"})
+			return err
+		}},
 		{"Networks[1]", func() error {
 			_, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/a", Networks: []string{"10.0.0.0/24", "10.0.0.0/33"}})
 			return err

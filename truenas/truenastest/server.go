@@ -352,8 +352,6 @@ func (c *call) arg(i int, v any) error {
 	return nil
 }
 
-func (c *call) has(i int) bool { return i < len(c.params) }
-
 func argName(method string, i int) string {
 	if i == 0 {
 		return "data"
