@@ -127,8 +127,9 @@ type Plan struct {
 	// Collections lists, per appliance, the collections the plan read.
 	Collections map[string][]string `json:"collections,omitempty"`
 
-	bp    *Blueprint
-	conns Connections
+	bp      *Blueprint
+	conns   Connections
+	license *licenseInfo
 }
 
 // Plan reads the connected appliances (never writes) and diffs them against the
@@ -168,6 +169,11 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 		return nil, fmt.Errorf("plan %s: %w", bp.site.Name, err)
 	}
 	p := &Plan{Plan: ep, Collections: b.kinds, bp: bp, conns: conns}
+	if !destroy && b.has(appEMS) {
+		// The licence is read for the seats check (one call, listed with the collections).
+		p.license = readLicense(ctx, conns.EMS)
+		p.Collections[appEMS] = append(p.Collections[appEMS], "license")
+	}
 	for _, a := range appliances {
 		if !b.has(a) {
 			p.Omitted = append(p.Omitted, a)

@@ -17,14 +17,14 @@ package blueprint
 //
 //	key                                   outputs           producer
 //	keyFGInterface(vlan)  fortigate/interface/<vlan>      {"name"}          fortigate.go
-//	keyFGVIP(vm)          fortigate/vip/<site>-<vm>       {"name"}          fortigate.go
+//	keyFGVIP(vm)          fortigate/vip/<site>-vip-<vm>   {"name"}          fortigate.go
 //	keyXONetwork(vlan)    xo/network/<vlan>               {"id"}            xo.go
 //	keyXOVM(vm)           xo/vm/<vm>                      {"id","ip"}       xo.go
 //	keyXOBackupRepo()     xo/remote/<site>-backups        {"id"}            xo.go
 //	keyNFSShare(name)     truenas/nfs-share/<name>        {"path","host"}   truenas.go
 //	                      (name = nfsBackupShare for the XO backup repository)
 //	keyEMSFortiGate()     ems/fortigate/<site>            {"serial"}        ems.go
-//	keyEMSTag(tag)        ems/ztna-tag/<tag>              {"name"}          ems.go
+//	keyEMSTag(name)       ems/ztna-tag/<site>-compliant   {"name"}          ems.go
 //	keyNetdataGate(host)  netdata/gate/<host>             {}                netdata.go
 //
 // Names on the appliances: objects are named after the site where the appliance is shared
@@ -58,7 +58,7 @@ const nfsBackupShare = "xo-backups"
 
 // Key constructors (see the contract above).
 func keyFGInterface(vlan string) engine.Key { return engine.K(appFortiGate, "interface", vlan) }
-func keyFGVIP(site, vm string) engine.Key   { return engine.K(appFortiGate, "vip", site+"-"+vm) }
+func keyFGVIP(site, vm string) engine.Key   { return engine.K(appFortiGate, "vip", site+"-vip-"+vm) }
 func keyXONetwork(vlan string) engine.Key   { return engine.K(appXO, "network", vlan) }
 func keyXOVM(vm string) engine.Key          { return engine.K(appXO, "vm", vm) }
 func keyXOBackupRepo(site string) engine.Key {

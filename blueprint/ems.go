@@ -96,9 +96,7 @@ func (b *build) ems() error {
 	}
 	tag := ems.ZTNATag{Name: n.tag(), Description: "Antivirus running and OS patched: may reach the ERP through ZTNA",
 		Comments: b.marker, Status: true, Rules: complianceRules()}
-	tagRes := tags.resource(b, n.tag(), tag, nil, nil)
-	tagRes.ID = keyEMSTag("compliant")
-	b.add(tagRes)
+	b.add(tags.resource(b, n.tag(), tag, nil, nil))
 
 	ruleState := func(t ems.TagRule) emsTagState {
 		return emsTagState{Name: t.Name, Tag: t.Tag, Comments: t.Comments, Enabled: t.Enabled, Rules: t.Rules}
@@ -130,7 +128,7 @@ func (b *build) ems() error {
 		del: func(ctx context.Context, c ems.TagRule) error { return e.TagRules.Delete(ctx, c.ID) },
 	}
 	b.add(rules.resource(b, n.tagRule(), ems.TagRule{Name: n.tagRule(), Tag: n.tag(), Enabled: true, Comments: b.marker,
-		Rules: complianceRules()}, nil, nil, keyEMSTag("compliant")))
+		Rules: complianceRules()}, nil, nil, keyEMSTag(n.tag())))
 	for _, o := range []interface{ lister(*build) }{tags, rules} {
 		o.lister(b)
 	}
@@ -207,7 +205,9 @@ func (b *build) emsAuthorizeFortiGate() {
 			return engine.Found(emsFGTState{Authorized: true}, true, engine.Outputs{"serial": f.CN}), nil
 		},
 		OnCreate: func(ctx context.Context, _ emsFGTState) (engine.Outputs, error) { return authorize(ctx) },
-		OnUpdate: func(ctx context.Context, _ emsFGTState, _ engine.Observed) (engine.Outputs, error) { return authorize(ctx) },
+		OnUpdate: func(ctx context.Context, _ emsFGTState, _ engine.Observed) (engine.Outputs, error) {
+			return authorize(ctx)
+		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {
 			sn, _ := cur.Outputs["serial"].(string)
 			f, err := e.FortiGates.Get(ctx, sn)

@@ -27,14 +27,14 @@ const (
 type fgNames struct{ site string }
 
 func (n fgNames) net(vlan string) string    { return n.site + "-" + vlan + "-net" }
-func (n fgNames) host(vm string) string     { return n.site + "-" + vm }
+func (n fgNames) host(vm string) string     { return n.site + "-vm-" + vm }
 func (n fgNames) users() string             { return n.site + "-users" }
 func (n fgNames) erpService() string        { return n.site + "-erp" }
 func (n fgNames) adminService() string      { return n.site + "-admin" }
 func (n fgNames) httpsService() string      { return n.site + "-https" }
 func (n fgNames) netdataService() string    { return n.site + "-netdata" }
-func (n fgNames) webVIP() string            { return n.site + "-web" }
-func (n fgNames) ztnaVIP() string           { return n.site + "-ztna" }
+func (n fgNames) webVIP() string            { return n.site + "-vip-web" }
+func (n fgNames) ztnaVIP() string           { return n.site + "-vip-ztna" }
 func (n fgNames) ztnaTag() string           { return n.site + "-compliant" }
 func (n fgNames) emsConnector() string      { return n.site + "-ems" }
 func (n fgNames) policy(what string) string { return shortName(fgPolicyMax, n.site, what) }
@@ -69,6 +69,9 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return engine.Outputs{"name": w.Name}, err
 		},
 		update: func(ctx context.Context, w, c fortigate.Interface) (engine.Outputs, error) {
+			if c.Type != "vlan" {
+				return nil, fmt.Errorf("interface %s exists and is a %s interface, not a VLAN: rename the site's VLAN", w.Name, c.Type)
+			}
 			if c.VLANID != w.VLANID || c.Interface != w.Interface {
 				return nil, fmt.Errorf("interface %s is VLAN %d on %s, the site wants VLAN %d on %s: FortiOS cannot change them, delete the interface first",
 					w.Name, c.VLANID, c.Interface, w.VLANID, w.Interface)
@@ -229,7 +232,7 @@ func (b *build) fortigate() error {
 		case RoleDMZ:
 			role = "dmz"
 		}
-		want := fortigate.Interface{Name: v.Name, Type: "vlan", Interface: s.Network.Port, VLANID: v.ID, Mode: "static",
+		want := fortigate.Interface{Name: v.Name, VDOM: "root", Type: "vlan", Interface: s.Network.Port, VLANID: v.ID, Mode: "static",
 			IP: fortigate.IPMask{Prefix: netip.PrefixFrom(v.Gateway, v.Subnet.Bits())}, AllowAccess: access, Role: role,
 			Alias: string(v.Role), Description: m}
 		b.add(ifs.resource(b, v.Name, want, nil, nil))
@@ -406,7 +409,7 @@ func (b *build) fortigate() error {
 func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP], policy func(string, fortigate.Policy, ...engine.Key)) error {
 	s, n, m, fgt := b.site, fgNames{b.site.Name}, b.marker, b.conns.FortiGate
 	tag := fortigate.Address{Name: n.ztnaTag(), Type: "dynamic", SubType: "ems-tag", Comment: m}
-	b.add(addrs.resource(b, tag.Name, tag, nil, nil, b.after(keyEMSTag("compliant"))...))
+	b.add(addrs.resource(b, tag.Name, tag, nil, nil, b.after(keyEMSTag(emsNames{s.Name}.tag()))...))
 	vip := fortigate.VIP{Name: n.ztnaVIP(), Type: "access-proxy", ExtIntf: s.Network.WAN, ExtIP: s.Network.PublicIP.String(),
 		ExtPort: strconv.Itoa(s.Teleworkers.Port), Comment: m}
 	b.add(vips.resource(b, vip.Name, vip, nil, nil))

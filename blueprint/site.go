@@ -223,7 +223,8 @@ type Credentials struct {
 func (s Site) Marker() string { return "managed-by sitekit:" + s.Name }
 
 // DefaultNetwork returns the Standard address plan inside supernet (a /16 or larger): VLANs
-// 10 mgmt, 20 servers, 25 dmz, 30 compta, 40 technique, 50 invites, each a /24 at
+// 10 mgmt, 20 servers, 25 dmz-web, 30 compta, 40 technique, 50 invites (the DMZ VLAN is not
+// called "dmz": that is a physical port of the FortiGate 80F), each a /24 at
 // <a>.<b>.<id>.0 with the gateway on .1 and DHCP on user VLANs from .20 to .250.
 func DefaultNetwork(supernet string) Network {
 	p, err := netip.ParsePrefix(supernet)
@@ -247,7 +248,7 @@ func DefaultNetwork(supernet string) Network {
 	}
 	add("mgmt", 10, RoleMgmt, false, true, 0)
 	add("servers", 20, RoleServers, false, true, 0)
-	add("dmz", 25, RoleDMZ, false, true, 0)
+	add("dmz-web", 25, RoleDMZ, false, true, 0)
 	add("compta", 30, RoleUsers, true, false, 0)
 	add("technique", 40, RoleUsers, true, false, 0)
 	add("invites", 50, RoleGuests, true, false, 0)
@@ -299,7 +300,7 @@ func DefaultVMs(n Network) []VM {
 	}
 	return []VM{
 		{Name: "erp", Role: "erp", OS: WindowsServer2022, CPUs: 8, RAMGiB: 32, DiskGiB: 500, VLAN: "servers", IP: at("servers", 10), Ports: []int{1433, 3389}, Replicated: true},
-		{Name: "web", Role: "web", OS: Debian12, CPUs: 4, RAMGiB: 8, DiskGiB: 100, VLAN: "dmz", IP: at("dmz", 10), Ports: []int{80, 443}, Replicated: true},
+		{Name: "web", Role: "web", OS: Debian12, CPUs: 4, RAMGiB: 8, DiskGiB: 100, VLAN: "dmz-web", IP: at("dmz-web", 10), Ports: []int{80, 443}, Replicated: true},
 		{Name: "monitor", Role: "monitor", OS: Debian12, CPUs: 2, RAMGiB: 4, DiskGiB: 60, VLAN: "servers", IP: at("servers", 11), Ports: []int{19999}},
 		{Name: "ems", Role: "ems", OS: WindowsServer2022, CPUs: 4, RAMGiB: 16, DiskGiB: 200, VLAN: "servers", IP: at("servers", 12), Ports: []int{443, 8013}},
 	}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,11 @@ var (
 	ifNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	vmNameRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 )
+
+// fortiGatePorts are the interface names of a factory FortiGate 80F (and the names FortiOS
+// reserves): a VLAN cannot take them.
+var fortiGatePorts = []string{"wan1", "wan2", "dmz", "internal", "internal1", "internal2", "internal3", "internal4",
+	"internal5", "a", "b", "fortilink", "modem", "ssl.root", "any", "lan"}
 
 // FortiOS interface names are at most 15 characters (reference fortigate.md §3.1).
 const maxInterfaceName = 15
@@ -123,6 +129,9 @@ func (s Site) validateNetwork(p *problems) {
 			p.add(f+".Name", v.Name, "must be letters, digits, '-' or '_'")
 		} else if len(v.Name) > maxInterfaceName {
 			p.add(f+".Name", v.Name, "is %d characters; FortiOS interface names are at most %d", len(v.Name), maxInterfaceName)
+		}
+		if slices.Contains(fortiGatePorts, v.Name) || v.Name == n.Port || v.Name == n.WAN {
+			p.add(f+".Name", v.Name, "is the name of a FortiGate port; a VLAN interface needs its own name")
 		}
 		if names[v.Name] && v.Name != "" {
 			p.add(f+".Name", v.Name, "is used by two VLANs")

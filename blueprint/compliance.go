@@ -1,0 +1,536 @@
+package blueprint
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sitekit/sitekit/blueprint/engine"
+	"github.com/sitekit/sitekit/ems"
+	"github.com/sitekit/sitekit/fortigate"
+)
+
+// Compliance is what no other tool gives: the site checked against the rules an MSP
+// promises (3-2-1, isolation, recovery objectives, licences), from a plan ([Plan.Compliance])
+// or from the appliances themselves ([Check]).
+type Compliance struct {
+	Site string `json:"site"`
+	Tier Tier   `json:"tier"`
+	// Source is "plan" (desired state) or "live" (read from the appliances).
+	Source string `json:"source"`
+	// Backup is the 3-2-1 assessment.
+	Backup Rule321 `json:"backup"`
+	// Zones are the rows and columns of the reachability matrices, in order
+	// ("internet" then the VLANs).
+	Zones []string `json:"zones"`
+	// Intended and Actual map "from→to" to the sorted "service→destination" flows allowed.
+	Intended map[string][]string `json:"intended"`
+	Actual   map[string][]string `json:"actual"`
+	// Objectives are the RPO/RTO estimates per failure scenario.
+	Objectives []Objective `json:"objectives"`
+	// Seats compares EMS licences with users × growth (Licensed -1: not read).
+	Seats Seats `json:"seats"`
+	// Findings are the individual checks, failed ones first.
+	Findings []Finding `json:"findings"`
+}
+
+// Rule321 counts copies, media and off-site copies of the VM data.
+type Rule321 struct {
+	Copies  int      `json:"copies"`
+	Media   []string `json:"media"`
+	Offsite bool     `json:"offsite"`
+	// Where lists each copy.
+	Where []string `json:"where"`
+}
+
+// Objective is a recovery estimate for one failure scenario.
+type Objective struct {
+	Scenario string        `json:"scenario"`
+	RPO      time.Duration `json:"rpo_ns"`
+	RTO      time.Duration `json:"rto_ns"`
+	Note     string        `json:"note,omitempty"`
+}
+
+// Seats compares EMS licences with the endpoints to cover.
+type Seats struct {
+	Needed   int `json:"needed"`
+	Licensed int `json:"licensed"`
+}
+
+// Finding is one check.
+type Finding struct {
+	Check  string `json:"check"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// OK reports whether every finding passed.
+func (c *Compliance) OK() bool {
+	for _, f := range c.Findings {
+		if !f.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// Failed returns the failed findings.
+func (c *Compliance) Failed() []Finding {
+	var out []Finding
+	for _, f := range c.Findings {
+		if !f.OK {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+const zoneInternet = "internet"
+
+// Compliance computes the checks on the plan's desired state: the policies the plan
+// converges to, the backups it configures, the EMS licence read while planning.
+func (p *Plan) Compliance() *Compliance {
+	var pols []fortigate.Policy
+	for _, s := range p.Steps {
+		if s.Key.Appliance == appFortiGate && s.Key.Kind == "policy" && s.Action != engine.ActionDelete {
+			var pol fortigate.Policy
+			if json.Unmarshal(s.Desired, &pol) == nil {
+				pols = append(pols, pol)
+			}
+		}
+	}
+	kinds := map[string]bool{}
+	for _, s := range p.Steps {
+		if s.Action != engine.ActionDelete {
+			kinds[s.Key.Appliance+"/"+s.Key.Kind] = true
+		}
+	}
+	return p.bp.compliance("plan", pols, p.conns.FortiGate != nil, kinds, p.license)
+}
+
+// Check re-checks a site live: the reachability matrix from the FortiGate's actual
+// policies (every policy, managed or not), the backup objects that exist on XO and TrueNAS
+// (a read-only plan of the Standard blueprint), and the EMS licence. It writes nothing.
+func Check(ctx context.Context, site Site, conns Connections) (*Compliance, error) {
+	bp, err := Standard(site)
+	if err != nil {
+		return nil, err
+	}
+	return bp.Check(ctx, conns)
+}
+
+// Check is [Check] for this blueprint's tier.
+func (bp *Blueprint) Check(ctx context.Context, conns Connections) (*Compliance, error) {
+	p, err := bp.Plan(ctx, conns)
+	if err != nil {
+		return nil, err
+	}
+	var pols []fortigate.Policy
+	if conns.FortiGate != nil {
+		if pols, err = conns.FortiGate.Policies.List(ctx, nil); err != nil {
+			return nil, fmt.Errorf("read FortiGate policies: %w", err)
+		}
+	}
+	existing := map[string]bool{}
+	for _, s := range p.Steps {
+		if s.Action == engine.ActionNoop || s.Action == engine.ActionUpdate {
+			existing[s.Key.Appliance+"/"+s.Key.Kind] = true
+		}
+	}
+	return bp.compliance("live", pols, conns.FortiGate != nil, existing, p.license), nil
+}
+
+// license is the EMS licence read while planning (nil when EMS is not connected).
+type licenseInfo struct {
+	seats int
+	err   error
+}
+
+func readLicense(ctx context.Context, c *ems.Client) *licenseInfo {
+	if c == nil {
+		return nil
+	}
+	l, err := c.System.License(ctx)
+	if err != nil {
+		return &licenseInfo{err: err}
+	}
+	best := 0
+	for kind, n := range l.Seats {
+		k := strings.ToLower(kind)
+		if strings.Contains(k, "ztna") || strings.Contains(k, "epp") || strings.Contains(k, "fabric") || strings.Contains(k, "endpoint") {
+			best = max(best, n)
+		}
+	}
+	if best == 0 {
+		for _, n := range l.Seats {
+			best = max(best, n)
+		}
+	}
+	return &licenseInfo{seats: best}
+}
+
+func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT bool, kinds map[string]bool, lic *licenseInfo) *Compliance {
+	s := bp.site
+	c := &Compliance{Site: s.Name, Tier: bp.tier, Source: source}
+	add := func(check string, ok bool, format string, args ...any) {
+		c.Findings = append(c.Findings, Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	}
+
+	// 3-2-1.
+	c.Backup.Where = []string{fmt.Sprintf("production: VM disks on %s (local NVMe SR)", s.Host.Name)}
+	c.Backup.Media = []string{"host NVMe"}
+	if kinds[appXO+"/backup-job"] && kinds[appTrueNAS+"/nfs-share"] {
+		c.Backup.Where = append(c.Backup.Where, fmt.Sprintf("XO delta backup (%s, %d kept) on the TrueNAS NFS share", s.Backup.Delta, s.Backup.Retention))
+		c.Backup.Media = append(c.Backup.Media, "TrueNAS disks")
+	}
+	offsiteKind := ""
+	for k := range kinds {
+		if strings.HasPrefix(k, appTrueNAS+"/") && (strings.Contains(k, "cloudsync") || strings.Contains(k, "cloud-sync") || strings.Contains(k, "replication")) {
+			offsiteKind = k
+		}
+	}
+	if offsiteKind != "" && s.Offsite.Kind != "" {
+		c.Backup.Offsite = true
+		media := "S3 object storage"
+		if s.Offsite.Kind == OffsiteReplication {
+			media = "remote NAS"
+		}
+		c.Backup.Where = append(c.Backup.Where, fmt.Sprintf("off-site %s to %s (%s)", s.Offsite.Kind, s.Offsite.Endpoint, s.Offsite.Schedule))
+		c.Backup.Media = append(c.Backup.Media, media)
+	}
+	c.Backup.Copies = len(c.Backup.Where)
+	add("3-2-1: three copies", c.Backup.Copies >= 3, "%d copies: %s", c.Backup.Copies, strings.Join(c.Backup.Where, "; "))
+	add("3-2-1: two media", len(c.Backup.Media) >= 2, "media: %s", strings.Join(c.Backup.Media, ", "))
+	add("3-2-1: one off-site", c.Backup.Offsite, "off-site copy %s", map[bool]string{true: "configured", false: "missing"}[c.Backup.Offsite])
+
+	// Reachability.
+	c.Zones = append([]string{zoneInternet}, vlanNames(s)...)
+	c.Intended = bp.intendedFlows()
+	if haveFGT {
+		c.Actual = actualFlows(s, pols)
+		var diffs []string
+		for _, k := range unionKeys(c.Intended, c.Actual) {
+			if !slices.Equal(c.Intended[k], c.Actual[k]) {
+				diffs = append(diffs, fmt.Sprintf("%s: intended [%s], actual [%s]", k, strings.Join(c.Intended[k], ", "), strings.Join(c.Actual[k], ", ")))
+			}
+		}
+		add("VLAN matrix matches the intent", len(diffs) == 0, "%s", orNone(diffs, "every zone pair allows exactly the intended flows"))
+		for _, g := range s.Network.ByRole(RoleGuests) {
+			var bad []string
+			for _, z := range c.Zones {
+				if z != zoneInternet && len(c.Actual[g.Name+"→"+z]) > 0 {
+					bad = append(bad, z)
+				}
+			}
+			add("guests reach only the internet", len(bad) == 0, "%s → %s", g.Name, orNone(bad, "internet only"))
+		}
+		if erp, ok := s.VM("erp"); ok {
+			n := fgNames{s.Name}
+			allowed := n.erpService() + "→" + n.host("erp")
+			for _, u := range s.Network.ByRole(RoleUsers) {
+				flows := c.Actual[u.Name+"→"+erp.VLAN]
+				extra := slices.DeleteFunc(slices.Clone(flows), func(f string) bool { return f == allowed })
+				add(fmt.Sprintf("%s reaches the ERP only on its service", u.Name), len(extra) == 0 && slices.Contains(flows, allowed),
+					"%s → %s: [%s] (want exactly %s)", u.Name, erp.VLAN, strings.Join(flows, ", "), allowed)
+			}
+		}
+	} else {
+		add("VLAN matrix matches the intent", false, "FortiGate not connected: matrix not computed")
+	}
+
+	// RPO/RTO.
+	c.Objectives = bp.objectives()
+	for _, o := range c.Objectives {
+		add("RPO/RTO: "+o.Scenario, true, "RPO %s, RTO %s. %s", human(o.RPO), human(o.RTO), o.Note)
+	}
+	if !bp.feat.SecondHost {
+		add("RTO ≈ 0 on host loss", false, "impossible with one XCP-ng host: a second host (Premium) is needed for the replicas to start elsewhere")
+	}
+
+	// EMS seats.
+	c.Seats = Seats{Needed: int(math.Ceil(float64(s.Users) * s.Growth)), Licensed: -1}
+	switch {
+	case !bp.feat.EMS:
+		add("EMS seats ≥ users × growth", true, "no EMS in the %s offer", bp.tier)
+	case lic == nil:
+		add("EMS seats ≥ users × growth", false, "EMS not connected: %d seats needed, licence not read", c.Seats.Needed)
+	case lic.err != nil:
+		add("EMS seats ≥ users × growth", false, "licence unreadable: %v", lic.err)
+	default:
+		c.Seats.Licensed = lic.seats
+		add("EMS seats ≥ users × growth", lic.seats >= c.Seats.Needed, "%d licensed, %d users × growth %.1f = %d needed", lic.seats, s.Users, s.Growth, c.Seats.Needed)
+	}
+	slices.SortStableFunc(c.Findings, func(a, b Finding) int {
+		if a.OK == b.OK {
+			return 0
+		}
+		if !a.OK {
+			return -1
+		}
+		return 1
+	})
+	return c
+}
+
+func vlanNames(s Site) []string {
+	var out []string
+	for _, v := range s.Network.VLANs {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+// intendedFlows derives the reachability the site promises from VLAN roles alone (not from
+// the policies the FortiGate code generates): users reach the internet and the ERP on its
+// service, guests only the internet, the internet only the web server (HTTPS) and, through
+// ZTNA, the teleworkers' services, mgmt administers servers and DMZ, Linux VMs stream to the
+// Netdata parent. Everything else is denied.
+func (bp *Blueprint) intendedFlows() map[string][]string {
+	s, n := bp.site, fgNames{bp.site.Name}
+	m := map[string][]string{}
+	allow := func(from, to, flow string) { m[from+"→"+to] = append(m[from+"→"+to], flow) }
+	erp, hasERP := bp.site.VM("erp")
+	for _, v := range s.Network.VLANs {
+		switch v.Role {
+		case RoleUsers:
+			allow(v.Name, zoneInternet, fgAny+"→"+fgAll)
+			if hasERP && servicePorts(erp.Ports, 3389, 22) != "" {
+				allow(v.Name, erp.VLAN, n.erpService()+"→"+n.host("erp"))
+			}
+		case RoleGuests:
+			allow(v.Name, zoneInternet, fgAny+"→"+fgAll)
+		case RoleMgmt:
+			for _, d := range s.Network.VLANs {
+				if d.Role == RoleServers || d.Role == RoleDMZ {
+					allow(v.Name, d.Name, n.adminService()+"→"+n.net(d.Name))
+				}
+			}
+		}
+	}
+	if web, ok := s.VM("web"); ok && s.Network.PublicIP.IsValid() {
+		allow(zoneInternet, web.VLAN, n.httpsService()+"→"+n.webVIP())
+	}
+	if bp.feat.ZTNA && s.Teleworkers.Enabled && s.Network.PublicIP.IsValid() {
+		for _, name := range s.Teleworkers.Services {
+			if vm, ok := s.VM(name); ok {
+				allow(zoneInternet, vm.VLAN, fgAny+"→"+n.ztnaVIP()+" (ZTNA "+n.ztnaTag()+")")
+			}
+		}
+	}
+	if mon, ok := s.VM("monitor"); ok {
+		for _, vm := range s.VMs {
+			if vm.OS == Debian12 && vm.Name != mon.Name && vm.VLAN != mon.VLAN {
+				allow(vm.VLAN, mon.VLAN, n.netdataService()+"→"+n.host(mon.Name))
+			}
+		}
+	}
+	for k, v := range m {
+		slices.Sort(v)
+		m[k] = slices.Compact(v)
+	}
+	return m
+}
+
+// actualFlows computes the reachability matrix from policies as FortiOS holds them: every
+// enabled accept policy allows its services to its destinations for each (source interface,
+// destination interface) pair; "any" matches every zone. Deny policies only remove what
+// they shadow exactly (same pair, service and destination earlier in the table).
+func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
+	zones := append([]string{zoneInternet}, vlanNames(s)...)
+	zoneOf := func(intf string) []string {
+		switch {
+		case intf == "any":
+			return zones
+		case intf == s.Network.WAN:
+			return []string{zoneInternet}
+		}
+		if _, ok := s.Network.VLAN(intf); ok {
+			return []string{intf}
+		}
+		return nil
+	}
+	// Where the site's own addresses live: a destination known to sit in one zone only
+	// counts for that zone (a policy to servers and DMZ with both subnets does not let the
+	// DMZ address be reached through the servers interface).
+	n := fgNames{s.Name}
+	zoneOfAddr := map[string]string{}
+	for _, v := range s.Network.VLANs {
+		zoneOfAddr[n.net(v.Name)] = v.Name
+	}
+	for _, vm := range s.VMs {
+		zoneOfAddr[n.host(vm.Name)] = vm.VLAN
+	}
+	if web, ok := s.VM("web"); ok {
+		zoneOfAddr[n.webVIP()] = web.VLAN
+	}
+	m := map[string][]string{}
+	denied := map[string]bool{}
+	for _, p := range pols {
+		if p.Status == "disable" {
+			continue
+		}
+		for _, si := range p.SrcIntf {
+			for _, from := range zoneOf(si.Name) {
+				for _, di := range p.DstIntf {
+					for _, to := range zoneOf(di.Name) {
+						if from == to {
+							continue
+						}
+						for _, svc := range p.Service {
+							for _, dst := range p.DstAddr {
+								if z, ok := zoneOfAddr[dst.Name]; ok && z != to {
+									continue
+								}
+								flow := svc.Name + "→" + dst.Name
+								if p.ZTNAStatus == "enable" {
+									flow += " (ZTNA " + strings.Join(fortigate.RefNames(p.ZTNAEMSTag), ",") + ")"
+								}
+								k := from + "→" + to
+								if p.Action == "deny" {
+									denied[k+"|"+flow] = true
+									continue
+								}
+								if !denied[k+"|"+flow] {
+									m[k] = append(m[k], flow)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for k, v := range m {
+		slices.Sort(v)
+		m[k] = slices.Compact(v)
+	}
+	return m
+}
+
+func unionKeys(a, b map[string][]string) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func orNone(list []string, none string) string {
+	if len(list) == 0 {
+		return none
+	}
+	return strings.Join(list, "; ")
+}
+
+// Recovery assumptions (documented in the package doc).
+const (
+	restoreGiBPerMin  = 10 // NFS restore from TrueNAS over 10 GbE (~170 MB/s sustained)
+	replicaStart      = 5 * time.Minute
+	hardwareReplace   = 4 * time.Hour // NBD/4h hardware support contract
+	offsiteRestoreDay = 24 * time.Hour
+)
+
+// objectives estimates RPO and RTO per scenario from the schedules of the backup policy.
+func (bp *Blueprint) objectives() []Objective {
+	s := bp.site
+	delta := cronInterval(s.Backup.Delta)
+	disk := 0
+	for _, vm := range s.VMs {
+		disk = max(disk, vm.DiskGiB)
+	}
+	restore := time.Duration(disk/restoreGiBPerMin)*time.Minute + 15*time.Minute
+	var out []Objective
+	// One VM lost or corrupted, host fine.
+	if bp.feat.Replication && s.Backup.Replication != "" {
+		out = append(out, Objective{Scenario: "one VM lost or corrupted", RPO: cronInterval(s.Backup.Replication), RTO: replicaStart,
+			Note: "start the latest continuous-replication replica"})
+	} else {
+		out = append(out, Objective{Scenario: "one VM lost or corrupted", RPO: delta, RTO: restore,
+			Note: fmt.Sprintf("restore the nightly delta backup of the largest VM (%d GiB) from TrueNAS", disk)})
+	}
+	// Host lost.
+	if bp.feat.SecondHost {
+		out = append(out, Objective{Scenario: "XCP-ng host lost", RPO: cronInterval(s.Backup.Replication), RTO: replicaStart,
+			Note: fmt.Sprintf("replicas start on the second host %s", s.StandbyHost.Name)})
+	} else {
+		out = append(out, Objective{Scenario: "XCP-ng host lost", RPO: delta, RTO: hardwareReplace + restore,
+			Note: "replicas live on the same host: replace the hardware, then restore from TrueNAS. RTO ≈ 0 needs a second host (Premium)"})
+	}
+	// Site lost.
+	off := cronInterval(s.Offsite.Schedule)
+	out = append(out, Objective{Scenario: "site lost (fire, theft, ransomware on the LAN)", RPO: delta + off, RTO: hardwareReplace + offsiteRestoreDay,
+		Note: "new hardware, then restore from the off-site copy"})
+	return out
+}
+
+// cronInterval estimates the period of a 5-field cron expression.
+func cronInterval(expr string) time.Duration {
+	f := strings.Fields(expr)
+	if len(f) != 5 {
+		return 0
+	}
+	count := func(field string, lo, hi int) (n int, all bool) {
+		if field == "*" {
+			return hi - lo + 1, true
+		}
+		for _, part := range strings.Split(field, ",") {
+			rng, step, hasStep := strings.Cut(part, "/")
+			st := 1
+			if hasStep {
+				st, _ = strconv.Atoi(step)
+				st = max(st, 1)
+			}
+			a, b := lo, hi
+			if rng != "*" {
+				x, y, isRange := strings.Cut(rng, "-")
+				a, _ = strconv.Atoi(x)
+				b = a
+				if isRange {
+					b, _ = strconv.Atoi(y)
+				}
+			}
+			n += (b-a)/st + 1
+		}
+		return n, false
+	}
+	mins, _ := count(f[0], 0, 59)
+	hours, _ := count(f[1], 0, 23)
+	days, allDays := count(f[2], 1, 31)
+	wdays, allW := count(f[4], 0, 6)
+	perDay := max(mins*hours, 1)
+	switch {
+	case !allW:
+		return time.Duration(7*24*60/(perDay*max(wdays, 1))) * time.Minute
+	case !allDays:
+		return time.Duration(30*24*60/(perDay*max(days, 1))) * time.Minute
+	}
+	return time.Duration(24*60/perDay) * time.Minute
+}
+
+// human renders a duration the way an MSP says it ("15 min", "4 h", "2 days").
+func human(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "n/a"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h := d.Hours()
+		if h == math.Trunc(h) {
+			return fmt.Sprintf("%d h", int(h))
+		}
+		return fmt.Sprintf("%.1f h", h)
+	}
+	return fmt.Sprintf("%.1f days", d.Hours()/24)
+}
