@@ -132,7 +132,11 @@ type session struct {
 	user    string
 	subs    map[string]string // uuid → event name
 	secure  bool
+	flight  int // calls in progress on this connection
 }
+
+// maxInFlight is the middleware's hard cap of concurrent calls per connection.
+const maxInFlight = 20
 
 // NewServer starts a simulator. Close it when done.
 func NewServer(opts ...Option) (*Server, error) {
@@ -287,6 +291,18 @@ func (s *Server) handle(ctx context.Context, p *jsonrpc.Peer, req *jsonrpc.Reque
 		if err := json.Unmarshal(req.Params, &params); err != nil {
 			return nil, invalidRequest("'params' member must be of type array")
 		}
+	}
+	s.mu.Lock()
+	ss.flight++
+	over := ss.flight > maxInFlight
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		ss.flight--
+		s.mu.Unlock()
+	}()
+	if over {
+		return nil, tooManyCalls()
 	}
 	d := s.inj.Decide(req.Method, isWrite(req.Method))
 	defer d.Release()
