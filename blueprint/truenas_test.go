@@ -1,0 +1,157 @@
+package blueprint
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sitekit/sitekit/internal/simkit"
+	"github.com/sitekit/sitekit/truenas"
+	"github.com/sitekit/sitekit/truenas/truenastest"
+)
+
+func newTrueNASOnly(t *testing.T, opts ...truenastest.Option) (*truenastest.Server, Connections) {
+	t.Helper()
+	ts := truenastest.NewTestServer(t, append([]truenastest.Option{truenastest.WithJobTicker(time.Millisecond)}, opts...)...)
+	tc, err := ts.Client()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tc.Close() })
+	return ts, Connections{TrueNAS: tc}
+}
+
+// trueNASSiteObjects returns, by kind, the names of the objects the site holds on the NAS.
+func trueNASSiteObjects(t *testing.T, c *truenas.Client, site string) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]string{}
+	ds, err := c.Datasets.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, d := range ds {
+		if strings.Contains(d.Name, "/sitekit/"+site) {
+			out["dataset"] = append(out["dataset"], d.Name)
+		}
+	}
+	nfs, err := c.NFSShares.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, s := range nfs {
+		out["nfs"] = append(out["nfs"], s.Path)
+	}
+	smb, err := c.SMBShares.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, s := range smb {
+		out["smb"] = append(out["smb"], s.Name)
+	}
+	st, err := c.SnapshotTasks.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, s := range st {
+		out["snapshot-task"] = append(out["snapshot-task"], s.Dataset)
+	}
+	cs, err := c.CloudSyncs.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, s := range cs {
+		out["cloudsync"] = append(out["cloudsync"], s.Description)
+	}
+	cr, err := c.CloudCredentials.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, s := range cr {
+		out["credential"] = append(out["credential"], s.Name)
+	}
+	return out
+}
+
+func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	_, conns := newTrueNASOnly(t)
+	c := conns.TrueNAS
+	bp, err := Standard(site)
+	require.NoError(t, err)
+
+	// Objects the site does not own: an unmarked dataset and share, kept by destroy.
+	_, err = c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/other"})
+	require.NoError(t, err)
+	_, err = c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: "other", Path: "/mnt/tank/other"})
+	require.NoError(t, err)
+
+	p, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+
+	root := "tank/sitekit/" + site.Name
+	objs := trueNASSiteObjects(t, c, site.Name)
+	assert.ElementsMatch(t, []string{root, root + "/xo-backups", root + "/replicas", root + "/smb", root + "/smb/compta", root + "/smb/technique"}, objs["dataset"])
+	for _, name := range objs["dataset"] {
+		d, err := c.Datasets.Get(ctx, name)
+		require.NoError(t, err)
+		assert.Equal(t, site.Marker(), truenasLocalComment(d), name)
+	}
+	share, err := c.NFSShares.Get(ctx, "/mnt/"+root+"/xo-backups")
+	require.NoError(t, err)
+	assert.Equal(t, site.Marker(), share.Comment)
+	assert.Equal(t, []string{"10.10.10.0/24"}, share.Networks, "without XO the export is restricted to the management VLAN")
+	assert.Equal(t, "root", share.MaprootUser)
+	assert.ElementsMatch(t, []string{"other", "compta", "technique"}, objs["smb"])
+	assert.ElementsMatch(t, []string{root + "/xo-backups", root + "/smb"}, objs["snapshot-task"])
+	require.Len(t, objs["cloudsync"], 1)
+	assert.Contains(t, objs["cloudsync"][0], site.Marker())
+	require.Len(t, objs["credential"], 1)
+	tasks, err := c.SnapshotTasks.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	for _, tk := range tasks {
+		assert.Equal(t, 14, tk.LifetimeValue)
+		assert.Equal(t, "DAY", tk.LifetimeUnit)
+		assert.Equal(t, "0", tk.Schedule.Minute)
+	}
+
+	p2, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
+	assert.Equal(t, len(p2.Collections[appTrueNAS]), p2.Reads, "one query per collection: %v", p2.Collections)
+
+	res, err = bp.Destroy(ctx, conns)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	objs = trueNASSiteObjects(t, c, site.Name)
+	assert.Empty(t, objs["dataset"])
+	assert.Empty(t, objs["nfs"])
+	assert.Equal(t, []string{"other"}, objs["smb"])
+	assert.Empty(t, objs["snapshot-task"])
+	assert.Empty(t, objs["cloudsync"])
+	assert.Empty(t, objs["credential"])
+	_, err = c.Datasets.Get(ctx, "tank/other")
+	assert.NoError(t, err, "the unmarked dataset is kept")
+}
+
+func TestTrueNASAmbiguousCommitsNeverDuplicate(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	ts, conns := newTrueNASOnly(t)
+	bp, err := Standard(site)
+	require.NoError(t, err)
+	p, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	// Every write is applied and its answer lost.
+	ts.Faults().SetFaults(simkit.Faults{Seed: 7, AmbiguousRate: 1})
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	ts.Faults().SetFaults(simkit.Faults{})
+	assert.Positive(t, ts.Faults().Injected())
+
+	objs := trueNASSiteObjects(t, conns.TrueNAS, site.Name)
+	assert.Len(t, objs["dataset"], 6)
+	assert.Len(t, objs["nfs"], 1)
+	assert.Len(t, objs["smb"], 2)
+	assert.Len(t, objs["snapshot-task"], 2)
+	assert.Len(t, objs["cloudsync"], 1)
+	assert.Len(t, objs["credential"], 1)
+	p2, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
+}
