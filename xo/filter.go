@@ -12,7 +12,10 @@ import (
 //
 //	xo.And(xo.Eq("$pool", poolID), xo.Eq("name_label", "web01"))   // $pool:/^…$/ name_label:/^web01$/
 //	xo.Or(xo.Eq("power_state", "Running"), xo.Eq("power_state", "Paused"))
-type Filter struct{ expr string }
+type Filter struct {
+	expr     string
+	compound bool // several whitespace-separated terms: parenthesise when nested
+}
 
 // String returns the complex-matcher text.
 func (f Filter) String() string { return f.expr }
@@ -21,7 +24,10 @@ func (f Filter) String() string { return f.expr }
 func (f Filter) IsZero() bool { return f.expr == "" }
 
 // Raw wraps a complex-matcher expression written by hand.
-func Raw(expr string) Filter { return Filter{strings.TrimSpace(expr)} }
+func Raw(expr string) Filter {
+	e := strings.TrimSpace(expr)
+	return Filter{expr: e, compound: strings.ContainsAny(e, " \t")}
+}
 
 var rawWord = regexp.MustCompile(`^[A-Za-z0-9_$.@\-]+$`)
 
@@ -41,7 +47,7 @@ func quote(s string) string {
 func Eq(property, value string) Filter {
 	re := regexp.QuoteMeta(value)
 	re = strings.ReplaceAll(re, "/", `\/`)
-	return Filter{prop(property) + ":/^" + re + "$/"}
+	return Filter{expr: prop(property) + ":/^" + re + "$/"}
 }
 
 // Contains matches a case-insensitive substring (complex-matcher's plain string match); on an
@@ -51,7 +57,7 @@ func Contains(property, value string) Filter {
 	if !rawWord.MatchString(v) {
 		v = quote(v)
 	}
-	return Filter{prop(property) + ":" + v}
+	return Filter{expr: prop(property) + ":" + v}
 }
 
 // Num matches a numeric property: op is one of "=", "<", "<=", ">", ">=".
@@ -61,18 +67,18 @@ func Num(property, op string, n float64) Filter {
 	default:
 		op = ""
 	}
-	return Filter{prop(property) + ":" + op + strconv.FormatFloat(n, 'f', -1, 64)}
+	return Filter{expr: prop(property) + ":" + op + strconv.FormatFloat(n, 'f', -1, 64)}
 }
 
 // Truthy matches objects whose property is truthy (prop?).
-func Truthy(property string) Filter { return Filter{prop(property) + "?"} }
+func Truthy(property string) Filter { return Filter{expr: prop(property) + "?"} }
 
 // Not negates f.
 func Not(f Filter) Filter {
 	if f.expr == "" {
 		return f
 	}
-	return Filter{"!" + group(f)}
+	return Filter{expr: "!" + group(f)}
 }
 
 // And matches when all filters match (whitespace-separated terms).
@@ -83,7 +89,7 @@ func And(fs ...Filter) Filter {
 			parts = append(parts, group(f))
 		}
 	}
-	return Filter{strings.Join(parts, " ")}
+	return Filter{expr: strings.Join(parts, " "), compound: len(parts) > 1}
 }
 
 // Or matches when any filter matches: |(a b).
@@ -98,9 +104,9 @@ func Or(fs ...Filter) Filter {
 	case 0:
 		return Filter{}
 	case 1:
-		return Filter{parts[0]}
+		return Filter{expr: parts[0]}
 	}
-	return Filter{"|(" + strings.Join(parts, " ") + ")"}
+	return Filter{expr: "|(" + strings.Join(parts, " ") + ")"}
 }
 
 // HasTag matches objects carrying tag exactly.
@@ -108,7 +114,7 @@ func HasTag(tag string) Filter { return Eq("tags", tag) }
 
 // group parenthesises compound expressions so they compose.
 func group(f Filter) string {
-	if strings.ContainsAny(f.expr, " ") && !(strings.HasPrefix(f.expr, "(") && strings.HasSuffix(f.expr, ")")) && !strings.HasPrefix(f.expr, "|(") {
+	if f.compound {
 		return "(" + f.expr + ")"
 	}
 	return f.expr

@@ -20,9 +20,13 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		s, err := strconv.Unquote(string(b))
+		if err != nil {
+			var js string
+			if err := json.Unmarshal(b, &js); err != nil {
+				return err
+			}
+			s = js
 		}
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -36,9 +40,9 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 		*n = Number(f)
 		return nil
 	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("xo: number %s: %w", b, err)
 	}
 	*n = Number(f)
 	return nil

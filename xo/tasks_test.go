@@ -43,8 +43,8 @@ func TestSyncActions(t *testing.T) {
 	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token}) }
 	// Reference §6.1 example, replayed with ids of the simulator.
 	body := map[string]any{"name_label": "acme-web01", "template": srv.DebianTemplateID, "cpus": 2, "memory": 4294967296,
-		"vifs": []any{map[string]any{"device": "0", "network": srv.ManagementNetworkID}},
-		"vdis": []any{map[string]any{"userdevice": "0", "size": 21474836480}},
+		"vifs":           []any{map[string]any{"device": "0", "network": srv.ManagementNetworkID}},
+		"vdis":           []any{map[string]any{"userdevice": "0", "size": 21474836480}},
 		"cloud_config":   "#cloud-config\nhostname: acme-web01\npackages: [apache2, mariadb-server, php]\n",
 		"network_config": "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n        address: 10.10.20.11/24\n        gateway: 10.10.20.1\n        dns_nameservers: [10.10.20.1]\n",
 		"boot":           true, "destroy_cloud_config_vdi": false}

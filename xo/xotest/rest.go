@@ -54,8 +54,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 	})
 }
 
-type ctxUser struct{}
-
 // auth applies XO's REST authentication rules (reference §2.1).
 func (s *Server) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

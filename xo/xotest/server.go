@@ -13,7 +13,6 @@ package xotest
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -386,5 +385,3 @@ func invalidParams(fields map[string]string) *xoErr {
 	}
 	return &xoErr{status: 422, msg: m, data: map[string]any{}}
 }
-
-var _ = context.Background
