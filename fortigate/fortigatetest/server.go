@@ -43,6 +43,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,6 +185,9 @@ func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	r2 := r.Clone(r.Context())
 	r2.RemoteAddr = "127.0.0.1:40000"
+	if r2.Body == nil {
+		r2.Body = http.NoBody
+	}
 	r2.RequestURI = r.URL.RequestURI()
 	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaders != nil {
 		tr.WroteHeaders() // the request is "on the wire" as soon as the handler sees it
@@ -191,7 +195,11 @@ func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	w := httptest.NewRecorder()
 	var panicked any
 	func() {
-		defer func() { panicked = recover() }()
+		defer func() {
+			if panicked = recover(); panicked != nil && panicked != http.ErrAbortHandler {
+				panicked = fmt.Sprintf("%v\n%s", panicked, debug.Stack())
+			}
+		}()
 		t.h.ServeHTTP(w, r2)
 	}()
 	if panicked != nil {
