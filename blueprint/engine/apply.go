@@ -372,6 +372,9 @@ func (ex *executor) work(ctx context.Context, i int, in Inputs) {
 
 func (ex *executor) runStep(ctx context.Context, i int, s *Step, in Inputs) (Outputs, int, error) {
 	for _, ref := range s.refs {
+		if s.Action == ActionDelete {
+			break // a delete needs no inputs; its targets are deleted after it
+		}
 		v, ok := in.Output(ref.Target(), ref.OutputName())
 		if !ok {
 			return nil, 0, fmt.Errorf("reference %s: output missing after %s", ref, ref.Target())

@@ -540,6 +540,29 @@ func TestReaderSharesConcurrentCalls(t *testing.T) {
 	})
 }
 
+func TestDestroyWithReferences(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(site)
+		a, b := K("xo", "net", "a"), K("xo", "vm", "b")
+		ra, rb := c.res(a, 1, time.Second), c.res(b, 2, time.Second)
+		netID := Output[string](a, "id")
+		rb.Uses = []Reference{netID}
+		rb.WantFn = func(in Inputs) spec { return spec{Size: 2, Net: netID.Get(in), Marker: Marker(site)} }
+		g := NewGraph()
+		g.Add(ra, rb)
+		if _, err := mustPlan(t, g).Apply(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := g.Destroy(t.Context(), WithSite(site))
+		if err != nil {
+			t.Fatalf("destroy of a referencing resource: %v", err)
+		}
+		if n := len(c.snapshot()); n != 0 {
+			t.Fatalf("%d objects left after destroy (%s)", n, res)
+		}
+	})
+}
+
 func TestDestroyOnlyManagedInReverse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newCloud(site)
