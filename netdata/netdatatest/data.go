@@ -63,16 +63,11 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, h *host) {
 	after = max(after, first)
 	before = min(before, now)
 	points, _ := strconv.Atoi(q.Get("points"))
-	span := before - after + 1
-	if points <= 0 || int64(points) > span {
-		points = int(min(span, 20))
-		if q.Get("points") != "" && points <= 0 {
-			points = 1
-		}
+	span := max(before-after, 1)
+	if points <= 0 {
+		points = 20
 	}
-	if span <= 0 {
-		span, points = 1, 1
-	}
+	points = int(min(int64(points), span))
 	group := int64(math.Ceil(float64(span) / float64(points)))
 	groupName := q.Get("group")
 	if groupName == "" {
@@ -84,7 +79,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, h *host) {
 	}
 	var rows []row
 	mn, mx := math.Inf(1), math.Inf(-1)
-	for end := before; end > before-int64(points)*group && end >= after; end -= group {
+	for end, n := before, 0; n < points; end, n = end-group, n+1 {
 		rw := row{t: end}
 		for _, di := range dims {
 			var acc []float64

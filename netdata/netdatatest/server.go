@@ -361,3 +361,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Handler returns the simulator's HTTP handler (fault injection included), e.g. to serve it
+// in memory from a custom http.RoundTripper inside a testing/synctest bubble.
+func (s *Server) Handler() http.Handler { return s.srv.Config.Handler }

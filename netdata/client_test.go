@@ -1,0 +1,442 @@
+package netdata_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/netdata"
+	"github.com/sitekit/sitekit/netdata/netdatatest"
+)
+
+func setup(t *testing.T, opts ...netdatatest.Option) (*netdatatest.Server, *netdata.Client) {
+	t.Helper()
+	srv := netdatatest.NewTestServer(t, opts...)
+	c, err := srv.Client()
+	require.NoError(t, err)
+	return srv, c
+}
+
+func TestNewValidates(t *testing.T) {
+	_, err := netdata.New("http://10.0.0.5:19999")
+	require.ErrorIs(t, err, sitekit.ErrInvalid, "plain http to a LAN host needs WithPlainHTTP")
+	_, err = netdata.New("http://10.0.0.5:19999", sitekit.WithPlainHTTP())
+	require.NoError(t, err)
+	_, err = netdata.New("http://127.0.0.1:19999")
+	require.NoError(t, err, "plain http to loopback is the norm")
+}
+
+func TestInfoChartsContexts(t *testing.T) {
+	srv, c := setup(t)
+	ctx := t.Context()
+	info, err := c.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "v1.37.1", info.Version)
+	assert.Equal(t, netdata.Int(2), info.CoresTotal)
+	assert.Equal(t, []string{"vm"}, info.MirroredHosts)
+
+	charts, err := c.Charts.List(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, charts.IDs(), "system.cpu")
+
+	ch, err := c.Charts.Get(ctx, "system.cpu")
+	require.NoError(t, err)
+	assert.Equal(t, srv.Now().Unix(), ch.LastCollected().Unix())
+
+	_, err = c.Charts.Get(ctx, "nope.nope")
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+	ae, ok := errors.AsType[*netdata.APIError](err)
+	require.True(t, ok)
+	assert.Equal(t, "Chart is not found: nope.nope", ae.Message)
+	assert.Equal(t, http.StatusNotFound, ae.StatusCode)
+
+	ctxs, err := c.Contexts.List(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, ctxs.Contexts, "system.load")
+	one, err := c.Contexts.Get(ctx, "system.cpu")
+	require.NoError(t, err)
+	assert.Equal(t, "percentage", one.Units)
+	_, err = c.Contexts.Get(ctx, "nope")
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+
+	hello, err := c.RegistryHello(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, info.UID, hello.MachineGUID)
+}
+
+func TestData(t *testing.T) {
+	srv, c := setup(t)
+	ctx := t.Context()
+	d, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", After: -60, Points: 10})
+	require.NoError(t, err)
+	require.Len(t, d.Rows, 10)
+	assert.Len(t, d.DimensionNames, 9)
+	for i := 1; i < len(d.Rows); i++ {
+		assert.True(t, d.Rows[i].Time.After(d.Rows[i-1].Time), "oldest first")
+	}
+	last, _ := d.Latest()
+	assert.Equal(t, srv.Now().Unix(), last.Time.Unix())
+
+	d, err = c.Data(ctx, netdata.DataQuery{Context: "system.cpu", Dimensions: []string{"user", "system"}, Points: 1, Options: []string{"absolute"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"user", "system"}, d.DimensionNames)
+	require.Len(t, d.Rows, 1)
+	sum, ok := d.Rows[0].Sum()
+	assert.True(t, ok)
+	assert.Greater(t, sum, 0.0)
+
+	_, err = c.Data(ctx, netdata.DataQuery{Chart: "nope.nope"})
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+	ae, _ := errors.AsType[*netdata.APIError](err)
+	assert.Equal(t, "No metrics where matched to query.", ae.Message)
+
+	// stalled collection shows as gaps (null) in the newest rows
+	srv.StallCollection("", true)
+	srv.Advance(30 * time.Second)
+	d, err = c.Data(ctx, netdata.DataQuery{Chart: "system.load", After: -20, Points: 20})
+	require.NoError(t, err)
+	last, _ = d.Latest()
+	assert.False(t, last.Values[0].Valid)
+}
+
+func TestBadInputSendsNothing(t *testing.T) {
+	srv, c := setup(t)
+	ctx := t.Context()
+	cases := []struct {
+		name  string
+		field string
+		call  func() error
+	}{
+		{"empty chart", "Chart", func() error { _, err := c.Data(ctx, netdata.DataQuery{}); return err }},
+		{"negative points", "Points", func() error { _, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", Points: -1}); return err }},
+		{"after > before", "After", func() error {
+			_, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", After: 2000, Before: 1000})
+			return err
+		}},
+		{"relative after > before", "After", func() error {
+			_, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", After: -10, Before: -60})
+			return err
+		}},
+		{"unknown group", "Group", func() error { _, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", Group: "avg"}); return err }},
+		{"empty chart id", "Chart", func() error { _, err := c.Charts.Get(ctx, ""); return err }},
+		{"empty context", "Context", func() error { _, err := c.Contexts.Get(ctx, ""); return err }},
+		{"negative log id", "After", func() error { _, err := c.Alarms.Log(ctx, -1); return err }},
+		{"bad status", "Status", func() error { _, err := c.Alarms.Count(ctx, netdata.AlarmCountOptions{Status: "BAD"}); return err }},
+		{"silence nothing", "Selectors", func() error { _, err := c.HealthManagement.Silence(ctx, netdata.Selectors{}); return err }},
+		{"badge without chart", "Chart", func() error { _, err := c.BadgeURL(netdata.BadgeOptions{}); return err }},
+		{"health bad version", "MinVersion", func() error { _, err := c.Health(ctx, netdata.HealthOptions{MinVersion: "x"}); return err }},
+		{"allmetrics data", "Data", func() error { _, err := c.AllMetrics(ctx, netdata.AllMetricsOptions{Data: "mean"}); return err }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			require.ErrorIs(t, err, sitekit.ErrInvalid)
+			fe, ok := errors.AsType[*sitekit.FieldError](err)
+			require.True(t, ok)
+			assert.Equal(t, tc.field, fe.Field)
+		})
+	}
+	assert.Zero(t, srv.Faults().TotalCalls(), "no request was sent")
+}
+
+func TestAlarmsRaiseClearLogCount(t *testing.T) {
+	srv, c := setup(t)
+	ctx := t.Context()
+	active, err := c.Alarms.Active(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, active.Alarms)
+	since := int64(active.LatestAlarmLogUniqueID)
+
+	require.NoError(t, srv.RaiseAlarm("", "disk_full", "system.ram", netdata.StatusWarning, 81))
+	srv.Advance(10 * time.Second)
+	require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 97.5))
+
+	active, err = c.Alarms.Active(ctx)
+	require.NoError(t, err)
+	require.Len(t, active.Alarms, 2)
+	crit := active.WithStatus(netdata.StatusCritical)
+	require.Len(t, crit, 1)
+	assert.Equal(t, "cpu_hot", crit[0].Name)
+	assert.Equal(t, 97.5, crit[0].Value.Value)
+	assert.Equal(t, "$this > 90", crit[0].Crit)
+
+	all, err := c.Alarms.All(ctx)
+	require.NoError(t, err)
+	assert.Len(t, all.Alarms, 4)
+
+	info, err := c.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, netdata.Int(1), info.Alarms.Critical)
+	assert.Equal(t, netdata.Int(1), info.Alarms.Warning)
+
+	log, err := c.Alarms.Log(ctx, since)
+	require.NoError(t, err)
+	require.Len(t, log, 2)
+	assert.Equal(t, "cpu_hot", log[0].Name, "newest first")
+	n, err := c.Alarms.Count(ctx, netdata.AlarmCountOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	n, err = c.Alarms.Count(ctx, netdata.AlarmCountOptions{Contexts: []string{"system.cpu"}, Status: netdata.StatusCritical})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+
+	require.NoError(t, srv.ClearAlarm("", "cpu_hot", "system.cpu"))
+	log, err = c.Alarms.Log(ctx, int64(log[0].UniqueID))
+	require.NoError(t, err)
+	require.Len(t, log, 1)
+	assert.Equal(t, netdata.StatusClear, log[0].Status)
+	assert.Equal(t, netdata.StatusCritical, log[0].OldStatus)
+}
+
+func TestAllMetricsAndBadge(t *testing.T) {
+	_, c := setup(t)
+	samples, err := c.AllMetrics(t.Context(), netdata.AllMetricsOptions{Filter: "system.cpu"})
+	require.NoError(t, err)
+	require.Len(t, samples, 1+9)
+	assert.Equal(t, "netdata_info", samples[0].Name)
+	assert.Equal(t, "system.cpu", samples[1].Labels["chart"])
+	assert.False(t, samples[1].Timestamp.IsZero())
+
+	p := 1
+	u, err := c.BadgeURL(netdata.BadgeOptions{Chart: "system.cpu", Alarm: "10min_cpu_usage", Precision: &p, Refresh: "auto"})
+	require.NoError(t, err)
+	assert.Contains(t, u, "/api/v1/badge.svg?")
+	assert.Contains(t, u, "alarm=10min_cpu_usage")
+	resp, err := http.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "image/svg+xml", resp.Header.Get("Content-Type"))
+
+	cu, err := c.Host("web 1").BadgeURL(netdata.BadgeOptions{Chart: "system.cpu"})
+	require.NoError(t, err)
+	assert.Contains(t, cu, "/host/web%201/api/v1/badge.svg")
+}
+
+func TestHealthManagement(t *testing.T) {
+	srv, c := setup(t)
+	ctx := t.Context()
+	require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 97))
+
+	anon, err := netdata.New(srv.URL)
+	require.NoError(t, err)
+	_, err = anon.HealthManagement.List(ctx)
+	require.ErrorIs(t, err, sitekit.ErrInvalid, "no token: refused locally")
+	wrong, err := netdata.New(srv.URL, sitekit.WithToken(sitekit.NewSecret("wrong")))
+	require.NoError(t, err)
+	_, err = wrong.HealthManagement.List(ctx)
+	require.ErrorIs(t, err, sitekit.ErrUnauthorized)
+	assert.Contains(t, err.Error(), "Auth Error")
+	assert.NotContains(t, err.Error(), "wrong", "token never in errors")
+
+	msg, err := c.HealthManagement.Silence(ctx, netdata.Selectors{Alarm: "cpu_*"})
+	require.NoError(t, err)
+	assert.Equal(t, "Alarm notifications silenced for alarms matching the selectors\nAlarm selector added", msg)
+	list, err := c.HealthManagement.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "SILENCE", list.Type)
+	assert.Equal(t, []netdata.Selectors{{Alarm: "cpu_*"}}, list.Silencers)
+	active, err := c.Alarms.Active(ctx)
+	require.NoError(t, err)
+	assert.True(t, bool(active.Alarms["system.cpu.cpu_hot"].Silenced))
+
+	msg, err = c.HealthManagement.DisableAll(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "All health checks are disabled", msg)
+	msg, err = c.HealthManagement.Reset(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "All health checks and notifications are enabled", msg)
+	list, err = c.HealthManagement.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, netdata.Silencers{Type: "None", Silencers: []netdata.Selectors{}}, *list)
+	assert.Equal(t, 6, srv.Faults().Calls("GET /api/v1/manage/health"), "refused LIST, SILENCE, LIST, DISABLE ALL, RESET, LIST; the token-less call sent nothing")
+}
+
+func TestParentChildren(t *testing.T) {
+	srv, c := setup(t, netdatatest.WithHostname("monitor"))
+	srv.AddChild("web")
+	srv.AddChild("erp")
+	ctx := t.Context()
+	info, err := c.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"monitor", "web", "erp"}, info.MirroredHosts)
+
+	web := c.Host("web")
+	assert.Equal(t, "web", web.HostName())
+	winfo, err := web.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"web"}, winfo.MirroredHosts)
+	assert.True(t, bool(winfo.StreamEnabled))
+	require.NoError(t, srv.RaiseAlarm("web", "ram_full", "system.ram", netdata.StatusCritical, 99))
+	wa, err := web.Alarms.Active(ctx)
+	require.NoError(t, err)
+	assert.Len(t, wa.Alarms, 1)
+	pa, err := c.Alarms.Active(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, pa.Alarms, "the child's alarm is not the parent's")
+	assert.Equal(t, 1, srv.Faults().Calls("GET /host/web/api/v1/alarms"))
+
+	_, err = c.Host("ghost").Info(ctx)
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+	assert.Contains(t, err.Error(), "does not maintain a database for host: ghost")
+
+	nodes, err := c.Nodes(ctx)
+	require.NoError(t, err)
+	require.Len(t, nodes, 3)
+	assert.Equal(t, 1, nodes[1].Hops)
+	assert.Equal(t, 0, srv.Faults().Calls("GET /api/v3/nodes"), "v3 is never assumed on 1.37")
+}
+
+func TestV2Agent(t *testing.T) {
+	srv, c := setup(t, netdatatest.WithVersion("v2.11.0"))
+	srv.AddChild("web")
+	ctx := t.Context()
+	info, err := c.Info(ctx)
+	require.NoError(t, err)
+	assert.True(t, info.HasAPIv3())
+	assert.Equal(t, netdata.Int(2), info.CoresTotal)
+	assert.NotEmpty(t, info.HostLabels)
+	nodes, err := c.Nodes(ctx)
+	require.NoError(t, err)
+	require.Len(t, nodes, 2)
+	assert.Equal(t, "web", nodes[1].Hostname)
+	assert.Equal(t, "v2.11.0", nodes[1].Version)
+	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v3/nodes"), "v3 used when detected")
+
+	// json2 from the simulator decodes into the same DataResult
+	resp, err := http.Get(srv.URL + "/api/v3/data?chart=system.cpu&format=json2&points=3")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_ = resp
+}
+
+func TestHealthGate(t *testing.T) {
+	srv, c := setup(t, netdatatest.WithHostname("monitor"))
+	srv.AddChild("web")
+	ctx := t.Context()
+	opts := netdata.HealthOptions{MinVersion: "v1.37", ExpectChildren: []string{"web"}}
+	r, err := c.Health(ctx, opts)
+	require.NoError(t, err)
+	assert.True(t, r.Healthy, r.String())
+	assert.Equal(t, "monitor", r.Hostname)
+	assert.Equal(t, map[string]bool{"web": true}, r.Children)
+
+	require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 99))
+	require.NoError(t, srv.RaiseAlarm("", "ram_warm", "system.ram", netdata.StatusWarning, 70))
+	r, err = c.Health(ctx, opts)
+	require.NoError(t, err)
+	assert.False(t, r.Healthy)
+	require.Len(t, r.Critical, 1)
+	assert.Len(t, r.Warning, 1)
+	assert.Contains(t, r.String(), "critical alarm cpu_hot")
+	r, err = c.Health(ctx, netdata.HealthOptions{IgnoreAlarms: []string{"cpu_*"}})
+	require.NoError(t, err)
+	assert.True(t, r.Healthy, "ignored alarm")
+	require.NoError(t, srv.ClearAlarm("", "cpu_hot", "system.cpu"))
+
+	srv.SetChildStreaming("web", false)
+	r, err = c.Health(ctx, netdata.HealthOptions{ExpectChildren: []string{"web", "erp"}})
+	require.NoError(t, err)
+	assert.False(t, r.Healthy)
+	assert.Equal(t, map[string]bool{"web": false, "erp": false}, r.Children)
+	assert.Len(t, r.Problems, 2)
+	srv.SetChildStreaming("web", true)
+
+	srv.StallCollection("", true)
+	srv.Advance(time.Minute)
+	r, err = c.Health(ctx, netdata.HealthOptions{})
+	require.NoError(t, err)
+	assert.False(t, r.Healthy)
+	assert.Contains(t, r.Problems[0], "collection stalled")
+
+	r, err = c.Health(ctx, netdata.HealthOptions{MinVersion: "v2.0"})
+	require.NoError(t, err)
+	assert.Contains(t, r.String(), "older than v2.0")
+
+	// child health through the parent
+	r, err = c.Host("web").Health(ctx, netdata.HealthOptions{})
+	require.NoError(t, err)
+	assert.True(t, r.Healthy, r.String())
+	assert.Equal(t, "web", r.Hostname)
+
+	srv.Close()
+	_, err = c.Health(ctx, netdata.HealthOptions{})
+	require.Error(t, err, "unreachable agent is an error")
+}
+
+// handlerTransport serves requests in memory (no sockets), so WaitHealthy runs inside a
+// synctest bubble with fake time.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+func TestWaitHealthy(t *testing.T) {
+	srv := netdatatest.NewTestServer(t) // outside the bubble: its listener is real I/O
+	synctest.Test(t, func(t *testing.T) {
+		require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 99))
+		hc := &http.Client{Transport: handlerTransport{srv.Handler()}}
+		c, err := netdata.New(srv.URL, sitekit.WithHTTPClient(hc), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+		require.NoError(t, err)
+
+		go func() {
+			time.Sleep(95 * time.Second) // fake time: the alarm clears after 95s
+			_ = srv.ClearAlarm("", "cpu_hot", "system.cpu")
+		}()
+		start := time.Now()
+		r, err := c.WaitHealthy(t.Context(), netdata.HealthOptions{}, 10*time.Second)
+		require.NoError(t, err)
+		assert.True(t, r.Healthy)
+		assert.Equal(t, 100*time.Second, time.Since(start), "polled every 10s, healthy at the first poll after 95s")
+
+		require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 99))
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		r, err = c.WaitHealthy(ctx, netdata.HealthOptions{}, 10*time.Second)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NotNil(t, r)
+		assert.False(t, r.Healthy)
+		assert.Contains(t, err.Error(), "critical alarm cpu_hot")
+	})
+}
+
+func TestFaultsRetried(t *testing.T) {
+	srv, c := setup(t)
+	srv.Faults().FailNext(http.StatusServiceUnavailable, 0)
+	srv.Faults().FailNext(http.StatusBadGateway, 0)
+	info, err := c.Info(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "v1.37.1", info.Version)
+	assert.Equal(t, 3, srv.Faults().Calls("GET /api/v1/info"))
+
+	srv.Faults().FailNext(http.StatusTooManyRequests, 0)
+	for range 4 {
+		srv.Faults().FailNext(http.StatusServiceUnavailable, 0)
+	}
+	_, err = c.Info(t.Context())
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "503"), err.Error())
+}
+
+func TestTLSSimulator(t *testing.T) {
+	srv, c := setup(t, netdatatest.WithTLS())
+	assert.True(t, strings.HasPrefix(srv.URL, "https://"))
+	info, err := c.Info(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "vm", info.MirroredHosts[0])
+	bad, err := netdata.New(srv.URL, sitekit.WithCertSHA256(strings.Repeat("ab", 32)), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+	require.NoError(t, err)
+	_, err = bad.Info(t.Context())
+	require.ErrorIs(t, err, sitekit.ErrUnauthorized, "pin mismatch")
+}
