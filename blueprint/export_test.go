@@ -1,0 +1,22 @@
+package blueprint
+
+// Exported for the external tests (package blueprint_test), which use internal/examplekit
+// (itself importing this package).
+
+// BadSite is one invalid site of validate_test.go.
+type BadSite struct {
+	Name, Field string
+	Edit        func(*Site)
+}
+
+// BadSitesForTest lists the invalid sites of validate_test.go.
+func BadSitesForTest() []BadSite {
+	var out []BadSite
+	for _, c := range badSites() {
+		out = append(out, BadSite{c.name, c.field, c.edit})
+	}
+	return out
+}
+
+// ReferenceSiteForTest is the Pessac site of validate_test.go.
+var ReferenceSiteForTest = referenceSite
