@@ -3,6 +3,8 @@ package netdata
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -172,12 +174,19 @@ func (s *ContextsService) Get(ctx context.Context, name string) (*Context, error
 	}
 	var out Context
 	resp, err := s.c.get(ctx, "/api/v1/context", url.Values{"context": {name}}, &out)
-	if err != nil {
-		return nil, err
+	notFound := func(status int) error {
+		return &APIError{APIError: rest.APIError{Appliance: "netdata", Method: http.MethodGet, Path: s.c.path("/api/v1/context"),
+			StatusCode: status, Message: "context not found: " + name, Kind: sitekit.ErrNotFound}}
 	}
-	if len(bytes.TrimSpace(resp.Body)) == 0 { // 1.37 answers an unknown context with 200 and no body
-		return nil, &APIError{APIError: rest.APIError{Appliance: "netdata", Method: http.MethodGet, Path: s.c.path("/api/v1/context"),
-			StatusCode: resp.StatusCode, Message: "context not found: " + name, Kind: sitekit.ErrNotFound}}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// 1.37 answers an unknown context with a 404 whose empty body Go reads as a truncated
+		// stream (observed on the real agent): the answer was a 404 all the same.
+		return nil, notFound(http.StatusNotFound)
+	case err != nil:
+		return nil, err
+	case len(bytes.TrimSpace(resp.Body)) == 0:
+		return nil, notFound(resp.StatusCode)
 	}
 	return &out, nil
 }

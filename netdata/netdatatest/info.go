@@ -167,8 +167,9 @@ func (s *Server) contexts(h *host) map[string]any {
 
 func (s *Server) context(w http.ResponseWriter, r *http.Request, h *host) {
 	_, def := chartByContext(r.URL.Query().Get("context"))
-	if def == nil { // 1.37 answers an unknown context with 200 and an empty body
+	if def == nil { // 1.37 answers an unknown context with 404, application/json and no body
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
 		return
 	}
 	writeJSON(w, s.contextJSON(h, def))
