@@ -40,7 +40,7 @@ func (e *APIError) Is(target error) bool { return e.Kind != nil && target == e.K
 // KindForStatus maps an HTTP status to the sitekit sentinel it means.
 func KindForStatus(status int) error {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed, http.StatusFailedDependency:
 		return sitekit.ErrInvalid
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return sitekit.ErrUnauthorized
@@ -81,4 +81,6 @@ func (e *TransportError) Error() string {
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // Is matches sitekit.ErrOutcomeUnknown when the write may have happened.
-func (e *TransportError) Is(target error) bool { return e.Unknown && target == sitekit.ErrOutcomeUnknown }
+func (e *TransportError) Is(target error) bool {
+	return e.Unknown && target == sitekit.ErrOutcomeUnknown
+}

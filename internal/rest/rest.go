@@ -8,10 +8,13 @@ package rest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -74,6 +77,9 @@ type Attempt struct {
 // request, so even a POST is safe to resend).
 func DefaultClassifier(a *Attempt) bool {
 	if a.Err != nil {
+		if IsTLSFailure(a.Err) {
+			return false // a certificate or pin mismatch will not fix itself
+		}
 		return !a.Sent || a.Idempotent
 	}
 	switch a.StatusCode {
@@ -391,7 +397,10 @@ func (c *Client) attempt(ctx context.Context, r *Request, target string, body []
 	}
 	start := time.Now()
 	resp, err := req.Execute(r.Method, target)
-	a.Sent = sent.Load()
+	// A request counts as unsent only when the failure proves it: a dial or TLS handshake
+	// error. Transports that do not report WroteHeaders (in-memory ones) count as sent, so a
+	// lost create is never resent.
+	a.Sent = sent.Load() || (err != nil && !failedBeforeSending(err))
 	path := c.sanitize(strings.TrimPrefix(target, c.base.String()), nil)
 	if err != nil {
 		a.Err = err
@@ -476,6 +485,30 @@ func unwrapURLError(err error) error {
 		return ue.Err // url.Error repeats the full URL, which may carry a query secret
 	}
 	return err
+}
+
+// failedBeforeSending reports whether err proves that no byte of the request was written:
+// name resolution, connection set-up or TLS handshake failures.
+func failedBeforeSending(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || IsTLSFailure(err)
+}
+
+// IsTLSFailure reports whether err is a certificate verification or pin failure.
+func IsTLSFailure(err error) bool {
+	var pin *sitekit.PinMismatchError
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	var alert tls.AlertError
+	var rec tls.RecordHeaderError
+	return errors.As(err, &pin) || errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) ||
+		errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &rec)
 }
 
 // ParseRetryAfter reads a Retry-After header (delta-seconds or HTTP-date); 0 when absent.

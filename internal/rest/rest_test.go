@@ -204,13 +204,20 @@ func TestPinning(t *testing.T) {
 	_, err = c.Do(t.Context(), Request{Path: "/"})
 	require.NoError(t, err)
 
-	bad, _ := sitekit.Apply(sitekit.WithCertSHA256(strings.Repeat("ab", 32)), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+	var logs bytes.Buffer
+	bad, _ := sitekit.Apply(sitekit.WithCertSHA256(strings.Repeat("ab", 32)), sitekit.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	c, err = New(Config{Appliance: "t", BaseURL: srv.URL, Settings: bad})
 	require.NoError(t, err)
 	_, err = c.Do(t.Context(), Request{Path: "/"})
 	var pm *sitekit.PinMismatchError
 	require.ErrorAs(t, err, &pm)
 	assert.Equal(t, fp, pm.Got)
+	assert.Equal(t, 1, strings.Count(logs.String(), `"msg":"http request"`), "a pin mismatch is never retried")
+
+	srv2, fp2, err := simkit.Start(http.NotFoundHandler(), "", true)
+	require.NoError(t, err)
+	defer srv2.Close()
+	assert.NotEqual(t, fp, fp2, "each simulator has its own certificate")
 
 	none, _ := sitekit.Apply(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
 	c, err = New(Config{Appliance: "t", BaseURL: srv.URL, Settings: none})

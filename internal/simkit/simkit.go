@@ -6,10 +6,17 @@
 package simkit
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"io"
 	"log"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -281,8 +288,9 @@ func (i *Injector) Middleware(next http.Handler, key func(*http.Request) string)
 }
 
 // Start serves h on loopback: addr "" picks a free port on 127.0.0.1. With tlsOn the server
-// uses httptest's self-signed certificate (valid for 127.0.0.1 and example.com); the returned
-// fingerprint is its SHA-256, to pin.
+// gets its own freshly generated self-signed certificate (valid for 127.0.0.1, ::1, localhost
+// and example.com), as an appliance has; the returned fingerprint is its SHA-256, to pin. Two
+// simulators never share a fingerprint, so a pin for one is refused by the others.
 func Start(h http.Handler, addr string, tlsOn bool) (srv *httptest.Server, fingerprint string, err error) {
 	srv = httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are the test's business
@@ -298,7 +306,40 @@ func Start(h http.Handler, addr string, tlsOn bool) (srv *httptest.Server, finge
 		srv.Start()
 		return srv, "", nil
 	}
+	cert, err := selfSigned()
+	if err != nil {
+		return nil, "", err
+	}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	srv.StartTLS()
 	sum := sha256.Sum256(srv.Certificate().Raw)
 	return srv, hex.EncodeToString(sum[:]), nil
+}
+
+// selfSigned makes an ECDSA P-256 certificate for the loopback names, valid for a year.
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := crand.Int(crand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "sitekit simulator", Organization: []string{"sitekit"}},
+		NotBefore:    now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:        true, BasicConstraintsValid: true,
+		DNSNames:    []string{"localhost", "example.com"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
