@@ -222,6 +222,9 @@ func (p *mparser) group() ([]matcher, error) {
 }
 
 func (p *mparser) term() (matcher, error) {
+	if p.i >= len(p.s) {
+		return nil, p.errf("unexpected end")
+	}
 	switch p.s[p.i] {
 	case '!':
 		p.i++
@@ -295,6 +298,9 @@ func (p *mparser) word() string {
 }
 
 func (p *mparser) value() (matcher, error) {
+	if p.i >= len(p.s) {
+		return nil, p.errf("missing value")
+	}
 	switch c := p.s[p.i]; {
 	case c == '"':
 		p.i++
@@ -369,7 +375,11 @@ func (p *mparser) value() (matcher, error) {
 		for i := range parts {
 			parts[i] = regexp.QuoteMeta(parts[i])
 		}
-		return reNode{regexp.MustCompile("(?i)^" + strings.Join(parts, ".*") + "$")}, nil
+		re, err := regexp.Compile("(?i)^" + strings.Join(parts, ".*") + "$")
+		if err != nil {
+			return nil, p.errf("invalid pattern: %v", err)
+		}
+		return reNode{re}, nil
 	}
 	if n, err := strconv.ParseFloat(w, 64); err == nil {
 		return orNode{numNode{"=", n}, strNode{w}}, nil

@@ -274,7 +274,6 @@ func (s *Server) startVM(vm map[string]any) {
 		ip = fmt.Sprintf("192.168.100.%d", 10+s.nextIP%240)
 	}
 	s.boots[id] = &bootState{ip: ip}
-	s.bootTick(id)
 }
 
 func (s *Server) stopVM(vm map[string]any) {
