@@ -1,0 +1,14 @@
+package main
+
+import "github.com/sitekit/sitekit/netdata/netdatatest"
+
+func init() {
+	register(simulator{name: "netdata", order: 5, start: func(addr string) (map[string]string, func(), error) {
+		srv, err := netdatatest.NewServer(netdatatest.WithAddr(addr))
+		if err != nil {
+			return nil, nil, err
+		}
+		// token: the health-management key (X-Auth-Token), printed on purpose.
+		return map[string]string{"url": srv.URL, "token": srv.Token.Reveal()}, srv.Close, nil
+	}})
+}
