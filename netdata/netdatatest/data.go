@@ -170,10 +170,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, h *host) {
 	b.WriteString(" ]\n}")
 	body := b.String()
 	if opts["jsonwrap"] {
-		optList := []string{}
-		for _, o := range strings.FieldsFunc(q.Get("options"), func(r rune) bool { return r == '|' || r == ',' }) {
-			optList = append(optList, o)
-		}
+		optList := strings.FieldsFunc(q.Get("options"), func(r rune) bool { return r == '|' || r == ',' })
 		id := fmt.Sprintf("chart://host:%s/instance:%s/dimensions:%s/after:%s/before:%s/points:%d/group:%s/options:%s",
 			h.name, def.id, orStar(dimSel), orDefault(q.Get("after"), "-600"), orDefault(q.Get("before"), "0"), points, groupName, strings.Join(optList, ","))
 		latest, viewLatest := []any{}, []any{}

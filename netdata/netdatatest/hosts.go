@@ -139,7 +139,7 @@ func (s *Server) RaiseAlarm(hostname, name, chart string, status netdata.Status,
 	a := h.alarms[key]
 	if a == nil {
 		a = &alarm{id: s.uid(), name: name, chart: chart, family: def.family, source: "1@/etc/netdata/health.d/netdatatest.conf",
-			units: "%", info: "netdatatest alarm " + name, calc: "$this", warn: "$this > 50", crit: "$this > 90",
+			units: "%", info: "netdatatest alarm " + name, lookup: true, warn: "$this > 50", crit: "$this > 90",
 			status: netdata.StatusUninitialized, updateEvery: 10}
 		h.alarms[key] = a
 	}

@@ -55,8 +55,15 @@ func (s *Server) info(h *host) map[string]any {
 			status = append(status, map[string]any{"guid": c.guid, "hostname": c.name, "reachable": c.reachable, "hops": c.hops, "claim_id": nil, "node_id": nil})
 		}
 	}
-	labels := map[string]string{"_os_name": "unknown", "_kernel_version": "6.18.44-fc-v782", "_system_cores": "2",
-		"_is_parent": fmt.Sprint(h == s.self && len(s.children) > 0), "_is_child": fmt.Sprint(h.hops > 0), "_architecture": "x86_64"}
+	labels := map[string]string{"_cloud_provider_type": "unknown", "_cloud_instance_type": "unknown", "_cloud_instance_region": "unknown",
+		"_os_name": "unknown", "_os_version": "unknown", "_kernel_version": "6.18.44-fc-v782", "_system_cores": "2",
+		"_system_cpu_freq": "2096000000", "_system_ram_total": "25276026880", "_system_disk_space": "274877906944",
+		"_architecture": "x86_64", "_virtualization": "bhyve", "_container": "docker", "_container_detection": "systemd-detect-virt",
+		"_virt_detection": "systemd-detect-virt", "_is_k8s_node": "false", "_aclk_available": "false", "_is_ephemeral": "false",
+		"_has_unstable_connection": "false", "_is_parent": fmt.Sprint(h == s.self && len(s.children) > 0)}
+	if h.hops > 0 {
+		labels["_is_child"] = "true"
+	}
 	m := map[string]any{
 		"version": s.cfg.version, "uid": h.guid, "mirrored_hosts": hosts, "mirrored_hosts_status": status,
 		"alarms":  map[string]any{"normal": normal, "warning": warning, "critical": critical},

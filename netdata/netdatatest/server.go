@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -351,15 +350,6 @@ func versionAtLeast(v string, major int) bool {
 		return false
 	}
 	return ma >= major
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Handler returns the simulator's HTTP handler (fault injection included), e.g. to serve it
