@@ -311,11 +311,6 @@ func TestV2Agent(t *testing.T) {
 	assert.Equal(t, "v2.11.0", nodes[1].Version)
 	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v3/nodes"), "v3 used when detected")
 
-	// json2 from the simulator decodes into the same DataResult
-	resp, err := http.Get(srv.URL + "/api/v3/data?chart=system.cpu&format=json2&points=3")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	_ = resp
 }
 
 func TestHealthGate(t *testing.T) {
