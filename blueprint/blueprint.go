@@ -3,9 +3,12 @@ package blueprint
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/fortigate"
@@ -118,6 +121,21 @@ func (bp *Blueprint) defaultOptions() []Option {
 	}
 }
 
+// retryableRead reports whether a failed plan (reads only) is worth planning again: not
+// for cancellations, refused credentials or invalid requests. Appliance errors are often
+// not classified (a TrueNAS EFAULT, an XO internal error), and a read repeated costs
+// nothing, so everything else is retried a few times.
+func retryableRead(err error) bool {
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!errors.Is(err, sitekit.ErrUnauthorized) && !errors.Is(err, sitekit.ErrInvalid)
+}
+
+// Plan retries when a read fails transiently.
+const (
+	planRetries = 5
+	planBackoff = 20 * time.Millisecond
+)
+
 // Plan is a blueprint's plan: the engine plan plus what the site layer knows (the
 // appliances left out, the blueprint for compliance checks).
 type Plan struct {
@@ -160,10 +178,23 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	}
 	all := append(bp.defaultOptions(), opts...)
 	var ep *engine.Plan
-	if destroy {
-		ep, err = b.g.PlanDestroy(ctx, all...)
-	} else {
-		ep, err = b.g.Plan(ctx, all...)
+	// A plan only reads: when a read fails with a transient error (throttling, 503, a
+	// reset), plan again with a fresh reader, a few times, backing off.
+	for attempt := 0; ; attempt++ {
+		if destroy {
+			ep, err = b.g.PlanDestroy(ctx, all...)
+		} else {
+			ep, err = b.g.Plan(ctx, all...)
+		}
+		if err == nil || attempt >= planRetries || !retryableRead(err) || ctx.Err() != nil {
+			break
+		}
+		t := time.NewTimer(planBackoff << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", bp.site.Name, err)

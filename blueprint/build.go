@@ -99,8 +99,12 @@ func (b *build) has(app string) bool {
 	return false
 }
 
-// add adds resources to the graph.
-func (b *build) add(rs ...engine.Resource) { b.g.Add(rs...) }
+// add adds resources to the graph, each guarded against duplicate dispatch (see guard.go).
+func (b *build) add(rs ...engine.Resource) {
+	for _, r := range rs {
+		b.g.Add(guard(r))
+	}
+}
 
 // after returns the keys among ks whose appliance is connected: explicit dependencies on an
 // absent appliance are dropped (its resources are not in the graph).

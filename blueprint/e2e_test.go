@@ -35,7 +35,7 @@ func newEnv(t testing.TB, faults simkit.Faults) *env {
 	sims, err := examplekit.StartSims(examplekit.Options{Faults: faults, Site: &site})
 	require.NoError(t, err)
 	t.Cleanup(sims.Close)
-	conns, err := sims.Connections()
+	conns, err := sims.Connections(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 6, InitialInterval: time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxRetryAfter: time.Second}))
 	require.NoError(t, err)
 	t.Cleanup(func() { examplekit.Close(conns) })
 	bp, err := blueprint.Standard(site)
@@ -58,7 +58,9 @@ func (e *env) converge(t testing.TB, ctx context.Context, rounds int) int {
 		if p.Empty() {
 			return i
 		}
-		_, _ = p.Apply(ctx, fast()...)
+		if _, err := p.Apply(ctx, fast()...); err != nil {
+			t.Logf("apply %d: %v", i+1, err)
+		}
 	}
 	p, err := e.planRetry(ctx)
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"strconv"
 
@@ -38,6 +39,10 @@ type obj[T any] struct {
 type raw[T any] struct {
 	Item T `json:"item"`
 	norm T
+	// extra are further items with the same name and the marker: duplicates left by a
+	// write whose outcome was unknown (a cancelled or timed-out create that landed late on
+	// an API keyed by id, such as FortiOS policies). The update deletes them.
+	extra []T
 }
 
 // MarshalJSON shows the normalised state (what the diff compares).
@@ -63,13 +68,33 @@ func (o *obj[T]) find(ctx context.Context, r *engine.Reader, name string) (T, bo
 }
 
 func (o *obj[T]) observe(ctx context.Context, r *engine.Reader, name string) (engine.Observed, error) {
-	it, ok, err := o.find(ctx, r, name)
-	if err != nil || !ok {
-		return engine.NotFound(), err
-	}
-	m, err := o.managed(ctx, r, it)
+	items, err := engine.ListAs(ctx, r, o.app, o.collection, func(ctx context.Context) ([]T, error) {
+		v, err := o.list(ctx)
+		return v, classify(err)
+	})
 	if err != nil {
 		return engine.NotFound(), err
+	}
+	var it T
+	var extra []T
+	found, m := false, false
+	for _, c := range items {
+		if o.name(c) != name {
+			continue
+		}
+		cm, err := o.managed(ctx, r, c)
+		if err != nil {
+			return engine.NotFound(), err
+		}
+		switch {
+		case !found:
+			it, m, found = c, cm, true
+		case cm:
+			extra = append(extra, c)
+		}
+	}
+	if !found {
+		return engine.NotFound(), nil
 	}
 	n := it
 	if o.norm != nil {
@@ -79,7 +104,7 @@ func (o *obj[T]) observe(ctx context.Context, r *engine.Reader, name string) (en
 	if o.outputs != nil {
 		out = o.outputs(it)
 	}
-	return engine.Found(raw[T]{Item: it, norm: n}, m, out), nil
+	return engine.Found(raw[T]{Item: it, norm: n, extra: extra}, m, out), nil
 }
 
 // resource returns the engine resource converging the object named name to want (wantFn,
@@ -104,10 +129,16 @@ func (o *obj[T]) res(name string, want T, wantFn func(engine.Inputs) T, uses []e
 			if !ok {
 				return []string{"state"}
 			}
+			var d []string
 			if o.diff != nil {
-				return o.diff(w, c.norm)
+				d = o.diff(w, c.norm)
+			} else {
+				d = engine.DiffJSON(w, c.norm)
 			}
-			return engine.DiffJSON(w, c.norm)
+			if len(c.extra) > 0 {
+				d = append(d, fmt.Sprintf("duplicates (%d)", len(c.extra)))
+			}
+			return d
 		},
 		OnCreate: func(ctx context.Context, w T) (engine.Outputs, error) {
 			out, err := o.create(ctx, w)
@@ -115,6 +146,11 @@ func (o *obj[T]) res(name string, want T, wantFn func(engine.Inputs) T, uses []e
 		},
 		OnUpdate: func(ctx context.Context, w T, cur engine.Observed) (engine.Outputs, error) {
 			c, _ := engine.StateOf[raw[T]](cur)
+			for _, x := range c.extra {
+				if err := o.del(ctx, x); err != nil && !errors.Is(err, sitekit.ErrNotFound) {
+					return nil, classify(err)
+				}
+			}
 			out, err := o.update(ctx, w, c.Item)
 			return out, classify(err)
 		},

@@ -72,11 +72,8 @@ func StartSims(o Options) (*Sims, error) {
 		site = *o.Site
 	}
 	site = site.WithDefaults()
-	f := func(i int) simkit.Faults {
-		c := o.Faults
-		c.Seed += uint64(i)
-		return c
-	}
+	// Faults are switched on once the simulators are set up.
+	f := func(int) simkit.Faults { return simkit.Faults{} }
 	// The site's secrets come from the environment; simulators accept any value.
 	for k, v := range simSecrets {
 		if os.Getenv(k) == "" {
@@ -133,6 +130,15 @@ func StartSims(o Options) (*Sims, error) {
 		return fail("fortigate", err)
 	}
 	s.EMS.AddPendingFortiGate(st.Serial, st.Hostname)
+	if o.Faults.Rate > 0 || o.Faults.ResetRate > 0 || o.Faults.AmbiguousRate > 0 || o.Faults.Latency > 0 || o.Faults.MaxConcurrentWrites > 0 {
+		i := 0
+		for _, app := range []string{"fortigate", "xo", "ems", "truenas", "netdata"} {
+			i++
+			c := o.Faults
+			c.Seed += uint64(i)
+			s.Injectors()[app].SetFaults(c)
+		}
+	}
 	s.ResetCounters()
 	return s, nil
 }
