@@ -299,3 +299,31 @@ const Timeout = 10 * time.Minute
 func Context() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), Timeout)
 }
+
+// Connect returns the connections of an example: from the environment with live, else to
+// freshly started simulators on which the site has already been deployed (so that the
+// example has something to look at). close releases everything.
+func Connect(ctx context.Context, live bool, bp *blueprint.Blueprint) (conns blueprint.Connections, sims *Sims, close func(), err error) {
+	if live {
+		conns, err = FromEnv()
+		return conns, nil, func() { Close(conns) }, err
+	}
+	site := bp.Site()
+	if sims, err = StartSims(Options{Site: &site}); err != nil {
+		return conns, nil, nil, err
+	}
+	if conns, err = sims.Connections(); err != nil {
+		sims.Close()
+		return conns, nil, nil, err
+	}
+	close = func() { Close(conns); sims.Close() }
+	plan, err := bp.Plan(ctx, conns)
+	if err == nil {
+		_, err = plan.Apply(ctx)
+	}
+	if err != nil {
+		close()
+		return conns, nil, nil, fmt.Errorf("deploy the site on the simulators: %w", err)
+	}
+	return conns, sims, close, nil
+}
