@@ -1,0 +1,140 @@
+package blueprint_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/internal/simkit"
+)
+
+var apps = []string{"fortigate", "xo", "ems", "truenas", "netdata"}
+
+// BenchmarkNoopReplan measures the API calls of a no-op re-plan of the converged Pessac
+// site, per appliance: it must equal the number of collections the plan declares (one
+// list call per collection, shared by every resource).
+func BenchmarkNoopReplan(b *testing.B) {
+	ctx := context.Background()
+	e := newEnv(b, simkit.Faults{})
+	e.converge(b, ctx, 2)
+	p, err := e.bp.Plan(ctx, e.conns)
+	if err != nil || !p.Empty() {
+		b.Fatalf("not converged: %v\n%s", err, p)
+	}
+	e.sims.ResetCounters()
+	n := 0
+	for b.Loop() {
+		if _, err := e.bp.Plan(ctx, e.conns); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	calls := e.sims.Calls()
+	total := 0
+	for _, a := range apps {
+		b.ReportMetric(float64(calls[a])/float64(n), a+"-calls/plan")
+		b.ReportMetric(float64(len(p.Collections[a])), a+"-collections")
+		total += calls[a]
+	}
+	b.ReportMetric(float64(total)/float64(n), "calls/plan")
+}
+
+// BenchmarkApplyWallOverLowerBound applies the Standard site on simulators answering every
+// call after a fixed latency and reports the wall time divided by the lower bound computed
+// from the steps' measured durations (critical path, per-appliance write limits).
+func BenchmarkApplyWallOverLowerBound(b *testing.B) {
+	for _, lat := range []time.Duration{2 * time.Millisecond, 10 * time.Millisecond} {
+		b.Run(fmt.Sprintf("latency=%s", lat), func(b *testing.B) {
+			ctx := context.Background()
+			var ratio, wall float64
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				e := newEnv(b, simkit.Faults{Latency: lat})
+				p, err := e.bp.Plan(ctx, e.conns)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := p.Apply(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ratio += float64(res.Wall()) / float64(res.LowerBound())
+				wall += float64(res.Wall().Milliseconds())
+				n++
+			}
+			b.ReportMetric(ratio/float64(n), "wall/lb")
+			b.ReportMetric(wall/float64(n), "wall-ms")
+		})
+	}
+}
+
+// BenchmarkHundredSites deploys 100 Pessac-like sites from one process, ten at a time,
+// each on its own five simulators (in the same process), and reports the wall time and
+// the peak heap (simulators included).
+func BenchmarkHundredSites(b *testing.B) {
+	const sites, parallel = 100, 10
+	ctx := context.Background()
+	var peak uint64
+	var mu sync.Mutex
+	sample := func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(s)
+		mu.Lock()
+		peak = max(peak, s[0].Value.Uint64())
+		mu.Unlock()
+	}
+	var wall time.Duration
+	n := 0
+	for b.Loop() {
+		runtime.GC()
+		start := time.Now()
+		var g errgroup.Group
+		g.SetLimit(parallel)
+		for i := range sites {
+			g.Go(func() error {
+				site := examplekit.Pessac()
+				site.Name = fmt.Sprintf("site-%03d", i)
+				sims, err := examplekit.StartSims(examplekit.Options{Site: &site})
+				if err != nil {
+					return err
+				}
+				defer sims.Close()
+				conns, err := sims.Connections()
+				if err != nil {
+					return err
+				}
+				defer examplekit.Close(conns)
+				bp, err := blueprint.Standard(site)
+				if err != nil {
+					return err
+				}
+				p, err := bp.Plan(ctx, conns)
+				if err != nil {
+					return err
+				}
+				if _, err := p.Apply(ctx); err != nil {
+					return fmt.Errorf("%s: %w", site.Name, err)
+				}
+				sample()
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start)
+		n++
+	}
+	b.ReportMetric(float64(wall.Milliseconds())/float64(n), "wall-ms/100sites")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
