@@ -460,7 +460,7 @@ func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP], 
 		del: func(ctx context.Context, c fortigate.AccessProxy) error { return fgt.AccessProxies.Delete(ctx, c.Name) },
 	}
 	b.add(ap.resource(b, n.ztnaVIP(), fortigate.AccessProxy{Name: n.ztnaVIP(), VIP: n.ztnaVIP(), APIGateway: gws}, nil, nil,
-		engine.K(appFortiGate, "vip", n.ztnaVIP())))
+		keyFGVIP(s.Name, "ztna")))
 	policy("ztna-erp", fortigate.Policy{SrcIntf: fortigate.Refs(s.Network.WAN), DstIntf: fortigate.Refs(dstIntf...),
 		SrcAddr: fortigate.Refs(fgAll), DstAddr: fortigate.Refs(n.ztnaVIP()), Service: fortigate.Refs(fgAny),
 		ZTNAStatus: "enable", ZTNAEMSTag: fortigate.Refs(n.ztnaTag())}, engine.K(appFortiGate, "access-proxy", n.ztnaVIP()))
