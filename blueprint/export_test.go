@@ -1,5 +1,7 @@
 package blueprint
 
+import "time"
+
 // Exported for the external tests (package blueprint_test), which use internal/examplekit
 // (itself importing this package).
 
@@ -20,3 +22,10 @@ func BadSitesForTest() []BadSite {
 
 // ReferenceSiteForTest is the Pessac site of validate_test.go.
 var ReferenceSiteForTest = referenceSite
+
+// SetGateWaitForTest shortens the Netdata gate's wait; it returns a restore function.
+func SetGateWaitForTest(wait, interval time.Duration) func() {
+	w, i := gateWait, gateInterval
+	gateWait, gateInterval = wait, interval
+	return func() { gateWait, gateInterval = w, i }
+}

@@ -5,9 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/netdata"
+)
+
+// The health gate waits up to gateWait for a host to become healthy, checking every
+// gateInterval.
+var (
+	gateWait     = 10 * time.Minute
+	gateInterval = 5 * time.Second
 )
 
 // gateState is the state of a Netdata health gate: the host streams to the parent (or, for
@@ -58,12 +66,16 @@ func (b *build) netdata() error {
 			if isParent {
 				c, opts.ExpectChildren = nd, children
 			}
-			rep, err := c.Health(ctx, opts)
-			if err != nil {
-				return nil, engine.Transient(classify(err))
-			}
-			if !rep.Healthy {
-				return nil, engine.Transient(fmt.Errorf("netdata gate %s: %s", host, strings.Join(rep.Problems, "; ")))
+			// A VM just created takes minutes to boot, install Netdata and stream: wait.
+			wctx, cancel := context.WithTimeout(ctx, gateWait)
+			defer cancel()
+			rep, err := c.WaitHealthy(wctx, opts, gateInterval)
+			switch {
+			case err != nil && rep != nil:
+				// Not the engine's deadline: the gate's own wait ran out (not retried).
+				return nil, fmt.Errorf("netdata gate %s: unhealthy after %s: %s", host, gateWait, strings.Join(rep.Problems, "; "))
+			case err != nil:
+				return nil, fmt.Errorf("netdata gate %s: %s", host, strings.ReplaceAll(err.Error(), context.DeadlineExceeded.Error(), "timed out"))
 			}
 			return engine.Outputs{}, nil
 		}

@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/fortigate"
 	"github.com/sitekit/sitekit/internal/examplekit"
 	"github.com/sitekit/sitekit/internal/simkit"
@@ -150,4 +152,28 @@ func TestReportMarkdown(t *testing.T) {
 	js, err := p.JSON()
 	require.NoError(t, err)
 	assert.Contains(t, string(js), `"tier": "standard"`)
+}
+
+// TestNetdataGateFailsWhileUnhealthy: a child that does not stream fails its gate (and
+// only its gate and the parent's); once it streams, the next apply passes.
+func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
+	defer blueprint.SetGateWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
+	ctx := context.Background()
+	e := newEnv(t, simkit.Faults{})
+	e.sims.Netdata.SetChildStreaming("web", false)
+	p, err := e.bp.Plan(ctx, e.conns)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx, fast()...)
+	require.Error(t, err)
+	var failed []string
+	for _, s := range res.Steps {
+		if s.Outcome == engine.OutcomeFailed || s.Outcome == engine.OutcomeSkipped {
+			failed = append(failed, s.ID)
+		}
+	}
+	assert.Equal(t, []string{"netdata/gate/web", "netdata/gate/monitor"}, failed)
+	assert.Contains(t, res.Step(engine.K("netdata", "gate", "web")).Error, "netdata gate web: unhealthy")
+
+	e.sims.Netdata.SetChildStreaming("web", true)
+	e.converge(t, ctx, 1)
 }
