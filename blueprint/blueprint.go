@@ -172,7 +172,7 @@ func (bp *Blueprint) Destroy(ctx context.Context, conns Connections, opts ...Opt
 }
 
 func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, opts []Option) (*Plan, error) {
-	b, err := bp.graph(conns)
+	b, err := bp.graph(conns, destroy)
 	if err != nil {
 		return nil, err
 	}

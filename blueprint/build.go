@@ -80,6 +80,9 @@ type build struct {
 	// kinds records, per appliance, the collections the graph reads (for reports and the
 	// calls/plan benchmark).
 	kinds map[string][]string
+	// destroy is set when the graph is built for a destroy: observe-only resources (health
+	// gates) are left out, they own nothing.
+	destroy bool
 }
 
 // has reports whether appliance app is connected (its resources are in the graph).
@@ -187,9 +190,9 @@ var estimates = map[string]time.Duration{
 }
 
 // graph builds the resource graph of the blueprint for conns.
-func (bp *Blueprint) graph(conns Connections) (*build, error) {
+func (bp *Blueprint) graph(conns Connections, destroy bool) (*build, error) {
 	b := &build{site: bp.site, tier: bp.tier, feat: bp.feat, conns: conns, g: engine.NewGraph(),
-		marker: bp.site.Marker(), kinds: map[string][]string{}}
+		marker: bp.site.Marker(), kinds: map[string][]string{}, destroy: destroy}
 	steps := []struct {
 		app string
 		fn  func() error

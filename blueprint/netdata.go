@@ -50,7 +50,7 @@ func (s Site) netdataChildren() (children []string, parent string) {
 func (b *build) netdata() error {
 	nd := b.conns.Netdata
 	children, parent := b.site.netdataChildren()
-	if parent == "" {
+	if parent == "" || b.destroy {
 		return nil
 	}
 	b.reads(appNetdata, "api/v1/info")
