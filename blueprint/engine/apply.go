@@ -182,10 +182,16 @@ func (ex *executor) run(parent context.Context) *Result {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 
+	// Take the roots before readying any: readying a no-op root completes it at once and
+	// readies its dependents, which must not be found again as roots below.
+	var roots []int
 	for i := range ex.p.Steps {
 		if ex.indeg[i] == 0 {
-			ex.ready(i)
+			roots = append(roots, i)
 		}
+	}
+	for _, i := range roots {
+		ex.ready(i)
 	}
 	stopped := false
 	for {

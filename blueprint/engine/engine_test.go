@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -831,4 +832,33 @@ func TestRefConversion(t *testing.T) {
 	if s := Output[string](k, "id").String(); s != "xo/net/a.id" {
 		t.Fatal(s)
 	}
+}
+
+// A step whose only dependency is a no-op listed before it becomes ready while the roots are
+// being readied; it must still be dispatched exactly once.
+func TestStepAfterNoopDispatchedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var creates atomic.Int32
+		exists := false
+		a := &Func[int]{ID: K("fw", "vlan", "a"), Want: 1,
+			OnObserve: func(context.Context, *Reader) (Observed, error) { return Found(1, true, nil), nil },
+			OnCreate:  func(context.Context, int) (Outputs, error) { t.Error("a is a no-op"); return nil, nil }}
+		b := &Func[int]{ID: K("fw", "policy", "b"), After: []Key{a.ID}, Want: 2,
+			OnObserve: func(context.Context, *Reader) (Observed, error) {
+				if exists {
+					return Found(2, true, nil), nil
+				}
+				return NotFound(), nil
+			},
+			OnCreate: func(context.Context, int) (Outputs, error) { creates.Add(1); exists = true; return nil, nil }}
+		g := NewGraph()
+		g.Add(a, b)
+		res, err := mustPlan(t, g, WithParallelism(4), WithDefaultLimit(4)).Apply(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := creates.Load(); n != 1 {
+			t.Fatalf("b created %d times (%s)", n, res)
+		}
+	})
 }
