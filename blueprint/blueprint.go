@@ -144,6 +144,9 @@ type Plan struct {
 	Omitted []string `json:"omitted,omitempty"`
 	// Collections lists, per appliance, the collections the plan read.
 	Collections map[string][]string `json:"collections,omitempty"`
+	// Warnings are problems seen while reading that will probably fail the apply or
+	// weaken the site (an existing interface overlapping a VLAN, …).
+	Warnings []string `json:"warnings,omitempty"`
 
 	bp      *Blueprint
 	conns   Connections
@@ -199,7 +202,7 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", bp.site.Name, err)
 	}
-	p := &Plan{Plan: ep, Collections: b.kinds, bp: bp, conns: conns}
+	p := &Plan{Plan: ep, Collections: b.kinds, Warnings: b.warnings, bp: bp, conns: conns}
 	if !destroy && b.has(appEMS) {
 		// The licence is read for the seats check (one call, listed with the collections).
 		p.license = readLicense(ctx, conns.EMS)
@@ -231,6 +234,9 @@ func (p *Plan) String() string {
 		}
 		fmt.Fprintf(&b, "# %s: %s, its resources are left out of this plan\n", a, reason)
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "! warning: %s\n", w)
+	}
 	b.WriteString(p.Plan.String())
 	return b.String()
 }
@@ -243,8 +249,9 @@ func (p *Plan) JSON() ([]byte, error) {
 		Tier        Tier                `json:"tier"`
 		Omitted     []string            `json:"omitted,omitempty"`
 		Collections map[string][]string `json:"collections,omitempty"`
+		Warnings    []string            `json:"warnings,omitempty"`
 		*engine.Plan
-	}{p.bp.site.Name, p.bp.tier, p.Omitted, p.Collections, p.Plan}, "", "  ")
+	}{p.bp.site.Name, p.bp.tier, p.Omitted, p.Collections, p.Warnings, p.Plan}, "", "  ")
 }
 
 // validateTier checks what a tier needs beyond Site.Validate.

@@ -36,6 +36,7 @@ package blueprint
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
@@ -83,6 +84,21 @@ type build struct {
 	// destroy is set when the graph is built for a destroy: observe-only resources (health
 	// gates) are left out, they own nothing.
 	destroy bool
+
+	mu       sync.Mutex
+	warnings []string
+}
+
+// warn records a problem found while observing that does not stop the plan but will
+// probably fail the apply or weaken the site (shown by Plan.String, failed in compliance).
+func (b *build) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Contains(b.warnings, msg) {
+		b.warnings = append(b.warnings, msg)
+		slices.Sort(b.warnings)
+	}
 }
 
 // has reports whether appliance app is connected (its resources are in the graph).

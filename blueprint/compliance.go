@@ -110,7 +110,19 @@ func (p *Plan) Compliance() *Compliance {
 			kinds[s.Key.Appliance+"/"+s.Key.Kind] = true
 		}
 	}
-	return p.bp.compliance("plan", pols, p.conns.FortiGate != nil, kinds, p.license)
+	c := p.bp.compliance("plan", pols, p.conns.FortiGate != nil, kinds, p.license)
+	c.addWarnings(p.Warnings)
+	return c
+}
+
+// addWarnings turns the plan's warnings into a failed finding (none: a passing one).
+func (c *Compliance) addWarnings(ws []string) {
+	f := Finding{Check: "no conflict with existing objects", OK: len(ws) == 0, Detail: orNone(ws, "none seen while planning")}
+	if f.OK {
+		c.Findings = append(c.Findings, f)
+	} else {
+		c.Findings = append([]Finding{f}, c.Findings...)
+	}
 }
 
 // Check re-checks a site live: the reachability matrix from the FortiGate's actual
@@ -142,7 +154,9 @@ func (bp *Blueprint) Check(ctx context.Context, conns Connections) (*Compliance,
 			existing[s.Key.Appliance+"/"+s.Key.Kind] = true
 		}
 	}
-	return bp.compliance("live", pols, conns.FortiGate != nil, existing, p.license), nil
+	c := bp.compliance("live", pols, conns.FortiGate != nil, existing, p.license)
+	c.addWarnings(p.Warnings)
+	return c, nil
 }
 
 // license is the EMS licence read while planning (nil when EMS is not connected).

@@ -237,14 +237,16 @@ func TestStandardEndToEnd(t *testing.T) {
 	assert.Equal(t, []string{"ems", "erp", "monitor", "web"}, names)
 	assert.Len(t, names, 4)
 
-	// Compliance on the live site: only the single-host RTO finding fails.
+	// Compliance on the live site: only the single-host RTO finding fails, and the factory
+	// 80F's dmz port (10.10.10.1/24, seeded by the simulator) overlapping the mgmt VLAN.
 	comp, err := blueprint.Check(ctx, examplekit.Pessac(), e.conns)
 	require.NoError(t, err)
 	var failed []string
 	for _, f := range comp.Failed() {
 		failed = append(failed, f.Check)
 	}
-	assert.Equal(t, []string{"RTO ≈ 0 on host loss"}, failed)
+	assert.Equal(t, []string{"no conflict with existing objects", "RTO ≈ 0 on host loss"}, failed)
+	assert.Contains(t, comp.Failed()[0].Detail, "interface dmz (10.10.10.1/24) overlaps VLAN mgmt")
 	assert.Equal(t, 3, comp.Backup.Copies)
 	assert.Equal(t, comp.Intended, comp.Actual)
 

@@ -235,7 +235,16 @@ func (b *build) fortigate() error {
 		want := fortigate.Interface{Name: v.Name, VDOM: "root", Type: "vlan", Interface: s.Network.Port, VLANID: v.ID, Mode: "static",
 			IP: fortigate.IPMask{Prefix: netip.PrefixFrom(v.Gateway, v.Subnet.Bits())}, AllowAccess: access, Role: role,
 			Alias: string(v.Role), Description: m}
-		b.add(ifs.resource(b, v.Name, want, nil, nil))
+		r := ifs.resource(b, v.Name, want, nil, nil)
+		observe := r.OnObserve
+		r.OnObserve = func(ctx context.Context, rd *engine.Reader) (engine.Observed, error) {
+			ob, err := observe(ctx, rd)
+			if err == nil {
+				b.fgCheckOverlap(ctx, rd, ifs, v)
+			}
+			return ob, err
+		}
+		b.add(r)
 		if v.DHCPSize() > 0 {
 			lease := 86400
 			if v.Role == RoleGuests {
@@ -402,6 +411,29 @@ func (b *build) fortigate() error {
 		o.lister(b)
 	}
 	return nil
+}
+
+// fgCheckOverlap warns when another FortiGate interface already has an address in the
+// VLAN's subnet: FortiOS refuses overlapping interface subnets (unless allow-subnet-overlap
+// is enabled). A factory 80F has dmz at 10.10.10.1/24, inside the mgmt VLAN of a
+// 10.10.0.0/16 plan. It reads the interface list the plan already holds.
+func (b *build) fgCheckOverlap(ctx context.Context, r *engine.Reader, ifs *obj[fortigate.Interface], v VLAN) {
+	all, err := engine.ListAs(ctx, r, appFortiGate, ifs.collection, func(ctx context.Context) ([]fortigate.Interface, error) {
+		l, err := ifs.list(ctx)
+		return l, classify(err)
+	})
+	if err != nil {
+		return
+	}
+	for _, i := range all {
+		if i.Name == v.Name || !i.IP.IsValid() || i.IP.Addr().IsUnspecified() {
+			continue
+		}
+		if i.IP.Masked().Overlaps(v.Subnet) {
+			b.warn("fortigate: interface %s (%s) overlaps VLAN %s (%s): FortiOS refuses overlapping subnets; clear that port's address or change the site's address plan",
+				i.Name, i.IP.Prefix, v.Name, v.Subnet)
+		}
+	}
 }
 
 // fgZTNA adds the ZTNA objects: the EMS tag address, the access-proxy VIP, the access proxy
