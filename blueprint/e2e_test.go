@@ -53,7 +53,7 @@ func fast() []blueprint.Option {
 func (e *env) converge(t testing.TB, ctx context.Context, rounds int) int {
 	t.Helper()
 	for i := 0; i < rounds; i++ {
-		p, err := e.planRetry(ctx)
+		p, err := e.planRetry(t, ctx)
 		require.NoError(t, err)
 		if p.Empty() {
 			return i
@@ -62,20 +62,22 @@ func (e *env) converge(t testing.TB, ctx context.Context, rounds int) int {
 			t.Logf("apply %d: %v", i+1, err)
 		}
 	}
-	p, err := e.planRetry(ctx)
+	p, err := e.planRetry(t, ctx)
 	require.NoError(t, err)
 	require.Truef(t, p.Empty(), "not converged after %d applies:\n%s", rounds, p)
 	return rounds
 }
 
-// planRetry plans, retrying when a read fails under injected faults.
-func (e *env) planRetry(ctx context.Context) (*blueprint.Plan, error) {
+// planRetry plans, retrying when a read fails under injected faults (Plan itself already
+// retries reads a few times).
+func (e *env) planRetry(t testing.TB, ctx context.Context) (*blueprint.Plan, error) {
 	var err error
-	for range 10 {
+	for i := range 10 {
 		var p *blueprint.Plan
 		if p, err = e.bp.Plan(ctx, e.conns, fast()...); err == nil {
 			return p, nil
 		}
+		t.Logf("plan attempt %d: %v", i+1, err)
 	}
 	return nil, err
 }
