@@ -79,12 +79,9 @@ func run(live, planOnly, destroy, asJSON bool) error {
 	progress := engine.NewProgress(os.Stderr)
 	res, err := plan.Apply(ctx, blueprint.WithEvents(progress.Event))
 	progress.Close()
-	fmt.Println(res)
-	if err != nil {
+	if err != nil || destroy {
+		fmt.Println(res)
 		return err
-	}
-	if destroy {
-		return nil
 	}
 	report, err := plan.Report(ctx, res)
 	if err != nil {
