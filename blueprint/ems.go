@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
@@ -139,6 +140,13 @@ func (b *build) ems() error {
 	return nil
 }
 
+// The FortiGate authorization waits up to emsJoinWait for the FortiGate to appear on EMS,
+// checking every emsJoinInterval.
+var (
+	emsJoinWait     = 2 * time.Minute
+	emsJoinInterval = 5 * time.Second
+)
+
 // errFortiGatePending is returned while the FortiGate has not yet connected to EMS.
 var errFortiGatePending = errors.New("the FortiGate has not connected to EMS yet (its EMS connector must reach EMS first)")
 
@@ -181,9 +189,22 @@ func (b *build) emsAuthorizeFortiGate() {
 		if err != nil {
 			return nil, classify(err)
 		}
+		// The FortiGate's connector (created just before) takes a moment to reach EMS and
+		// appear as pending: poll for it.
+		deadline := time.Now().Add(emsJoinWait)
 		f, err := e.FortiGates.Authorize(ctx, st.Serial)
+		for errors.Is(err, sitekit.ErrNotFound) && time.Now().Before(deadline) {
+			t := time.NewTimer(emsJoinInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+			f, err = e.FortiGates.Authorize(ctx, st.Serial)
+		}
 		if errors.Is(err, sitekit.ErrNotFound) {
-			return nil, engine.Transient(fmt.Errorf("FortiGate %s: %w", st.Serial, errFortiGatePending))
+			return nil, fmt.Errorf("FortiGate %s, after %s: %w", st.Serial, emsJoinWait, errFortiGatePending)
 		}
 		if err != nil {
 			return nil, classify(err)

@@ -29,3 +29,10 @@ func SetGateWaitForTest(wait, interval time.Duration) func() {
 	gateWait, gateInterval = wait, interval
 	return func() { gateWait, gateInterval = w, i }
 }
+
+// SetEMSJoinWaitForTest shortens the wait for the FortiGate to appear on EMS.
+func SetEMSJoinWaitForTest(wait, interval time.Duration) func() {
+	w, i := emsJoinWait, emsJoinInterval
+	emsJoinWait, emsJoinInterval = wait, interval
+	return func() { emsJoinWait, emsJoinInterval = w, i }
+}

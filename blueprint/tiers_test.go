@@ -177,3 +177,25 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	e.sims.Netdata.SetChildStreaming("web", true)
 	e.converge(t, ctx, 1)
 }
+
+// TestEMSAuthorizationWaitsForTheFortiGate: when the FortiGate never shows up on EMS, the
+// authorization step fails after its wait, saying why; everything else converges.
+func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
+	defer blueprint.SetEMSJoinWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
+	ctx := context.Background()
+	e := newEnv(t, simkit.Faults{})
+	fgts, err := e.conns.EMS.FortiGates.List(ctx)
+	require.NoError(t, err)
+	for _, f := range fgts {
+		require.NoError(t, e.conns.EMS.FortiGates.Delete(ctx, f.ID))
+	}
+	p, err := e.bp.Plan(ctx, e.conns)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx, fast()...)
+	require.Error(t, err)
+	st := res.Step(engine.K("ems", "fortigate", "pv-pessac"))
+	require.NotNil(t, st)
+	assert.Equal(t, engine.OutcomeFailed, st.Outcome)
+	assert.Contains(t, st.Error, "has not connected to EMS yet")
+	assert.Equal(t, 1, res.Summary.Failed)
+}
