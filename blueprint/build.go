@@ -118,10 +118,10 @@ func (b *build) has(app string) bool {
 	return false
 }
 
-// add adds resources to the graph, each guarded against duplicate dispatch (see guard.go).
+// add adds resources to the graph, their write errors classified (see classified.go).
 func (b *build) add(rs ...engine.Resource) {
 	for _, r := range rs {
-		b.g.Add(guard(r))
+		b.g.Add(classifyWrites(r))
 	}
 }
 
