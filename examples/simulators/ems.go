@@ -2,9 +2,7 @@ package main
 
 import "github.com/sitekit/sitekit/ems/emstest"
 
-// The EMS simulator (order 3). A FortiGate simulator started by the same command can be wired
-// to it with (*emstest.Server).AddPendingFortiGate (its fctems connector came up) and
-// SetAuthorizeHook (EMS authorized it): see emstest.
+// The EMS simulator (order 3); links.go wires it to the FortiGate simulator.
 func init() {
 	register(simulator{name: "ems", order: 3, start: func(addr string) (map[string]string, func(), error) {
 		var opts []emstest.Option
@@ -15,6 +13,7 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
+		emsSim = srv
 		return map[string]string{"url": srv.URL, "user": srv.Username, "password": srv.Password, "sha256": srv.Fingerprint}, srv.Close, nil
 	}})
 }

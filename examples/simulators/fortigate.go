@@ -12,6 +12,7 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
+		fortigateSim = s
 		return map[string]string{"url": s.URL, "token": s.Token, "sha256": s.Fingerprint}, s.Close, nil
 	}})
 }

@@ -4,7 +4,9 @@
 //	{"fortigate":{"url":"https://127.0.0.1:43211","token":"…","sha256":"…"}}
 //
 // The keys map one-to-one onto the SITEKIT_<APPLIANCE>_* variables read by examples/pessac
-// -live. It then serves until SIGINT or SIGTERM.
+// -live. The simulators are linked as the Pessac site's appliances are (the FortiGate is
+// known to the EMS, the Netdata parent has streaming children). It then serves until SIGINT
+// or SIGTERM.
 //
 // Usage:
 //
@@ -23,6 +25,20 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+
+	"github.com/sitekit/sitekit/ems/emstest"
+	"github.com/sitekit/sitekit/fortigate/fortigatetest"
+	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/netdata/netdatatest"
+)
+
+// The simulators that links wire together as on the Pessac site (examplekit.Link): the
+// FortiGate registers on the EMS and reports its authorization, the Netdata parent "monitor"
+// has the site's Linux VMs streaming to it.
+var (
+	fortigateSim *fortigatetest.Server
+	emsSim       *emstest.Server
+	netdataSim   *netdatatest.Server
 )
 
 // simulator is one appliance simulator that this command can start.
@@ -81,6 +97,9 @@ func run(addr string) error {
 		}
 		stops = append(stops, stop)
 		out[s.name] = info
+	}
+	if err := examplekit.Link(context.Background(), examplekit.Pessac(), fortigateSim, emsSim, netdataSim); err != nil {
+		return fmt.Errorf("link simulators: %w", err)
 	}
 	line, err := json.Marshal(out)
 	if err != nil {

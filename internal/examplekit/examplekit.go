@@ -102,34 +102,13 @@ func StartSims(o Options) (*Sims, error) {
 		return fail("truenas", err)
 	}
 	s.closers = append(s.closers, func() { s.TrueNAS.Close() })
-	parent, children := "monitor", []string{}
-	for _, vm := range site.VMs {
-		if vm.OS != blueprint.Debian12 {
-			continue
-		}
-		if vm.Role == "monitor" {
-			parent = vm.Name
-		} else {
-			children = append(children, vm.Name)
-		}
-	}
-	if s.Netdata, err = netdatatest.NewServer(netdatatest.WithHostname(parent), netdatatest.WithFaults(f(5))); err != nil {
+	if s.Netdata, err = netdatatest.NewServer(netdatatest.WithHostname(NetdataParent(site)), netdatatest.WithFaults(f(5))); err != nil {
 		return fail("netdata", err)
 	}
 	s.closers = append(s.closers, s.Netdata.Close)
-	for _, c := range children {
-		s.Netdata.AddChild(c)
+	if err := Link(context.Background(), site, s.FortiGate, s.EMS, s.Netdata); err != nil {
+		return fail("links between", err)
 	}
-	// The FortiGate's EMS connector would register it on EMS: do it for the simulators.
-	fc, err := s.FortiGate.Client()
-	if err != nil {
-		return fail("fortigate", err)
-	}
-	st, err := fc.Monitor.Status(context.Background())
-	if err != nil {
-		return fail("fortigate", err)
-	}
-	s.EMS.AddPendingFortiGate(st.Serial, st.Hostname)
 	if o.Faults.Rate > 0 || o.Faults.ResetRate > 0 || o.Faults.AmbiguousRate > 0 || o.Faults.Latency > 0 || o.Faults.MaxConcurrentWrites > 0 {
 		i := 0
 		for _, app := range []string{"fortigate", "xo", "ems", "truenas", "netdata"} {
@@ -141,6 +120,51 @@ func StartSims(o Options) (*Sims, error) {
 	}
 	s.ResetCounters()
 	return s, nil
+}
+
+// NetdataParent returns the name of the site's Netdata parent: its monitor VM.
+func NetdataParent(site blueprint.Site) string {
+	for _, vm := range site.WithDefaults().VMs {
+		if vm.OS == blueprint.Debian12 && vm.Role == "monitor" {
+			return vm.Name
+		}
+	}
+	return "monitor"
+}
+
+// Link wires simulators started separately as the real appliances are wired on a site: the
+// Netdata parent has the site's other Linux VMs as streaming children (a simulator cannot
+// boot them); the EMS sees the FortiGate as pending authorization (its connector would
+// register it) and the FortiGate's EMS connector reports "success" once the EMS authorized
+// it. Any of the servers may be nil.
+func Link(ctx context.Context, site blueprint.Site, fgt *fortigatetest.Server, emsSrv *emstest.Server, nd *netdatatest.Server) error {
+	if nd != nil {
+		parent := NetdataParent(site)
+		for _, vm := range site.WithDefaults().VMs {
+			if vm.OS == blueprint.Debian12 && vm.Name != parent {
+				nd.AddChild(vm.Name)
+			}
+		}
+	}
+	if fgt == nil || emsSrv == nil {
+		return nil
+	}
+	fc, err := fgt.Client()
+	if err != nil {
+		return err
+	}
+	st, err := fc.Monitor.Status(ctx)
+	if err != nil {
+		return err
+	}
+	emsSrv.AddPendingFortiGate(st.Serial, st.Hostname)
+	fgt.SetEMSStatusFunc(func(_ int, _, serial string) string {
+		if emsSrv.IsAuthorized(serial) {
+			return "success"
+		}
+		return "auth_pending"
+	})
+	return nil
 }
 
 // simSecrets are the site secrets set for simulator runs when the environment lacks them.
