@@ -222,7 +222,9 @@ func (b *build) fortigate() error {
 	m := b.marker
 	ifs, dhcp, addrs, grps, svcs, vips, pols := b.fgObjects()
 
-	// VLAN sub-interfaces and DHCP servers.
+	// VLAN sub-interfaces and DHCP servers; a VLAN overlapping a factory port address waits
+	// for that address to be released.
+	release := b.fgReleaseFactoryPorts(ifs)
 	for _, v := range s.Network.VLANs {
 		access := fortigate.Options{"ping"}
 		role := "lan"
@@ -235,7 +237,7 @@ func (b *build) fortigate() error {
 		want := fortigate.Interface{Name: v.Name, VDOM: "root", Type: "vlan", Interface: s.Network.Port, VLANID: v.ID, Mode: "static",
 			IP: fortigate.IPMask{Prefix: netip.PrefixFrom(v.Gateway, v.Subnet.Bits())}, AllowAccess: access, Role: role,
 			Alias: string(v.Role), Description: m}
-		r := ifs.resource(b, v.Name, want, nil, nil)
+		r := ifs.resource(b, v.Name, want, nil, nil, release[v.Name]...)
 		observe := r.OnObserve
 		r.OnObserve = func(ctx context.Context, rd *engine.Reader) (engine.Observed, error) {
 			ob, err := observe(ctx, rd)
@@ -413,6 +415,75 @@ func (b *build) fortigate() error {
 	return nil
 }
 
+// factoryPorts are the addresses a FortiGate 80F ships with on its physical ports. FortiOS
+// refuses overlapping interface subnets (-506), and the factory dmz address 10.10.10.1/24
+// lies inside the mgmt VLAN of a 10.10.0.0/16 plan.
+var factoryPorts = map[string]netip.Prefix{"dmz": netip.MustParsePrefix("10.10.10.1/24")}
+
+// portAddress is the address of a physical port, "" when it has none.
+type portAddress struct {
+	Port string `json:"port"`
+	IP   string `json:"ip"`
+}
+
+// fgReleaseFactoryPorts adds, for each factory port address that overlaps a VLAN of the
+// site, a step that clears it (only while it is still the factory address: an address
+// someone set by hand is reported, never touched). It returns, per VLAN name, the steps its
+// interface must wait for. The step is not marked: destroy leaves the port alone.
+func (b *build) fgReleaseFactoryPorts(ifs *obj[fortigate.Interface]) map[string][]engine.Key {
+	out := map[string][]engine.Key{}
+	ports := make([]string, 0, len(factoryPorts))
+	for p := range factoryPorts {
+		ports = append(ports, p)
+	}
+	slices.Sort(ports)
+	for _, port := range ports {
+		factory := factoryPorts[port]
+		var overlapping []VLAN
+		for _, v := range b.site.Network.VLANs {
+			if v.Subnet.Overlaps(factory.Masked()) {
+				overlapping = append(overlapping, v)
+			}
+		}
+		if len(overlapping) == 0 {
+			continue
+		}
+		key := engine.K(appFortiGate, "port-address", port)
+		for _, v := range overlapping {
+			out[v.Name] = append(out[v.Name], key)
+		}
+		fgt := b.conns.FortiGate
+		b.add(&engine.Func[portAddress]{
+			ID: key, Want: portAddress{Port: port}, Duration: estimates[appFortiGate],
+			OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
+				all, err := engine.ListAs(ctx, r, appFortiGate, ifs.collection, func(ctx context.Context) ([]fortigate.Interface, error) {
+					l, err := ifs.list(ctx)
+					return l, classify(err)
+				})
+				if err != nil {
+					return engine.NotFound(), err
+				}
+				cur := portAddress{Port: port}
+				for _, i := range all {
+					if i.Name == port && i.IP.IsValid() && !i.IP.Addr().IsUnspecified() && i.IP.Masked().Overlaps(overlapping[0].Subnet) {
+						cur.IP = i.IP.Prefix.String()
+					}
+				}
+				return engine.Found(cur, false, nil), nil
+			},
+			OnUpdate: func(ctx context.Context, _ portAddress, cur engine.Observed) (engine.Outputs, error) {
+				c, _ := engine.StateOf[portAddress](cur)
+				if c.IP != factory.String() {
+					return nil, fmt.Errorf("fortigate port %s has %s, overlapping VLAN %s (%s); it is not the factory address, so it is left alone: change it or the site's address plan",
+						port, c.IP, overlapping[0].Name, overlapping[0].Subnet)
+				}
+				return nil, classify(fgt.Interfaces.Patch(ctx, port, map[string]any{"ip": "0.0.0.0 0.0.0.0"}))
+			},
+		})
+	}
+	return out
+}
+
 // fgCheckOverlap warns when another FortiGate interface already has an address in the
 // VLAN's subnet: FortiOS refuses overlapping interface subnets (unless allow-subnet-overlap
 // is enabled). A factory 80F has dmz at 10.10.10.1/24, inside the mgmt VLAN of a
@@ -426,8 +497,8 @@ func (b *build) fgCheckOverlap(ctx context.Context, r *engine.Reader, ifs *obj[f
 		return
 	}
 	for _, i := range all {
-		if i.Name == v.Name || !i.IP.IsValid() || i.IP.Addr().IsUnspecified() {
-			continue
+		if i.Name == v.Name || !i.IP.IsValid() || i.IP.Addr().IsUnspecified() || factoryPorts[i.Name] == i.IP.Prefix {
+			continue // a factory address is released by fgReleaseFactoryPorts
 		}
 		if i.IP.Masked().Overlaps(v.Subnet) {
 			b.warn("fortigate: interface %s (%s) overlaps VLAN %s (%s): FortiOS refuses overlapping subnets; clear that port's address or change the site's address plan",

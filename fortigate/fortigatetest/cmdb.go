@@ -5,11 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sitekit/sitekit/fortigate"
 )
 
 // cmdbOp is one CMDB request, kept to replay transactions.
@@ -293,10 +296,41 @@ func (st *state) nameClash(path, name string) *simErr {
 	return nil
 }
 
+// checkOverlap refuses an interface address whose subnet overlaps another interface's, as
+// FortiOS does (-506) unless system/settings allow-subnet-overlap is enabled.
+func (st *state) checkOverlap(r record) *simErr {
+	mine, ok := ifacePrefix(r["ip"])
+	if !ok {
+		return nil
+	}
+	for _, o := range st.tables["system/interface"] {
+		if o["name"] == r["name"] {
+			continue
+		}
+		if theirs, ok := ifacePrefix(o["ip"]); ok && theirs.Overlaps(mine) {
+			return errInvalid(-506, "%s: subnet %s overlaps the subnet of interface %v (%s)", r["name"], mine, o["name"], theirs)
+		}
+	}
+	return nil
+}
+
+// ifacePrefix parses an interface "ip" attribute; ok is false for an unset address.
+func ifacePrefix(v any) (netip.Prefix, bool) {
+	s, _ := v.(string)
+	m, err := fortigate.ParseIPMask(s)
+	if err != nil || !m.IsValid() || m.Addr().IsUnspecified() {
+		return netip.Prefix{}, false
+	}
+	return m.Masked(), true
+}
+
 // semantic enforces the cross-attribute rules the catalogue cannot express.
 func (st *state) semantic(d *tableDef, old, r record) *simErr {
 	switch d.path {
 	case "system/interface":
+		if err := st.checkOverlap(r); err != nil {
+			return err
+		}
 		if old == nil {
 			if v, _ := r["vdom"].(string); v == "" {
 				return errInvalid(-651, "node_check_object fail! for vdom\n\nvdom is required")

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -331,4 +333,37 @@ func TestCallCountersAndTLS(t *testing.T) {
 		t.Fatal("empty token accepted")
 	}
 	_ = sitekit.ErrNotFound
+}
+
+// FortiOS refuses an interface subnet overlapping another interface's (-506): the factory
+// dmz port of an 80F holds 10.10.10.1/24.
+func TestInterfaceSubnetOverlap(t *testing.T) {
+	s, err := fortigatetest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	vlan := func(name string, id int, cidr string) fortigate.Interface {
+		ip, err := fortigate.ParseIPMask(cidr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fortigate.Interface{Name: name, VDOM: "root", Type: "vlan", Interface: "internal", VLANID: id, Mode: "static", IP: ip}
+	}
+	_, err = c.Interfaces.Create(ctx, vlan("mgmt", 10, "10.10.10.254/24"))
+	var ae *fortigate.APIError
+	if !errors.As(err, &ae) || ae.Code != -506 || !errors.Is(err, sitekit.ErrInvalid) {
+		t.Fatalf("overlap with dmz accepted or wrong error: %v", err)
+	}
+	if err := c.Interfaces.Update(ctx, "dmz", fortigate.Interface{IP: fortigate.IPMask{Prefix: netip.MustParsePrefix("192.168.99.1/24")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Interfaces.Create(ctx, vlan("mgmt", 10, "10.10.10.254/24")); err != nil {
+		t.Fatalf("after moving dmz away: %v", err)
+	}
 }
