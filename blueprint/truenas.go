@@ -102,7 +102,7 @@ func keyTNDataset(rel string) engine.Key { return engine.K(appTrueNAS, "dataset"
 func (b *build) truenas() error {
 	s := b.site
 	// Collections the observations read (recorded here: b.reads is not safe during a plan).
-	for _, coll := range []string{tnCollPools, tnCollDatasets, tnCollSystem, tnCollNFS} {
+	for _, coll := range []string{tnCollPools, tnCollDatasets, tnCollNFS} {
 		b.reads(appTrueNAS, coll)
 	}
 	if b.feat.SMB {
@@ -280,7 +280,14 @@ func (b *build) truenasNFS() {
 		}
 		return w
 	}
+	// The share's "host" output is the NFS server XO mounts: the host of the URL this client
+	// reaches TrueNAS by (an address or a name that resolves here, so most likely for XO
+	// too), not the NAS's own hostname, which XO may not resolve. system.info's hostname is
+	// only a fallback (a client built without a host, which New refuses today).
 	host := func(ctx context.Context, r *engine.Reader) (string, error) {
+		if h := c.BaseURL().Hostname(); h != "" {
+			return h, nil
+		}
 		info, err := engine.ListAs(ctx, r, appTrueNAS, tnCollSystem, c.System.Info)
 		if err != nil {
 			return "", err

@@ -155,3 +155,36 @@ func TestTrueNASAmbiguousCommitsNeverDuplicate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
 }
+
+// The NFS share's "host" output (the NFS server XO mounts) is the host of the URL the
+// TrueNAS client is configured with, without its port, not the NAS's own hostname, which
+// XO may not resolve.
+func TestTrueNASShareHostIsClientURLHost(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	ts, conns := newTrueNASOnly(t)
+	info, err := conns.TrueNAS.System.Info(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, info.Hostname)
+	want := conns.TrueNAS.BaseURL().Hostname()
+	require.NotEqual(t, info.Hostname, want, "the simulator's hostname differs from its address")
+	require.Contains(t, ts.URL, want+":", "the configured URL has a port, stripped in the output")
+	bp, err := Standard(site)
+	require.NoError(t, err)
+
+	p, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	p2, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	found := false
+	for _, st := range p2.Steps {
+		if st.Key == keyNFSShare(nfsBackupShare) {
+			found = true
+			assert.Equal(t, want, st.Observed().Outputs["host"], "observed output")
+		}
+	}
+	assert.True(t, found, "no NFS share step in\n%s", p2)
+}

@@ -150,7 +150,7 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, repos, 1)
 	assert.Contains(t, repos[0].Name, "managed-by sitekit:"+site.Name)
-	assert.Equal(t, "nfs://truenas-sim:/mnt/tank/sitekit/pv-pessac/xo-backups", repos[0].URL)
+	assert.Equal(t, "nfs://"+env.conn.TrueNAS.BaseURL().Hostname()+":/mnt/tank/sitekit/pv-pessac/xo-backups", repos[0].URL)
 	jobs, err := xc.BackupJobs.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, jobs, 2)

@@ -226,6 +226,19 @@ func http11Only(hc *http.Client) *http.Client {
 	return &out
 }
 
+// BaseURL returns a copy of the URL the client was configured with (scheme, host and port;
+// the path is dropped). Callers may modify the copy freely. Its Hostname() is the address by
+// which this machine reaches the appliance, which other appliances may use too (the
+// blueprint gives it to Xen Orchestra as the NFS server of the backup repository).
+func (c *Client) BaseURL() *url.URL {
+	u := *c.base
+	if c.base.User != nil {
+		user := *c.base.User
+		u.User = &user
+	}
+	return &u
+}
+
 // Close closes the connection. Calls made afterwards fail.
 func (c *Client) Close() error {
 	c.mu.Lock()
