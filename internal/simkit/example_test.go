@@ -19,11 +19,12 @@ func Example() {
 		}
 		return faults
 	}
-	fmt.Println(run() == run())
+	first, second := run(), run()
+	fmt.Println(first == second, first > 0)
 	inj := simkit.NewInjector(simkit.Faults{})
 	inj.FailNext(429, 0)
 	fmt.Println(inj.Decide("GET /x", false).Status, inj.Calls("GET /x"))
 	// Output:
-	// true
+	// true true
 	// 429 1
 }
