@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
@@ -62,12 +63,12 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	type plain Endpoint
 	var raw struct {
 		plain
-		DeviceID    flexInt  `json:"device_id"`
-		LastSeen    flexInt  `json:"last_seen"`
-		Registered  flexBool `json:"is_ems_registered"`
-		Online      flexBool `json:"is_ems_online"`
-		OnNet       flexBool `json:"is_ems_onnet"`
-		Quarantined flexBool `json:"is_quarantined"`
+		DeviceID    lenient.Int  `json:"device_id"`
+		LastSeen    lenient.Int  `json:"last_seen"`
+		Registered  lenient.Bool `json:"is_ems_registered"`
+		Online      lenient.Bool `json:"is_ems_online"`
+		OnNet       lenient.Bool `json:"is_ems_onnet"`
+		Quarantined lenient.Bool `json:"is_quarantined"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
@@ -136,8 +137,8 @@ type EndpointPage struct {
 // UnmarshalJSON accepts total as a number or a string.
 func (p *EndpointPage) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Endpoints []Endpoint `json:"endpoints"`
-		Total     flexInt    `json:"total"`
+		Endpoints []Endpoint  `json:"endpoints"`
+		Total     lenient.Int `json:"total"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

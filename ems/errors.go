@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
@@ -64,7 +64,7 @@ type Result struct {
 // scalar.
 func (r *Result) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		RetVal  flexInt         `json:"retval"`
+		RetVal  lenient.Int     `json:"retval"`
 		Message json.RawMessage `json:"message"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -180,49 +180,4 @@ func kindFor(status, retval int, msg string) error {
 		return sitekit.ErrInvalid
 	}
 	return rest.KindForStatus(status)
-}
-
-// flexInt decodes a JSON number, a numeric string, a boolean (1/0) or null.
-type flexInt int
-
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	switch s {
-	case "null", `""`:
-		*f = 0
-		return nil
-	case "true":
-		*f = 1
-		return nil
-	case "false":
-		*f = 0
-		return nil
-	}
-	s = strings.Trim(s, `"`)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		*f = flexInt(n)
-		return nil
-	}
-	fl, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("not an integer: %.40s", s)
-	}
-	*f = flexInt(int64(fl))
-	return nil
-}
-
-// flexBool decodes true/false, 1/0 (EMS flags like is_quarantined [C]) and their strings.
-type flexBool bool
-
-func (f *flexBool) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
-	switch strings.ToLower(s) {
-	case "true", "1", "yes":
-		*f = true
-	case "false", "0", "no", "null", "":
-		*f = false
-	default:
-		return fmt.Errorf("not a boolean: %.40s", s)
-	}
-	return nil
 }

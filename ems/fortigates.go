@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
@@ -27,10 +28,10 @@ type FortiGate struct {
 // UnmarshalJSON decodes leniently (authorized as 1/0 or bool, id as string or number).
 func (f *FortiGate) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		ID         flexInt  `json:"id"`
-		CN         string   `json:"cn"`
-		Name       string   `json:"name"`
-		Authorized flexBool `json:"authorized"`
+		ID         lenient.Int  `json:"id"`
+		CN         string       `json:"cn"`
+		Name       string       `json:"name"`
+		Authorized lenient.Bool `json:"authorized"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

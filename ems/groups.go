@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // RootGroupID is the id of the "All Groups" root group [C].
@@ -35,9 +36,9 @@ func (g *Group) UnmarshalJSON(b []byte) error {
 	type plain Group
 	var raw struct {
 		plain
-		ID           flexInt `json:"id"`
-		ParentID     flexInt `json:"parent_id"`
-		TotalDevices flexInt `json:"total_devices"`
+		ID           lenient.Int `json:"id"`
+		ParentID     lenient.Int `json:"parent_id"`
+		TotalDevices lenient.Int `json:"total_devices"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

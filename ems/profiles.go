@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // ProfilesService lists endpoint profiles and moves their content as opaque FortiClient XML:
@@ -27,8 +28,8 @@ type Profile struct {
 // UnmarshalJSON keeps Raw and accepts a string id.
 func (p *Profile) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		ID   flexInt `json:"id"`
-		Name string  `json:"name"`
+		ID   lenient.Int `json:"id"`
+		Name string      `json:"name"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

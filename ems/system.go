@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // SystemService reads the EMS identity, version and license.
@@ -73,13 +75,13 @@ func (l License) Free(kind string) int { return l.Seats[kind] - l.Used[kind] }
 func (l *License) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		SN, HID     string
-		Seats       map[string]flexInt `json:"seats"`
-		FutureSeats map[string]flexInt `json:"future_seats"`
-		Used        map[string]flexInt `json:"used"`
-		Licenses    []LicenseEntry     `json:"licenses"`
-		IsTrial     flexBool           `json:"is_trial"`
-		Version     flexInt            `json:"license_ver"`
-		Error       json.RawMessage    `json:"error"`
+		Seats       map[string]lenient.Int `json:"seats"`
+		FutureSeats map[string]lenient.Int `json:"future_seats"`
+		Used        map[string]lenient.Int `json:"used"`
+		Licenses    []LicenseEntry         `json:"licenses"`
+		IsTrial     lenient.Bool           `json:"is_trial"`
+		Version     lenient.Int            `json:"license_ver"`
+		Error       json.RawMessage        `json:"error"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
@@ -95,7 +97,7 @@ func (l *License) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func ints(m map[string]flexInt) map[string]int {
+func ints(m map[string]lenient.Int) map[string]int {
 	if m == nil {
 		return nil
 	}

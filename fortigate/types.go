@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // IPMask is a FortiOS "ipv4-classnet-any" value: an IPv4 address with its mask. FortiOS
@@ -172,27 +173,10 @@ func RefNames(refs []Ref) []string {
 	return out
 }
 
-// Int is an integer decoded from a JSON number or a numeric string (lenient decoding).
-type Int int
-
-// UnmarshalJSON accepts 7, 7.0 and "7".
-func (n *Int) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
-	if s == "" || s == "null" {
-		*n = 0
-		return nil
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		*n = Int(i)
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("not a number: %s", b)
-	}
-	*n = Int(f)
-	return nil
-}
+// Int is an integer decoded from a JSON number or a numeric string (FortiOS monitor counters
+// come either way); it encodes as a number. The rules are [lenient.Int]'s: 7, 7.0 and "7"
+// decode as 7, null and non-numeric strings as 0.
+type Int = lenient.Int
 
 // validator accumulates the first local validation error.
 type validator struct{ err error }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Ptr returns a pointer to v, for the optional fields of requests (partial updates).
@@ -69,7 +70,7 @@ func (p *Property) UnmarshalJSON(b []byte) error {
 
 // Int returns the parsed value as an integer (0 when unset or not numeric).
 func (p Property) Int() int64 {
-	var n flexInt
+	var n lenient.Int
 	if len(p.Parsed) > 0 && n.UnmarshalJSON(p.Parsed) == nil && n != 0 {
 		return int64(n)
 	}
@@ -242,12 +243,12 @@ func idOf(raw json.RawMessage) int64 {
 	}
 	if raw[0] == '{' {
 		var o struct {
-			ID flexInt `json:"id"`
+			ID lenient.Int `json:"id"`
 		}
 		_ = json.Unmarshal(raw, &o)
 		return int64(o.ID)
 	}
-	var n flexInt
+	var n lenient.Int
 	_ = n.UnmarshalJSON(raw)
 	return int64(n)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/lenient"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
@@ -56,7 +57,7 @@ func (v *ValidationError) UnmarshalJSON(b []byte) error {
 		_ = json.Unmarshal(raw[1], &v.Message)
 	}
 	if len(raw) > 2 {
-		var n flexInt
+		var n lenient.Int
 		if json.Unmarshal(raw[2], &n) == nil {
 			v.Errno = int(n)
 		}
@@ -239,29 +240,6 @@ func DecodeError(method string, frame []byte) (*APIError, error) {
 		return nil, err
 	}
 	return decodeRPCError(method, &je), nil
-}
-
-// flexInt decodes a number or a string holding a number.
-type flexInt int64
-
-// UnmarshalJSON accepts 12, 12.0, "12" and null.
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
-	if s == "" || s == "null" {
-		*n = 0
-		return nil
-	}
-	var f json.Number = json.Number(s)
-	if i, err := f.Int64(); err == nil {
-		*n = flexInt(i)
-		return nil
-	}
-	fl, err := f.Float64()
-	if err != nil {
-		return fmt.Errorf("truenas: not a number: %q", s)
-	}
-	*n = flexInt(fl)
-	return nil
 }
 
 func restErr(method string, kind error) rest.APIError {

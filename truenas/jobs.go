@@ -10,6 +10,7 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/jsonrpc"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // JobState is the state of a middleware job.
@@ -191,9 +192,12 @@ func (s *JobService) Wait(ctx context.Context, id int64, progress func(Job)) (Jo
 // runJob calls a job method (its result is the job id in legacy mode), then waits for it and
 // decodes the job's result into result (if not nil).
 func (c *Client) runJob(ctx context.Context, method string, params []any, progress func(Job), result any) (Job, error) {
-	var id flexInt
+	var id lenient.Int
 	if err := c.call(ctx, method, params, &id, true); err != nil {
 		return Job{}, err
+	}
+	if id <= 0 {
+		return Job{}, fmt.Errorf("truenas: %s: the answer is not a job id", method)
 	}
 	j, err := c.Jobs.Wait(ctx, int64(id), progress)
 	if err != nil {
@@ -304,7 +308,7 @@ func (w *jobWatch) notify(method string, params json.RawMessage) {
 	var ev struct {
 		Msg        string          `json:"msg"`
 		Collection string          `json:"collection"`
-		ID         flexInt         `json:"id"`
+		ID         lenient.Int     `json:"id"`
 		Fields     json.RawMessage `json:"fields"`
 	}
 	if json.Unmarshal(params, &ev) != nil || ev.Collection != "core.get_jobs" || len(ev.Fields) == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Keychain credential types.
@@ -29,11 +30,11 @@ type KeychainAttributes struct {
 func (a *KeychainAttributes) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Host           string          `json:"host"`
-		Port           flexInt         `json:"port"`
+		Port           lenient.Int     `json:"port"`
 		Username       string          `json:"username"`
 		PrivateKey     json.RawMessage `json:"private_key"`
 		RemoteHostKey  string          `json:"remote_host_key"`
-		ConnectTimeout flexInt         `json:"connect_timeout"`
+		ConnectTimeout lenient.Int     `json:"connect_timeout"`
 		PublicKey      string          `json:"public_key"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {

@@ -3,6 +3,8 @@ package truenas
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Filter is one query filter: a [field, op, value] triple or an OR group. Build them with
@@ -102,7 +104,7 @@ type Time struct{ time.Time }
 // UnmarshalJSON accepts {"$date": ms}, a number of ms, an RFC 3339 string or null.
 func (t *Time) UnmarshalJSON(b []byte) error {
 	var obj struct {
-		Date *flexInt `json:"$date"`
+		Date *lenient.Int `json:"$date"`
 	}
 	if len(b) > 0 && b[0] == '{' {
 		if err := json.Unmarshal(b, &obj); err != nil {
@@ -121,7 +123,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	}
-	var n flexInt
+	var n lenient.Int
 	if err := n.UnmarshalJSON(b); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // SMB share purposes, with their 25.10+ names. The client translates them for API v25.04
@@ -46,18 +47,18 @@ type SMBShare struct {
 // UnmarshalJSON decodes both the 25.04 and the 25.10+ shapes.
 func (s *SMBShare) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID        flexInt `json:"id"`
-		Name      string  `json:"name"`
-		Path      string  `json:"path"`
-		Comment   string  `json:"comment"`
-		Purpose   string  `json:"purpose"`
-		Enabled   bool    `json:"enabled"`
-		Browsable bool    `json:"browsable"`
-		RO        *bool   `json:"ro"`
-		Readonly  *bool   `json:"readonly"`
-		ABE       *bool   `json:"abe"`
-		ABSE      *bool   `json:"access_based_share_enumeration"`
-		Locked    bool    `json:"locked"`
+		ID        lenient.Int `json:"id"`
+		Name      string      `json:"name"`
+		Path      string      `json:"path"`
+		Comment   string      `json:"comment"`
+		Purpose   string      `json:"purpose"`
+		Enabled   bool        `json:"enabled"`
+		Browsable bool        `json:"browsable"`
+		RO        *bool       `json:"ro"`
+		Readonly  *bool       `json:"readonly"`
+		ABE       *bool       `json:"abe"`
+		ABSE      *bool       `json:"access_based_share_enumeration"`
+		Locked    bool        `json:"locked"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Snapshot is a ZFS snapshot entry.
@@ -16,7 +17,7 @@ type Snapshot struct {
 	Dataset      string          `json:"dataset"`
 	Pool         string          `json:"pool"`
 	Type         string          `json:"type"`
-	CreateTxg    flexInt         `json:"createtxg"`
+	CreateTxg    lenient.Int     `json:"createtxg"`
 	Properties   json.RawMessage `json:"properties,omitempty"`
 }
 

@@ -1,50 +1,24 @@
 package xo
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Number is a JSON number that also decodes from a numeric string or null (XO and XAPI are
 // not consistent: host CPU counts are strings, memory sizes numbers). It encodes as a number.
+// The rules are [lenient.Float]'s: 42, 4.2, "42" decode as such; null, "" and non-numeric
+// strings as 0; objects and arrays are an error.
 type Number float64
 
-// UnmarshalJSON accepts 42, 4.2, "42", null.
+// UnmarshalJSON implements json.Unmarshaler.
 func (n *Number) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
-		*n = 0
-		return nil
+	var f lenient.Float
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
 	}
-	if b[0] == '"' {
-		s, err := strconv.Unquote(string(b))
-		if err != nil {
-			var js string
-			if err := json.Unmarshal(b, &js); err != nil {
-				return err
-			}
-			s = js
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			*n = 0
-			return nil
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("xo: number %q: %w", s, err)
-		}
-		*n = Number(f)
-		return nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return fmt.Errorf("xo: number %s: %w", b, err)
-	}
-	*n = Number(f)
+	*n = Number(f.Value)
 	return nil
 }
 
