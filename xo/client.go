@@ -118,6 +118,9 @@ type Client struct {
 	BackupRepositories *BackupRepositoriesService
 	// BackupJobs manages VM backup jobs (REST reads, backupNg.* over JSON-RPC).
 	BackupJobs *BackupJobsService
+	// MetadataBackupJobs manages metadata backup jobs: pool metadata and XO configuration
+	// (REST reads, metadataBackup.* over JSON-RPC).
+	MetadataBackupJobs *MetadataBackupJobsService
 	// Schedules manages backup schedules (REST reads and run, schedule.* over JSON-RPC).
 	Schedules *SchedulesService
 	// BackupLogs reads backup run logs (/backup-logs).
@@ -173,6 +176,7 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	c.Servers = &ServersService{collection[Server]{c, "servers"}}
 	c.BackupRepositories = &BackupRepositoriesService{collection[BackupRepository]{c, "backup-repositories"}}
 	c.BackupJobs = &BackupJobsService{collection[BackupJob]{c, "backup-jobs"}}
+	c.MetadataBackupJobs = &MetadataBackupJobsService{c, collection[MetadataBackupJob]{c, "backup-jobs"}}
 	c.Schedules = &SchedulesService{collection[Schedule]{c, "schedules"}}
 	c.BackupLogs = &BackupLogsService{collection[BackupLog]{c, "backup-logs"}}
 	c.Alarms = &AlarmsService{collection[Alarm]{c, "alarms"}}

@@ -254,12 +254,14 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 	case "backupNg.getAllJobs":
 		out := []any{}
 		for _, j := range sortedObjs(s.objs["backup-jobs"]) {
-			out = append(out, j)
+			if j["type"] == "backup" { // getAllJobs('backup'): other types are not VM jobs
+				out = append(out, j)
+			}
 		}
 		return out, nil, nil
 	case "backupNg.getJob":
 		j := s.get("backup-jobs", id)
-		if j == nil {
+		if j == nil || j["type"] != "backup" {
 			return nil, nil, notFound("job", id)
 		}
 		return j, nil, nil
@@ -284,7 +286,7 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		s.now()
 		return true, map[string]any{id: j}, nil
 	case "backupNg.deleteJob":
-		if s.get("backup-jobs", id) == nil {
+		if j := s.get("backup-jobs", id); j == nil || j["type"] != "backup" {
 			return nil, nil, notFound("job", id)
 		}
 		delete(s.objs["backup-jobs"], id)
@@ -384,6 +386,9 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		}
 		return out, nil, nil
 	}
+	if isMetadataMethod(method) {
+		return s.metadataRPC(method, p)
+	}
 	return nil, nil, rpcErr(jsonrpc.CodeMethodNotFound, "method not found: "+method, method)
 }
 
@@ -470,6 +475,9 @@ func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
 	}
 	if s.running[jobID] {
 		return nil, rpcErr(-32000, "the job ("+jobID+") is already running", nil)
+	}
+	if job["type"] == metadataJobType {
+		return s.runMetadataJob(job, schedID)
 	}
 	var vms []map[string]any
 	for _, vm := range sortedObjs(s.objs["vms"]) {
