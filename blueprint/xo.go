@@ -39,7 +39,15 @@ const (
 	xoCollRemotes = "backup-repositories"
 	xoCollJobs    = "backup-jobs"
 	xoCollScheds  = "schedules"
+	// xoCollMetaJobs is /backup-jobs filtered on type metadataBackup: REST lists every job
+	// type in one collection, but the typed VM-job list cannot carry a metadata job's pools
+	// and XO flag, so the metadata jobs are one more list call per plan.
+	xoCollMetaJobs = "backup-jobs:metadata"
 )
+
+// xoMetadataCron is the schedule of the metadata backup: daily, after the nightly delta
+// backup of the default policy (01:00).
+const xoMetadataCron = "0 2 * * *"
 
 // xoTemplates lists, per OS, the template names tried in order (XO Hub names first).
 var xoTemplates = map[OS][]string{
@@ -165,7 +173,11 @@ func (b *build) xo() error {
 		b.reads(appXO, xoCollRemotes)
 		b.reads(appXO, xoCollJobs)
 		b.reads(appXO, xoCollScheds)
+		if b.xoMetadataWanted() {
+			b.reads(appXO, xoCollMetaJobs)
+		}
 	}
+	b.xoListers()
 	b.xoHost(s.Host.Name)
 	if b.feat.SecondHost && s.StandbyHost.Name != "" {
 		b.xoHost(s.StandbyHost.Name)
@@ -206,10 +218,14 @@ func (b *build) xo() error {
 		}
 		b.xoJob("replication", replicated, s.Backup.Replication, max(s.Backup.ReplicationRetention, 1), target)
 	}
-	// Metadata backup (site.Backup.Metadata): the xo client has no metadataBackup.* calls
-	// yet, so it is not built here (see the package report).
+	if b.xoMetadataWanted() {
+		b.xoMetadataJob()
+	}
 	return nil
 }
+
+// xoMetadataWanted reports whether the site backs up the pool metadata and XO configuration.
+func (b *build) xoMetadataWanted() bool { return b.feat.Metadata && b.site.Backup.Metadata }
 
 // ── host (looked up, never created) ─────────────────────────────────────────────────────
 
@@ -961,4 +977,379 @@ func xoRefsAsDeps[T any](f *engine.Func[T]) *engine.Func[T] {
 	}
 	f.Uses = nil
 	return f
+}
+
+// ── metadata backup job ────────────────────────────────────────────────────────────────
+
+type xoMetaJobState struct {
+	Name          string   `json:"name"`
+	Pools         []string `json:"pools"`
+	XOMetadata    bool     `json:"xo_metadata"`
+	Remotes       []string `json:"remotes"`
+	Cron          string   `json:"cron"`
+	RetentionPool int      `json:"retention_pool"`
+	RetentionXO   int      `json:"retention_xo"`
+	Enabled       bool     `json:"enabled"`
+}
+
+// xoMetadataJob adds the metadata backup job: the pool database of the site's pool(s) and
+// the XO configuration, daily, to the backup repository on TrueNAS, keeping
+// site.Backup.Retention backups of each.
+func (b *build) xoMetadataJob() {
+	c := b.conns.XO
+	s := b.site
+	base := s.Name + "-metadata"
+	name := b.xoMarkedName(base)
+	keep := max(s.Backup.Retention, 1)
+	hosts := []string{s.Host.Name}
+	if b.feat.SecondHost && s.StandbyHost.Name != "" && s.StandbyHost.Name != s.Host.Name {
+		hosts = append(hosts, s.StandbyHost.Name)
+	}
+	var pools []engine.Ref[string]
+	var refs []engine.Reference
+	for _, h := range hosts {
+		r := engine.Output[string](keyXOHost(h), "pool")
+		pools, refs = append(pools, r), append(refs, r)
+	}
+	repo := engine.Output[string](keyXOBackupRepo(s.Name), "id")
+	refs = append(refs, repo)
+	want := func(in engine.Inputs) xoMetaJobState {
+		w := xoMetaJobState{Name: name, Pools: []string{}, XOMetadata: true, Remotes: []string{}, Cron: xoMetadataCron,
+			RetentionPool: keep, RetentionXO: keep, Enabled: true}
+		for _, r := range pools {
+			if id, ok := r.Lookup(in); ok && id != "" && !slices.Contains(w.Pools, id) {
+				w.Pools = append(w.Pools, id)
+			}
+		}
+		sort.Strings(w.Pools)
+		if id, ok := repo.Lookup(in); ok && id != "" {
+			w.Remotes = []string{id}
+		}
+		return w
+	}
+	find := func(items []xo.MetadataBackupJob) (xo.MetadataBackupJob, bool, bool) {
+		for _, it := range items {
+			if it.Name == name {
+				return it, true, true
+			}
+		}
+		for _, it := range items {
+			if it.Name == base {
+				return it, true, false
+			}
+		}
+		return xo.MetadataBackupJob{}, false, false
+	}
+	what := "metadata backup job " + base
+	b.add(xoRefsAsDeps(&engine.Func[xoMetaJobState]{
+		ID:       engine.K(appXO, "backup-job", base),
+		Uses:     refs,
+		Provides: []string{"id", "schedule"},
+		WantFn:   want,
+		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
+			jobs, err := xoList(ctx, b, r, xoCollMetaJobs, c.MetadataBackupJobs.List)
+			if err != nil {
+				return engine.NotFound(), err
+			}
+			j, ok, managed := find(jobs)
+			if !ok {
+				return engine.NotFound(), nil
+			}
+			scheds, err := xoList(ctx, b, r, xoCollScheds, c.Schedules.List)
+			if err != nil {
+				return engine.NotFound(), err
+			}
+			st := xoMetaJobState{Name: j.Name, Pools: nonNilStrings(j.PoolIDs()), XOMetadata: j.XOMetadata, Remotes: nonNilStrings(j.RemoteIDs())}
+			var sched xo.Schedule
+			for _, sc := range scheds {
+				if sc.JobID == j.ID {
+					sched = sc
+					break
+				}
+			}
+			st.Cron, st.Enabled = sched.Cron, sched.Enabled
+			if ret, ok := j.RetentionOf(sched.ID); ok {
+				st.RetentionPool, st.RetentionXO = ret.PoolMetadata, ret.XOMetadata
+			}
+			return engine.Found(st, managed, engine.Outputs{"id": j.ID, "schedule": sched.ID}), nil
+		},
+		OnCreate: func(ctx context.Context, w xoMetaJobState) (engine.Outputs, error) {
+			jobs, err := c.MetadataBackupJobs.List(ctx, nil)
+			if err != nil {
+				return nil, describe(appXO, what, err)
+			}
+			if j, ok, _ := find(jobs); ok { // a previous attempt's answer was lost
+				return nil, engine.Ambiguous(fmt.Errorf("xo %s exists already (id %s)", what, j.ID))
+			}
+			req := xo.MetadataBackup(name, w.Pools, w.XOMetadata, first(w.Remotes), w.Cron, "", keep)
+			id, sched, err := c.MetadataBackupJobs.Create(ctx, req)
+			if err != nil {
+				return nil, describe(appXO, what, xoWriteErr(err))
+			}
+			return engine.Outputs{"id": id, "schedule": sched}, nil
+		},
+		OnUpdate: func(ctx context.Context, w xoMetaJobState, cur engine.Observed) (engine.Outputs, error) {
+			have, _ := engine.StateOf[xoMetaJobState](cur)
+			id, _ := cur.Outputs["id"].(string)
+			sched, _ := cur.Outputs["schedule"].(string)
+			var u xo.MetadataBackupJobUpdate
+			changed := false
+			if have.Name != w.Name {
+				u.Name, changed = &w.Name, true
+			}
+			if !slices.Equal(have.Pools, w.Pools) {
+				u.Pools, changed = w.Pools, true
+			}
+			if have.XOMetadata != w.XOMetadata {
+				u.XOMetadata, changed = &w.XOMetadata, true
+			}
+			if !slices.Equal(have.Remotes, w.Remotes) && len(w.Remotes) > 0 {
+				u.Remotes, changed = w.Remotes, true
+			}
+			if (have.RetentionPool != w.RetentionPool || have.RetentionXO != w.RetentionXO) && sched != "" {
+				u.Retention = map[string]xo.MetadataRetention{sched: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
+				changed = true
+			}
+			if changed {
+				if err := c.MetadataBackupJobs.Update(ctx, id, u); err != nil {
+					return nil, describe(appXO, what, err)
+				}
+			}
+			switch {
+			case sched == "":
+				sc, err := c.Schedules.Create(ctx, id, xo.ScheduleSpec{Name: name, Cron: w.Cron, Enabled: true})
+				if err != nil {
+					return nil, describe(appXO, what+" schedule", xoWriteErr(err))
+				}
+				// The new schedule has no retention yet: set it.
+				ret := map[string]xo.MetadataRetention{sc.ID: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
+				if err := c.MetadataBackupJobs.Update(ctx, id, xo.MetadataBackupJobUpdate{Retention: ret}); err != nil {
+					return nil, describe(appXO, what, err)
+				}
+				return engine.Outputs{"id": id, "schedule": sc.ID}, nil
+			case have.Cron != w.Cron || have.Enabled != w.Enabled:
+				if err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &w.Cron, Enabled: &w.Enabled}); err != nil {
+					return nil, describe(appXO, what+" schedule", err)
+				}
+			}
+			return nil, nil
+		},
+		OnDelete: func(ctx context.Context, cur engine.Observed) error {
+			if !cur.Managed {
+				return fmt.Errorf("xo %s: not managed by %s, kept", what, b.site.Name)
+			}
+			id, _ := cur.Outputs["id"].(string)
+			err := c.MetadataBackupJobs.Delete(ctx, id)
+			if errors.Is(err, sitekit.ErrNotFound) {
+				return nil
+			}
+			return describe(appXO, what, err)
+		},
+	}))
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ── orphans: marked XO objects no longer in the site ───────────────────────────────────
+
+// xoOrphanState is what an orphan shows in a plan (its delete has no desired state).
+type xoOrphanState struct {
+	ID     string `json:"id"`
+	Marker string `json:"marker"`
+}
+
+// xoOrphan is a marked object found by a lister: observed by id in the shared list of its
+// collection, deleted by del. after orders its delete before the deletes of those keys.
+func (b *build) xoOrphan(key engine.Key, id string, after []engine.Key, exists func(ctx context.Context, r *engine.Reader) (bool, error), del func(ctx context.Context) error) engine.Resource {
+	return &engine.Func[xoOrphanState]{
+		ID:       key,
+		After:    after,
+		Provides: []string{"id"},
+		Duration: estimates[appXO],
+		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
+			ok, err := exists(ctx, r)
+			if err != nil || !ok {
+				return engine.NotFound(), err
+			}
+			return engine.Found(xoOrphanState{ID: id, Marker: b.marker}, true, engine.Outputs{"id": id}), nil
+		},
+		OnCreate: func(context.Context, xoOrphanState) (engine.Outputs, error) {
+			return nil, fmt.Errorf("xo %s: an orphan is never created", key)
+		},
+		OnDelete: func(ctx context.Context, _ engine.Observed) error {
+			err := del(ctx)
+			if errors.Is(err, sitekit.ErrNotFound) {
+				return nil
+			}
+			return describe(appXO, key.Kind+" "+key.Name, err)
+		},
+	}
+}
+
+// xoInList reports whether the shared list of coll holds an item with id.
+func xoInList[T any](b *build, coll string, list func(context.Context, *xo.ListOptions) ([]T, error), idOf func(T) string, id string) func(context.Context, *engine.Reader) (bool, error) {
+	return func(ctx context.Context, r *engine.Reader) (bool, error) {
+		items, err := xoList(ctx, b, r, coll, list)
+		if err != nil {
+			return false, err
+		}
+		return slices.ContainsFunc(items, func(it T) bool { return idOf(it) == id }), nil
+	}
+}
+
+// xoNetworkKeys maps the id of every network carrying the marker to its key: the key of
+// the site VLAN with the same tag when there is one (so the desired network is never
+// taken for an orphan, whatever its label), else its label (suffixed with the tag if the
+// label is the name of a site VLAN).
+func (b *build) xoNetworkKeys(ctx context.Context, r *engine.Reader) (map[string]engine.Key, []xo.Network, error) {
+	c := b.conns.XO
+	nets, err := xoList(ctx, b, r, xoCollNets, c.Networks.List)
+	if err != nil {
+		return nil, nil, err
+	}
+	pifs, err := xoList(ctx, b, r, xoCollPIFs, c.PIFs.List)
+	if err != nil {
+		return nil, nil, err
+	}
+	vlanOf := map[string]int{}
+	for _, p := range pifs {
+		if p.Network != "" && int(p.VLAN) >= 0 {
+			vlanOf[p.Network] = int(p.VLAN)
+		}
+	}
+	siteByTag, siteByName := map[int]string{}, map[string]bool{}
+	for _, v := range b.site.Network.VLANs {
+		if v.OnHost {
+			siteByTag[v.ID], siteByName[v.Name] = v.Name, true
+		}
+	}
+	keys := map[string]engine.Key{}
+	var marked []xo.Network
+	for _, n := range nets {
+		if !slices.Contains(n.Tags, b.marker) {
+			continue
+		}
+		marked = append(marked, n)
+		tag, tagged := vlanOf[n.ID]
+		switch {
+		case tagged && siteByTag[tag] != "":
+			keys[n.ID] = keyXONetwork(siteByTag[tag])
+		case siteByName[n.NameLabel] || n.NameLabel == "":
+			keys[n.ID] = keyXONetwork(fmt.Sprintf("%s (vlan %d, %s)", n.NameLabel, tag, n.ID))
+		default:
+			keys[n.ID] = keyXONetwork(n.NameLabel)
+		}
+	}
+	return keys, marked, nil
+}
+
+// xoListers registers the listers of marked XO objects: VMs and VLAN networks always, the
+// backup repositories and jobs (VM and metadata) when TrueNAS is connected (without it the
+// backups are not built, and must not be planned away). A marked object that is not in the
+// graph is planned for deletion (a VM removed from the site); Destroy deletes them all.
+// Each lister reads only collections the resources read anyway (no extra list per plan).
+func (b *build) xoListers() {
+	c := b.conns.XO
+	b.g.AddLister(appXO, "network", func(ctx context.Context, r *engine.Reader) ([]engine.Resource, error) {
+		keys, marked, err := b.xoNetworkKeys(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		var out []engine.Resource
+		for _, n := range marked {
+			id := n.ID
+			out = append(out, b.xoOrphan(keys[id], id, nil,
+				xoInList(b, xoCollNets, c.Networks.List, func(n xo.Network) string { return n.ID }, id),
+				func(ctx context.Context) error { return c.Networks.Delete(ctx, id) }))
+		}
+		return out, nil
+	})
+	b.g.AddLister(appXO, "vm", func(ctx context.Context, r *engine.Reader) ([]engine.Resource, error) {
+		vms, err := xoList(ctx, b, r, xoCollVMs, c.VMs.List)
+		if err != nil {
+			return nil, err
+		}
+		netKeys, _, err := b.xoNetworkKeys(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		vifs, err := xoList(ctx, b, r, xoCollVIFs, c.VIFs.List)
+		if err != nil {
+			return nil, err
+		}
+		var out []engine.Resource
+		for _, x := range vms {
+			if (x.Type != "" && x.Type != "VM") || !slices.Contains(x.Tags, b.marker) {
+				continue
+			}
+			// Its delete runs before the deletes of the marked networks it is plugged into.
+			var after []engine.Key
+			for _, f := range vifs {
+				if k, ok := netKeys[f.Network]; ok && f.VM == x.ID && !slices.Contains(after, k) {
+					after = append(after, k)
+				}
+			}
+			id := x.ID
+			out = append(out, b.xoOrphan(keyXOVM(x.NameLabel), id, after,
+				xoInList(b, xoCollVMs, c.VMs.List, func(v xo.VM) string { return v.ID }, id),
+				func(ctx context.Context) error { return c.VMs.Delete(ctx, id) }))
+		}
+		return out, nil
+	})
+	if !b.has(appTrueNAS) {
+		return
+	}
+	suffix := " [" + b.marker + "]"
+	b.g.AddLister(appXO, "remote", func(ctx context.Context, r *engine.Reader) ([]engine.Resource, error) {
+		repos, err := xoList(ctx, b, r, xoCollRemotes, c.BackupRepositories.List)
+		if err != nil {
+			return nil, err
+		}
+		var out []engine.Resource
+		for _, it := range repos {
+			base, ok := strings.CutSuffix(it.Name, suffix)
+			if !ok || base == "" {
+				continue
+			}
+			id := it.ID
+			out = append(out, b.xoOrphan(engine.K(appXO, "remote", base), id, nil,
+				xoInList(b, xoCollRemotes, c.BackupRepositories.List, func(v xo.BackupRepository) string { return v.ID }, id),
+				func(ctx context.Context) error { return c.BackupRepositories.Delete(ctx, id) }))
+		}
+		return out, nil
+	})
+	b.g.AddLister(appXO, "backup-job", func(ctx context.Context, r *engine.Reader) ([]engine.Resource, error) {
+		// REST /backup-jobs lists every type: VM jobs and metadata jobs in one call.
+		jobs, err := xoList(ctx, b, r, xoCollJobs, c.BackupJobs.List)
+		if err != nil {
+			return nil, err
+		}
+		var out []engine.Resource
+		for _, j := range jobs {
+			base, ok := strings.CutSuffix(j.Name, suffix)
+			if !ok || base == "" {
+				continue
+			}
+			id := j.ID
+			var del func(context.Context) error
+			switch j.Type {
+			case "", "backup":
+				del = func(ctx context.Context) error { return c.BackupJobs.Delete(ctx, id) }
+			case xo.MetadataBackupJobType:
+				del = func(ctx context.Context) error { return c.MetadataBackupJobs.Delete(ctx, id) }
+			default:
+				continue // mirror jobs: sitekit never creates them
+			}
+			// A job goes before the repository it writes to (XO refuses to delete a
+			// repository a job uses).
+			out = append(out, b.xoOrphan(engine.K(appXO, "backup-job", base), id, []engine.Key{keyXOBackupRepo(b.site.Name)},
+				xoInList(b, xoCollJobs, c.BackupJobs.List, func(v xo.BackupJob) string { return v.ID }, id), del))
+		}
+		return out, nil
+	})
 }

@@ -153,7 +153,7 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	assert.Equal(t, "nfs://"+env.conn.TrueNAS.BaseURL().Hostname()+":/mnt/tank/sitekit/pv-pessac/xo-backups", repos[0].URL)
 	jobs, err := xc.BackupJobs.List(ctx, nil)
 	require.NoError(t, err)
-	require.Len(t, jobs, 2)
+	require.Len(t, jobs, 3, "delta, replication and metadata")
 	scheds, err := xc.Schedules.List(ctx, nil)
 	require.NoError(t, err)
 	crons := map[string]string{}
@@ -171,6 +171,30 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 			assert.Len(t, xoPatternIDs(j.VMs), 2, "erp and web are replicated")
 			assert.Len(t, xoPatternIDs(j.SRs), 1)
 			assert.Equal(t, site.WithDefaults().Backup.Replication, crons[j.ID])
+		case strings.HasPrefix(j.Name, site.Name+"-metadata"):
+			// Pool metadata and XO configuration to the repository, daily, kept like the
+			// delta backups.
+			assert.Equal(t, xo.MetadataBackupJobType, j.Type)
+			mj, err := xc.MetadataBackupJobs.Get(ctx, j.ID)
+			require.NoError(t, err)
+			assert.Equal(t, []string{env.xs.PoolID}, mj.PoolIDs())
+			assert.True(t, mj.XOMetadata)
+			assert.Equal(t, []string{repos[0].ID}, mj.RemoteIDs())
+			assert.Equal(t, xoMetadataCron, crons[j.ID])
+			var sched string
+			for _, sc := range scheds {
+				if sc.JobID == j.ID {
+					sched = sc.ID
+					assert.True(t, sc.Enabled)
+				}
+			}
+			ret, ok := mj.RetentionOf(sched)
+			require.True(t, ok)
+			keep := site.WithDefaults().Backup.Retention
+			assert.Equal(t, xo.MetadataRetention{PoolMetadata: keep, XOMetadata: keep}, ret)
+			log, err := xc.MetadataBackupJobs.Run(ctx, j.ID, sched)
+			require.NoError(t, err, "the job runs")
+			assert.Len(t, log.Tasks, 2)
 		default:
 			t.Errorf("unexpected job %q", j.Name)
 		}
@@ -199,7 +223,10 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	assert.GreaterOrEqual(t, len(nets), 2, "the seeded (unmarked) networks are kept")
 	jobs, err = xc.BackupJobs.List(ctx, nil)
 	require.NoError(t, err)
-	assert.Empty(t, jobs)
+	assert.Empty(t, jobs, "VM and metadata jobs")
+	scheds, err = xc.Schedules.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, scheds)
 	repos, err = xc.BackupRepositories.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, repos)
