@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/truenas/truenastest"
 	"github.com/sitekit/sitekit/xo"
 	"github.com/sitekit/sitekit/xo/xotest"
@@ -258,4 +259,160 @@ func TestXOAmbiguousVMCreateLeavesOneVM(t *testing.T) {
 	p2, err := bp.Plan(ctx, env.conn)
 	require.NoError(t, err)
 	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
+}
+
+// stepOf returns the plan's step for key id ("xo/vm/old-app"), or nil.
+func stepOf(p *Plan, id string) *engine.Step {
+	for _, s := range p.Steps {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Marked XO objects that are no longer in the site are planned for deletion (a VM before
+// the network it is plugged into); unmarked ones are never touched; a backup feature
+// removed from the site (metadata backup) deletes its job.
+func TestXOOrphansPlannedForDeletion(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	env := newXOEnv(t)
+	xc := env.conn.XO
+	bp, err := Standard(site)
+	require.NoError(t, err)
+	p, err := bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+
+	// Left over from an earlier version of the site: a marked VLAN network and a marked VM
+	// on it; and someone else's VM and network, unmarked.
+	marker := site.Marker()
+	oldNet, err := xc.Networks.Create(ctx, xo.NetworkCreateRequest{Pool: env.xs.PoolID, Name: "old-vlan", PIF: env.xs.Eth0PIFID, VLAN: 99, Tags: []string{marker}})
+	require.NoError(t, err)
+	otherNet, err := xc.Networks.Create(ctx, xo.NetworkCreateRequest{Pool: env.xs.PoolID, Name: "other-vlan", PIF: env.xs.Eth0PIFID, VLAN: 98})
+	require.NoError(t, err)
+	oldVM, err := xc.VMs.Create(ctx, xo.VMCreateRequest{Pool: env.xs.PoolID, Template: env.xs.DebianTemplateID, NameLabel: "old-app", CPUs: 1, Memory: 1 << 30,
+		VIFs: []xo.VIFSpec{{Device: "0", Network: oldNet.ID}}, Tags: []string{marker}})
+	require.NoError(t, err)
+	otherVM, err := xc.VMs.Create(ctx, xo.VMCreateRequest{Pool: env.xs.PoolID, Template: env.xs.DebianTemplateID, NameLabel: "other-app", CPUs: 1, Memory: 1 << 30,
+		VIFs: []xo.VIFSpec{{Device: "0", Network: otherNet.ID}}, Tags: []string{"managed-by sitekit:another-site"}})
+	require.NoError(t, err)
+
+	p, err = bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	t.Log(p.String())
+	assert.Equal(t, 2, p.Changes(), "only the two orphans:\n%s", p)
+	vmStep, netStep := stepOf(p, "xo/vm/old-app"), stepOf(p, "xo/network/old-vlan")
+	require.NotNil(t, vmStep, "the marked VM's delete is planned:\n%s", p)
+	require.NotNil(t, netStep, "the marked network's delete is planned:\n%s", p)
+	assert.Equal(t, engine.ActionDelete, vmStep.Action)
+	assert.Equal(t, engine.ActionDelete, netStep.Action)
+	assert.Contains(t, netStep.Deps, vmStep.ID, "the VM goes before its network")
+	assert.Nil(t, stepOf(p, "xo/vm/other-app"), "an unmarked VM is not touched")
+	assert.Nil(t, stepOf(p, "xo/network/other-vlan"))
+	for _, s := range p.Steps {
+		if s.Action == engine.ActionDelete {
+			assert.Contains(t, []string{vmStep.ID, netStep.ID}, s.ID, "no desired object is deleted")
+		}
+	}
+
+	res, err = p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	_, err = xc.VMs.Get(ctx, oldVM.ID)
+	assert.ErrorIs(t, err, sitekit.ErrNotFound)
+	_, err = xc.Networks.Get(ctx, oldNet.ID)
+	assert.ErrorIs(t, err, sitekit.ErrNotFound)
+	_, err = xc.VMs.Get(ctx, otherVM.ID)
+	assert.NoError(t, err, "the unmarked VM is kept")
+	_, err = xc.Networks.Get(ctx, otherNet.ID)
+	assert.NoError(t, err, "the unmarked network is kept")
+
+	p, err = bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	assert.Zero(t, p.Changes(), "re-plan:\n%s", p)
+
+	// The site drops its metadata backup: the marked job is planned away, the VM jobs stay.
+	noMeta := site
+	noMeta.Backup = site.WithDefaults().Backup
+	noMeta.Backup.Metadata = false
+	bp2, err := Standard(noMeta)
+	require.NoError(t, err)
+	p, err = bp2.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	assert.Equal(t, 1, p.Changes(), "%s", p)
+	st := stepOf(p, "xo/backup-job/"+site.Name+"-metadata")
+	require.NotNil(t, st, "%s", p)
+	assert.Equal(t, engine.ActionDelete, st.Action)
+	res, err = p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	meta, err := xc.MetadataBackupJobs.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, meta)
+	jobs, err := xc.BackupJobs.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, jobs, 2, "delta and replication kept")
+
+	// Destroy still leaves the unmarked objects alone.
+	res, err = bp2.Destroy(ctx, env.conn)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	_, err = xc.VMs.Get(ctx, otherVM.ID)
+	assert.NoError(t, err)
+	repos, err := xc.BackupRepositories.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, repos)
+}
+
+// Destroy deletes marked objects the graph does not know (an old VM, an old job), in an
+// order XO accepts (jobs before the repository they write to).
+func TestXODestroyDeletesMarkedOrphans(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	env := newXOEnv(t)
+	xc := env.conn.XO
+	bp, err := Standard(site)
+	require.NoError(t, err)
+	p, err := bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	repos, err := xc.BackupRepositories.List(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, repos, 1)
+	vm, err := xc.VMs.Find(ctx, env.xs.PoolID, "web")
+	require.NoError(t, err)
+	// A marked weekly job from an earlier version of the site, writing to the repository.
+	_, _, err = xc.BackupJobs.Create(ctx, xo.DeltaBackupJob("pv-pessac-weekly ["+site.Marker()+"]", xo.IDs(vm.ID), repos[0].ID, "0 3 * * 0", "", 4))
+	require.NoError(t, err)
+	old, err := xc.VMs.Create(ctx, xo.VMCreateRequest{Pool: env.xs.PoolID, Template: env.xs.DebianTemplateID, NameLabel: "old-app", CPUs: 1, Memory: 1 << 30, Tags: []string{site.Marker()}})
+	require.NoError(t, err)
+
+	pd, err := bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	weekly := stepOf(pd, "xo/backup-job/pv-pessac-weekly")
+	require.NotNil(t, weekly, "%s", pd)
+	require.NotNil(t, stepOf(pd, "xo/vm/old-app"), "%s", pd)
+
+	res, err = bp.Destroy(ctx, env.conn)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	_, err = xc.VMs.Get(ctx, old.ID)
+	assert.ErrorIs(t, err, sitekit.ErrNotFound)
+	jobs, err := xc.BackupJobs.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, jobs)
+	repos, err = xc.BackupRepositories.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, repos)
+	vms, err := xc.VMs.List(ctx, nil)
+	require.NoError(t, err)
+	for _, x := range vms {
+		assert.False(t, xoMarked(x.Tags, site.Name), "VM %s left", x.NameLabel)
+	}
 }
