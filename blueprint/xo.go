@@ -2,7 +2,14 @@ package blueprint
 
 // Xen Orchestra resources of the presets (DESIGN §6): the XCP-ng host (looked up, never
 // created), the VLAN networks of the VLANs with OnHost, the site's VMs, the backup
-// repository on the TrueNAS NFS share and the delta backup and continuous replication jobs.
+// repository on the TrueNAS NFS share, the delta backup and continuous replication jobs and
+// the metadata backup job (pool metadata + XO configuration, daily, when
+// site.Backup.Metadata).
+//
+// Orphans: listers return every marked VM, VLAN network, backup repository and backup job
+// (VM or metadata; the last two only with TrueNAS connected), so a marked object removed
+// from the site is planned for deletion and Destroy deletes it; they read only collections
+// the resources read anyway.
 //
 // Markers: networks and VMs carry site.Marker() as an XO tag. Backup repositories and jobs
 // have no tags in XO, so the marker is carried in their name: "<site>-backups

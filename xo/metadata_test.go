@@ -1,6 +1,7 @@
 package xo_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -220,4 +221,26 @@ func TestMetadataBackupSimulatorSchema(t *testing.T) {
 	err = c.BackupRepositories.Delete(ctx, repo.ID)
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "used by job"), "%v", err)
+}
+
+func FuzzMetadataBackupJob(f *testing.F) {
+	f.Add([]byte(`{"id":"j","type":"metadataBackup","name":"m","pools":{"id":"p"},"xoMetadata":true,"remotes":{"id":{"__or":["a","b"]}},"settings":{"":{"reportWhen":"failure"},"s":{"retentionPoolMetadata":7,"retentionXoMetadata":7}}}`))
+	f.Add([]byte(`{"pools":{"id":{"__or":[1,null,"x"]}},"settings":{"s":[]}}`))
+	f.Add([]byte(`{"remotes":{"id":{"__or":"a"}},"settings":{"s":{"retentionXoMetadata":"7"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var j xo.MetadataBackupJob
+		if json.Unmarshal(data, &j) != nil {
+			return
+		}
+		for _, id := range append(j.PoolIDs(), j.RemoteIDs()...) {
+			if id == "" && !strings.Contains(string(data), `""`) {
+				t.Fatalf("empty id from %s", data)
+			}
+		}
+		for k := range j.Settings {
+			if r, ok := j.RetentionOf(k); ok && k == "" {
+				t.Fatalf("global settings read as a retention: %+v", r)
+			}
+		}
+	})
 }
