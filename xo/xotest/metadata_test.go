@@ -89,3 +89,28 @@ func TestMetadataBackupRPC(t *testing.T) {
 	assert.Equal(t, 1, code(conn.Call(ctx, "metadataBackup.getJob", map[string]any{"id": id}, nil)))
 	assert.Equal(t, 1, srv.Count("schedules"))
 }
+
+// backupNg.editJob deep-merges like xo-server's updateJob: the settings of one schedule leave
+// the global ("") settings alone; null deletes a key.
+func TestBackupNgEditJobMerges(t *testing.T) {
+	srv := New(t)
+	settings, err := sitekit.Apply(sitekit.WithCertSHA256(srv.Fingerprint))
+	require.NoError(t, err)
+	hc, err := rest.HTTPClient(settings)
+	require.NoError(t, err)
+	conn, err := jsonrpc.New("wss"+srv.URL[len("https"):]+"/api/", jsonrpc.WithHTTPClient(hc))
+	require.NoError(t, err)
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token}, nil))
+	var id string
+	require.NoError(t, conn.Call(ctx, "backupNg.createJob", map[string]any{"mode": "delta", "vms": map[string]any{"id": "x"}, "name": "j",
+		"settings": map[string]any{"": map[string]any{"reportWhen": "failure", "concurrency": 2}}}, &id))
+	require.NoError(t, conn.Call(ctx, "backupNg.editJob", map[string]any{"id": id,
+		"settings": map[string]any{"s1": map[string]any{"exportRetention": 3}, "": map[string]any{"concurrency": nil}}}, nil))
+	job := srv.Object("backup-jobs", id)
+	got, _ := job["settings"].(map[string]any)
+	assert.Equal(t, map[string]any{"reportWhen": "failure"}, got[""])
+	assert.Equal(t, map[string]any{"exportRetention": float64(3)}, got["s1"])
+}

@@ -273,16 +273,10 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		if m, ok := p["mode"]; ok && m != "full" && m != "delta" {
 			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
 		}
-		for k, v := range p {
-			if k == "id" {
-				continue
-			}
-			if v == nil {
-				delete(j, k)
-			} else {
-				j[k] = v
-			}
-		}
+		// xo-server's updateJob deep-merges the props (settings of one schedule leave the
+		// others alone); null deletes.
+		delete(p, "id")
+		patchJSON(j, p)
 		s.now()
 		return true, map[string]any{id: j}, nil
 	case "backupNg.deleteJob":

@@ -1,7 +1,7 @@
 // Package xotest is an in-process Xen Orchestra simulator for tests and demos: REST /rest/v0
 // (collections, objects, async actions with tasks, create_vm with a config drive, a power
 // state machine, VLAN networks, servers, SRs, backup repositories) and JSON-RPC over
-// WebSocket at /api/ (session.signIn, backupNg.*, schedule.*, remote.*), faithful to
+// WebSocket at /api/ (session.signIn, backupNg.*, metadataBackup.*, schedule.*, remote.*), faithful to
 // reference/xo.md §11.3 and validating request bodies against the XO 0.39.0 OpenAPI schemas.
 //
 // It is seeded with one pool, one XCP-ng host (HPE DL380 Gen11, 128 GiB, NVMe local SR,
