@@ -178,7 +178,7 @@ func (b *build) truenasDataset(rel string) {
 		}
 		return truenas.Dataset{}, full, false, nil
 	}
-	b.add(xoRefsAsDeps(&engine.Func[tnDatasetState]{
+	b.add(&engine.Func[tnDatasetState]{
 		ID:       keyTNDataset(rel),
 		After:    after,
 		Want:     tnDatasetState{Comments: b.marker},
@@ -244,7 +244,7 @@ func (b *build) truenasDataset(rel string) {
 			}
 			return describe(appTrueNAS, "dataset "+name, err)
 		},
-	}))
+	})
 }
 
 // ── NFS share of the XO backup repository ──────────────────────────────────────────────
@@ -294,7 +294,7 @@ func (b *build) truenasNFS() {
 		}
 		return info.Hostname, nil
 	}
-	b.add(xoRefsAsDeps(&engine.Func[tnNFSState]{
+	b.add(&engine.Func[tnNFSState]{
 		ID:       keyNFSShare(nfsBackupShare),
 		Uses:     append([]engine.Reference{mount}, hostAddr.uses()...),
 		Provides: []string{"path", "host", "id"},
@@ -370,7 +370,7 @@ func (b *build) truenasNFS() {
 			}
 			return describe(appTrueNAS, "NFS share", err)
 		},
-	}))
+	})
 }
 
 func nonNil(s []string) []string {
@@ -405,7 +405,7 @@ type tnSMBState struct {
 func (b *build) truenasSMB(dept string) {
 	c := b.conns.TrueNAS
 	mount := engine.Output[string](keyTNDataset(b.truenasRoot()+"/smb/"+dept), "mountpoint")
-	b.add(xoRefsAsDeps(&engine.Func[tnSMBState]{
+	b.add(&engine.Func[tnSMBState]{
 		ID:       engine.K(appTrueNAS, "smb-share", dept),
 		Uses:     []engine.Reference{mount},
 		Provides: []string{"id"},
@@ -460,7 +460,7 @@ func (b *build) truenasSMB(dept string) {
 			}
 			return describe(appTrueNAS, "SMB share "+dept, err)
 		},
-	}))
+	})
 }
 
 // ── periodic snapshot tasks ────────────────────────────────────────────────────────────
@@ -492,7 +492,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 	ds := keyTNDataset(rel)
 	name := engine.Output[string](ds, "name")
 	schema := b.truenasSchema()
-	b.add(xoRefsAsDeps(&engine.Func[tnSnapState]{
+	b.add(&engine.Func[tnSnapState]{
 		ID:       engine.K(appTrueNAS, "snapshot-task", rel),
 		Uses:     []engine.Reference{name},
 		Provides: []string{"id"},
@@ -555,7 +555,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 			}
 			return describe(appTrueNAS, "snapshot task "+rel, err)
 		},
-	}))
+	})
 }
 
 // ── off-site copy: cloud sync to S3 ────────────────────────────────────────────────────
@@ -599,7 +599,7 @@ func (b *build) truenasCloudSync() {
 	o := b.site.Offsite
 	credName := b.site.Name + "-offsite [" + b.marker + "]"
 	credKey := engine.K(appTrueNAS, "cloud-credential", b.site.Name+"-offsite")
-	b.add(xoRefsAsDeps(&engine.Func[tnCredState]{
+	b.add(&engine.Func[tnCredState]{
 		ID:       credKey,
 		Want:     tnCredState{Name: credName, Type: "S3", Endpoint: o.Endpoint, Region: o.Region},
 		Provides: []string{"id"},
@@ -642,12 +642,12 @@ func (b *build) truenasCloudSync() {
 			}
 			return describe(appTrueNAS, "cloud credential", err)
 		},
-	}))
+	})
 
 	desc := b.site.Name + " off-site copy [" + b.marker + "]"
 	credID := engine.Output[int64](credKey, "id")
 	root := engine.Output[string](keyTNDataset(b.truenasRoot()), "mountpoint")
-	b.add(xoRefsAsDeps(&engine.Func[tnCloudSyncState]{
+	b.add(&engine.Func[tnCloudSyncState]{
 		ID:       engine.K(appTrueNAS, "cloudsync", b.site.Name+"-offsite"),
 		Uses:     []engine.Reference{credID, root},
 		After:    b.truenasOffsiteAfter(),
@@ -726,7 +726,7 @@ func (b *build) truenasCloudSync() {
 			}
 			return describe(appTrueNAS, "cloud sync", err)
 		},
-	}))
+	})
 }
 
 // truenasOffsiteAfter orders the off-site task after every site dataset (it copies them).

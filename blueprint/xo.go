@@ -241,7 +241,7 @@ type xoHostState struct {
 }
 
 func (b *build) xoHost(name string) {
-	b.add(xoRefsAsDeps(&engine.Func[xoHostState]{
+	b.add(&engine.Func[xoHostState]{
 		ID:       keyXOHost(name),
 		Want:     xoHostState{Name: name},
 		Provides: []string{"id", "pool", "address", "pif", "sr"},
@@ -256,7 +256,7 @@ func (b *build) xoHost(name string) {
 		OnCreate: func(ctx context.Context, _ xoHostState) (engine.Outputs, error) {
 			return nil, fmt.Errorf("xo: host %q is not known to Xen Orchestra: add its pool master (xo.Servers) first", name)
 		},
-	}))
+	})
 }
 
 // ── networks ───────────────────────────────────────────────────────────────────────────
@@ -275,7 +275,7 @@ func (b *build) xoNetwork(v VLAN) {
 	host := keyXOHost(b.site.Host.Name)
 	pool := engine.Output[string](host, "pool")
 	pif := engine.Output[string](host, "pif")
-	b.add(xoRefsAsDeps(&engine.Func[xoNetworkState]{
+	b.add(&engine.Func[xoNetworkState]{
 		ID:       keyXONetwork(v.Name),
 		Uses:     []engine.Reference{pool, pif},
 		Provides: []string{"id"},
@@ -323,7 +323,7 @@ func (b *build) xoNetwork(v VLAN) {
 			}
 			return describe(appXO, "network "+v.Name, err)
 		},
-	}))
+	})
 }
 
 // xoFindNetwork finds the network of VLAN id on the main host's NIC: the network of the
@@ -382,7 +382,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 		}
 		return engine.Outputs{"id": x.ID, "ip": ip}
 	}
-	b.add(xoRefsAsDeps(&engine.Func[xoVMState]{
+	b.add(&engine.Func[xoVMState]{
 		ID:       keyXOVM(vm.Name),
 		Uses:     []engine.Reference{pool, sr, net},
 		Provides: []string{"id", "ip"},
@@ -491,7 +491,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 			}
 			return describe(appXO, "VM "+vm.Name, err)
 		},
-	}))
+	})
 }
 
 // xoPickVM returns the VM (not template) named name in pool, preferring a marked one.
@@ -698,7 +698,7 @@ func (b *build) xoRepository() {
 		}
 		return xo.BackupRepository{}, false, false
 	}
-	b.add(xoRefsAsDeps(&engine.Func[xoRemoteState]{
+	b.add(&engine.Func[xoRemoteState]{
 		ID:       keyXOBackupRepo(b.site.Name),
 		Uses:     uses(path, host),
 		Provides: []string{"id"},
@@ -752,7 +752,7 @@ func (b *build) xoRepository() {
 			}
 			return describe(appXO, "backup repository", err)
 		},
-	}))
+	})
 }
 
 // ── backup jobs ────────────────────────────────────────────────────────────────────────
@@ -841,7 +841,7 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 		}
 		return xo.BackupJob{}, false, false
 	}
-	b.add(xoRefsAsDeps(&engine.Func[xoJobState]{
+	b.add(&engine.Func[xoJobState]{
 		ID:       engine.K(appXO, "backup-job", base),
 		Uses:     refs,
 		Provides: []string{"id", "schedule"},
@@ -960,7 +960,7 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 			}
 			return describe(appXO, "backup job "+base, err)
 		},
-	}))
+	})
 }
 
 func first(s []string) string {
@@ -968,22 +968,6 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
-}
-
-// xoRefsAsDeps turns f's references into plain dependencies: WantFn still reads the
-// outputs (a step's inputs are its dependencies' outputs), but the engine no longer checks
-// them before a delete. Work-around for an engine bug: in a destroy, runStep checks every
-// reference of a delete step although the referenced resources are deleted after it (or
-// are kept and not in the plan), so every delete with references fails with "output
-// missing". Remove once blueprint/engine skips the check for ActionDelete.
-func xoRefsAsDeps[T any](f *engine.Func[T]) *engine.Func[T] {
-	for _, r := range f.Uses {
-		if !slices.Contains(f.After, r.Target()) {
-			f.After = append(f.After, r.Target())
-		}
-	}
-	f.Uses = nil
-	return f
 }
 
 // ── metadata backup job ────────────────────────────────────────────────────────────────
@@ -1048,7 +1032,7 @@ func (b *build) xoMetadataJob() {
 		return xo.MetadataBackupJob{}, false, false
 	}
 	what := "metadata backup job " + base
-	b.add(xoRefsAsDeps(&engine.Func[xoMetaJobState]{
+	b.add(&engine.Func[xoMetaJobState]{
 		ID:       engine.K(appXO, "backup-job", base),
 		Uses:     refs,
 		Provides: []string{"id", "schedule"},
@@ -1152,7 +1136,7 @@ func (b *build) xoMetadataJob() {
 			}
 			return describe(appXO, what, err)
 		},
-	}))
+	})
 }
 
 func nonNilStrings(s []string) []string {
