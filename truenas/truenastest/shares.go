@@ -145,11 +145,6 @@ func smbRender(row map[string]any, version string) map[string]any {
 }
 
 func init() {
-	register("sharing.nfs.query", method{fn: func(c *call) (any, error) {
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return runQuery(rows(c.s.st.tables["sharing.nfs"]), c.params)
-	}})
 	nfsFields := []string{"path", "comment", "networks", "hosts", "ro", "maproot_user", "maproot_group", "mapall_user",
 		"mapall_group", "security", "enabled", "expose_snapshots", "aliases"}
 	nfsWrite := func(c *call, id int64, data map[string]any) (any, error) {
@@ -160,9 +155,9 @@ func init() {
 			"enabled": true, "expose_snapshots": false, "aliases": []any{}, "locked": false}
 		if id != 0 {
 			sch = "sharing_nfs_update"
-			old := t.rows[id]
-			if old == nil {
-				return nil, instanceNotFound(fmt.Sprintf("NFS share %d does not exist", id))
+			old, err := t.get(id, "NFS share")
+			if err != nil {
+				return nil, err
 			}
 			row = toRow(old)
 		}
@@ -185,39 +180,8 @@ func init() {
 		}
 		return toRow(t.insert(row)), nil
 	}
-	register("sharing.nfs.create", method{fn: func(c *call) (any, error) {
-		var data map[string]any
-		if err := c.arg(0, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return nfsWrite(c, 0, data)
-	}})
-	register("sharing.nfs.update", method{fn: func(c *call) (any, error) {
-		var id int64
-		var data map[string]any
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return nfsWrite(c, id, data)
-	}})
-	register("sharing.nfs.delete", method{fn: deleteRow("sharing.nfs", "NFS share")})
+	crudTable{name: "sharing.nfs", what: "NFS share", render: plain, write: nfsWrite}.register()
 
-	register("sharing.smb.query", method{fn: func(c *call) (any, error) {
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		var out []map[string]any
-		for _, r := range c.s.st.tables["sharing.smb"].list() {
-			out = append(out, smbRender(r, c.ss.version))
-		}
-		return runQuery(out, c.params)
-	}})
 	smbWrite := func(c *call, id int64, data map[string]any) (any, error) {
 		sch := "sharing_smb_create"
 		t := c.s.st.tables["sharing.smb"]
@@ -226,9 +190,9 @@ func init() {
 			"options": nil, "locked": false}
 		if id != 0 {
 			sch = "sharing_smb_update"
-			old := t.rows[id]
-			if old == nil {
-				return nil, instanceNotFound(fmt.Sprintf("SMB share %d does not exist", id))
+			old, err := t.get(id, "SMB share")
+			if err != nil {
+				return nil, err
 			}
 			row = toRow(old)
 		}
@@ -248,29 +212,8 @@ func init() {
 		}
 		return smbRender(t.insert(row), c.ss.version), nil
 	}
-	register("sharing.smb.create", method{fn: func(c *call) (any, error) {
-		var data map[string]any
-		if err := c.arg(0, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return smbWrite(c, 0, data)
-	}})
-	register("sharing.smb.update", method{fn: func(c *call) (any, error) {
-		var id int64
-		var data map[string]any
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return smbWrite(c, id, data)
-	}})
-	register("sharing.smb.delete", method{fn: deleteRow("sharing.smb", "SMB share")})
+	smbRow := func(c *call, row map[string]any) map[string]any { return smbRender(row, c.ss.version) }
+	crudTable{name: "sharing.smb", what: "SMB share", render: smbRow, write: smbWrite}.register()
 }
 
 func mergeRow(row, data map[string]any) map[string]any {
@@ -279,22 +222,4 @@ func mergeRow(row, data map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// deleteRow deletes by integer id; a missing id is InstanceNotFound.
-func deleteRow(tbl, what string) func(c *call) (any, error) {
-	return func(c *call) (any, error) {
-		var id int64
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		t := c.s.st.tables[tbl]
-		if t.rows[id] == nil {
-			return nil, instanceNotFound(fmt.Sprintf("%s %d does not exist", what, id))
-		}
-		delete(t.rows, id)
-		return true, nil
-	}
 }

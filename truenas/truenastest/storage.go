@@ -364,10 +364,7 @@ func init() {
 	register("pool.dataset.update", method{fn: func(c *call) (any, error) {
 		var id string
 		var data map[string]any
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
+		if err := c.args(&id, &data); err != nil {
 			return nil, err
 		}
 		c.s.mu.Lock()
@@ -391,10 +388,7 @@ func init() {
 			Recursive bool `json:"recursive"`
 			Force     bool `json:"force"`
 		}
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &opts); err != nil {
+		if err := c.args(&id, &opts); err != nil {
 			return nil, err
 		}
 		c.s.mu.Lock()

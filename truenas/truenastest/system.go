@@ -183,10 +183,7 @@ func init() {
 		var data struct {
 			Enable *bool `json:"enable"`
 		}
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
+		if err := c.args(&id, &data); err != nil {
 			return nil, err
 		}
 		c.s.mu.Lock()
@@ -230,10 +227,7 @@ func init() {
 	}
 	register("service.control", method{fn: func(c *call) (any, error) {
 		var verb, name string
-		if err := c.arg(0, &verb); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &name); err != nil {
+		if err := c.args(&verb, &name); err != nil {
 			return nil, err
 		}
 		c.s.mu.Lock()
@@ -244,11 +238,7 @@ func init() {
 		return c.startJob([]any{verb, name}, false, func() (any, error) { return control(c, verb, name) }), nil
 	}, since: "v25.10.0"})
 
-	register("user.query", method{fn: func(c *call) (any, error) {
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return runQuery(rows(c.s.st.tables["user"]), c.params)
-	}})
+	register("user.query", method{fn: queryRows("user", plain)})
 	register("user.create", method{fn: func(c *call) (any, error) {
 		var data map[string]any
 		if err := c.arg(0, &data); err != nil {
@@ -269,17 +259,14 @@ func init() {
 	register("user.update", method{fn: func(c *call) (any, error) {
 		var id int64
 		var data map[string]any
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
+		if err := c.args(&id, &data); err != nil {
 			return nil, err
 		}
 		c.s.mu.Lock()
 		defer c.s.mu.Unlock()
-		row := c.s.st.tables["user"].rows[id]
-		if row == nil {
-			return nil, instanceNotFound(fmt.Sprintf("User %d does not exist", id))
+		row, err := c.s.st.tables["user"].get(id, "User")
+		if err != nil {
+			return nil, err
 		}
 		if errs := validateUser(c.s.st, data, false, id); len(errs) > 0 {
 			return nil, validationError(errs...)
@@ -291,24 +278,13 @@ func init() {
 		}
 		return toRow(row), nil
 	}})
-	register("user.delete", method{fn: func(c *call) (any, error) {
-		var id int64
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		t := c.s.st.tables["user"]
-		row := t.rows[id]
-		if row == nil {
-			return nil, instanceNotFound(fmt.Sprintf("User %d does not exist", id))
-		}
+	register("user.delete", method{fn: withRow("user", "User", func(c *call, id int64, row map[string]any) (any, error) {
 		if row["builtin"] == true {
 			return nil, callError(22, "Cannot delete a builtin user")
 		}
-		delete(t.rows, id)
+		delete(c.s.st.tables["user"].rows, id)
 		return id, nil
-	}})
+	})})
 }
 
 func validateUser(st *state, data map[string]any, create bool, id int64) []verr {
@@ -353,14 +329,6 @@ func (st *state) service(id any) map[string]any {
 		}
 	}
 	return nil
-}
-
-func rows(t *table) []map[string]any {
-	out := []map[string]any{}
-	for _, r := range t.list() {
-		out = append(out, toRow(r))
-	}
-	return out
 }
 
 func str(v any, def string) string {

@@ -81,18 +81,20 @@ func idleState() map[string]any {
 	return map[string]any{"state": "PENDING", "datetime": nil, "last_snapshot": nil, "error": nil}
 }
 
-// createOrUpdate is the shared shape of the simple CRUD tables below.
-func createOrUpdate(tbl, what string, build func(c *call, sch string, row, data map[string]any, id int64) []verr,
-	render func(c *call, row map[string]any) map[string]any) (create, update func(c *call) (any, error)) {
-	write := func(c *call, id int64, data map[string]any) (any, error) {
+// writer is the rowWriter of the simple CRUD tables below: build fills and checks the row
+// (a copy of the stored one on update) under the schema name "<table>_create" or
+// "<table>_update"; the stored row is answered through ct.render.
+func (ct crudTable) writer(build func(c *call, sch string, row, data map[string]any, id int64) []verr) rowWriter {
+	tbl, what, render := ct.name, ct.what, ct.render
+	return func(c *call, id int64, data map[string]any) (any, error) {
 		t := c.s.st.tables[tbl]
 		sch := strings.ReplaceAll(tbl, ".", "_") + "_create"
 		row := map[string]any{}
 		if id != 0 {
 			sch = strings.ReplaceAll(tbl, ".", "_") + "_update"
-			old := t.rows[id]
-			if old == nil {
-				return nil, instanceNotFound(fmt.Sprintf("%s %d does not exist", what, id))
+			old, err := t.get(id, what)
+			if err != nil {
+				return nil, err
 			}
 			row = toRow(old)
 		}
@@ -107,44 +109,7 @@ func createOrUpdate(tbl, what string, build func(c *call, sch string, row, data 
 		}
 		return render(c, row), nil
 	}
-	create = func(c *call) (any, error) {
-		var data map[string]any
-		if err := c.arg(0, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return write(c, 0, data)
-	}
-	update = func(c *call) (any, error) {
-		var id int64
-		var data map[string]any
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		if err := c.arg(1, &data); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		return write(c, id, data)
-	}
-	return create, update
 }
-
-func queryRows(tbl string, render func(c *call, row map[string]any) map[string]any) func(c *call) (any, error) {
-	return func(c *call) (any, error) {
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		out := []map[string]any{}
-		for _, r := range c.s.st.tables[tbl].list() {
-			out = append(out, render(c, r))
-		}
-		return runQuery(out, c.params)
-	}
-}
-
-func plain(c *call, row map[string]any) map[string]any { return toRow(row) }
 
 func copyFields(row, data map[string]any, allowed []string, sch string) []verr {
 	for k, v := range data {
@@ -170,7 +135,8 @@ func init() {
 	// Periodic snapshot tasks.
 	snapFields := []string{"dataset", "recursive", "exclude", "lifetime_value", "lifetime_unit", "naming_schema", "allow_empty",
 		"enabled", "schedule", "fixate_removal_date"}
-	stCreate, stUpdate := createOrUpdate("pool.snapshottask", "Periodic snapshot task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+	snapTasks := crudTable{name: "pool.snapshottask", what: "Periodic snapshot task", render: plain}
+	snapTasks.write = snapTasks.writer(func(c *call, sch string, row, data map[string]any, id int64) []verr {
 		if id == 0 {
 			for k, v := range map[string]any{"recursive": false, "exclude": []any{}, "lifetime_value": 2, "lifetime_unit": "WEEK",
 				"naming_schema": "auto-%Y-%m-%d_%H-%M", "allow_empty": true, "enabled": true, "vmware_sync": false} {
@@ -199,23 +165,10 @@ func init() {
 			row["state"] = idleState()
 		}
 		return errs
-	}, plain)
-	register("pool.snapshottask.query", method{fn: queryRows("pool.snapshottask", plain)})
-	register("pool.snapshottask.create", method{fn: stCreate})
-	register("pool.snapshottask.update", method{fn: stUpdate})
-	register("pool.snapshottask.delete", method{fn: deleteRow("pool.snapshottask", "Periodic snapshot task")})
-	register("pool.snapshottask.run", method{fn: func(c *call) (any, error) {
-		var id int64
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
+	})
+	snapTasks.register()
+	register("pool.snapshottask.run", method{fn: snapTasks.withRow(func(c *call, _ int64, task map[string]any) (any, error) {
 		st := c.s.st
-		task := st.tables["pool.snapshottask"].rows[id]
-		if task == nil {
-			return nil, instanceNotFound(fmt.Sprintf("Periodic snapshot task %d does not exist", id))
-		}
 		ds := task["dataset"].(string)
 		name := strftime(task["naming_schema"].(string), st.now())
 		if _, ok := st.snaps[ds+"@"+name]; !ok {
@@ -223,11 +176,11 @@ func init() {
 		}
 		task["state"] = map[string]any{"state": "FINISHED", "datetime": ejDate(st.now()), "last_snapshot": ds + "@" + name, "error": nil}
 		return nil, nil
-	}})
+	})})
 
 	// Keychain credentials.
-	kcRender := func(c *call, row map[string]any) map[string]any { return toRow(row) }
-	kcCreate, kcUpdate := createOrUpdate("keychaincredential", "Keychain credential", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+	creds := crudTable{name: "keychaincredential", what: "Keychain credential", render: plain}
+	creds.write = creds.writer(func(c *call, sch string, row, data map[string]any, id int64) []verr {
 		if errs := copyFields(row, data, []string{"name", "type", "attributes"}, sch); errs != nil {
 			return errs
 		}
@@ -267,25 +220,13 @@ func init() {
 			return []verr{{attr: sch + ".type", msg: "Input should be 'SSH_KEY_PAIR' or 'SSH_CREDENTIALS'"}}
 		}
 		return nil
-	}, kcRender)
-	register("keychaincredential.query", method{fn: queryRows("keychaincredential", kcRender)})
-	register("keychaincredential.create", method{fn: kcCreate})
-	register("keychaincredential.update", method{fn: kcUpdate})
-	register("keychaincredential.delete", method{fn: func(c *call) (any, error) {
-		var id int64
+	})
+	creds.del = creds.withRow(func(c *call, id int64, _ map[string]any) (any, error) {
 		var opts struct {
 			Cascade bool `json:"cascade"`
 		}
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		_ = c.arg(1, &opts)
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
+		_ = c.arg(1, &opts) // a malformed option is ignored: no cascade
 		st := c.s.st
-		if st.tables["keychaincredential"].rows[id] == nil {
-			return nil, instanceNotFound(fmt.Sprintf("Keychain credential %d does not exist", id))
-		}
 		for _, r := range st.tables["replication"].list() {
 			if numOr(r["ssh_credentials"]) == float64(id) && !opts.Cascade {
 				return nil, callError(16, fmt.Sprintf("This credential is used by replication task %q", r["name"]))
@@ -298,7 +239,8 @@ func init() {
 		}
 		delete(st.tables["keychaincredential"].rows, id)
 		return true, nil
-	}})
+	})
+	creds.register()
 	register("keychaincredential.generate_ssh_key_pair", method{fn: func(c *call) (any, error) {
 		k := randomHex(24)
 		return map[string]any{"private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n" + k + "\n-----END OPENSSH PRIVATE KEY-----\n",
@@ -340,7 +282,8 @@ func init() {
 		out["periodic_snapshot_tasks"] = tasks
 		return out
 	}
-	rCreate, rUpdate := createOrUpdate("replication", "Replication task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+	repl := crudTable{name: "replication", what: "Replication task", render: replRender}
+	repl.write = repl.writer(func(c *call, sch string, row, data map[string]any, id int64) []verr {
 		st := c.s.st
 		if id == 0 {
 			for k, v := range map[string]any{"exclude": []any{}, "properties": true, "periodic_snapshot_tasks": []any{}, "naming_schema": []any{},
@@ -404,23 +347,10 @@ func init() {
 		}
 		errs = append(errs, checkSchedule(sch+".schedule", row["schedule"])...)
 		return errs
-	}, replRender)
-	register("replication.query", method{fn: queryRows("replication", replRender)})
-	register("replication.create", method{fn: rCreate})
-	register("replication.update", method{fn: rUpdate})
-	register("replication.delete", method{fn: deleteRow("replication", "Replication task")})
-	register("replication.run", method{fn: func(c *call) (any, error) {
-		var id int64
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
+	})
+	repl.register()
+	register("replication.run", method{fn: repl.withRow(func(c *call, id int64, task map[string]any) (any, error) {
 		st := c.s.st
-		task := st.tables["replication"].rows[id]
-		if task == nil {
-			return nil, instanceNotFound(fmt.Sprintf("Replication task %d does not exist", id))
-		}
 		if task["enabled"] != true {
 			return nil, callError(22, "Task is not enabled")
 		}
@@ -457,11 +387,11 @@ func init() {
 		})
 		task["job"] = map[string]any{"id": jid}
 		return jid, nil
-	}})
+	})})
 
 	// Cloud sync credentials.
-	credRender := func(c *call, row map[string]any) map[string]any { return toRow(row) }
-	ccCreate, ccUpdate := createOrUpdate("cloudsync.credentials", "Cloud credential", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+	cloudCreds := crudTable{name: "cloudsync.credentials", what: "Cloud credential", render: plain}
+	cloudCreds.write = cloudCreds.writer(func(c *call, sch string, row, data map[string]any, id int64) []verr {
 		if errs := copyFields(row, data, []string{"name", "provider"}, sch); errs != nil {
 			return errs
 		}
@@ -472,11 +402,8 @@ func init() {
 			return []verr{{attr: sch + ".name", msg: "Cloud credential with this name already exists", errno: 17}}
 		}
 		return checkProvider(sch+".provider", row["provider"])
-	}, credRender)
-	register("cloudsync.credentials.query", method{fn: queryRows("cloudsync.credentials", credRender)})
-	register("cloudsync.credentials.create", method{fn: ccCreate})
-	register("cloudsync.credentials.update", method{fn: ccUpdate})
-	register("cloudsync.credentials.delete", method{fn: deleteRow("cloudsync.credentials", "Cloud credential")})
+	})
+	cloudCreds.register()
 	register("cloudsync.credentials.verify", method{fn: func(c *call) (any, error) {
 		var p map[string]any
 		if err := c.arg(0, &p); err != nil {
@@ -504,7 +431,8 @@ func init() {
 		}
 		return out
 	}
-	csCreate, csUpdate := createOrUpdate("cloudsync", "Cloud sync task", func(c *call, sch string, row, data map[string]any, id int64) []verr {
+	cloudTasks := crudTable{name: "cloudsync", what: "Cloud sync task", render: csRender}
+	cloudTasks.write = cloudTasks.writer(func(c *call, sch string, row, data map[string]any, id int64) []verr {
 		if id == 0 {
 			for k, v := range map[string]any{"description": "", "snapshot": false, "encryption": false, "filename_encryption": false,
 				"transfers": nil, "bwlimit": []any{}, "pre_script": "", "post_script": "", "include": []any{}, "exclude": []any{},
@@ -540,26 +468,13 @@ func init() {
 		}
 		errs = append(errs, checkSchedule(sch+".schedule", row["schedule"])...)
 		return errs
-	}, csRender)
-	register("cloudsync.query", method{fn: queryRows("cloudsync", csRender)})
-	register("cloudsync.create", method{fn: csCreate})
-	register("cloudsync.update", method{fn: csUpdate})
-	register("cloudsync.delete", method{fn: deleteRow("cloudsync", "Cloud sync task")})
-	register("cloudsync.sync", method{fn: func(c *call) (any, error) {
-		var id int64
-		if err := c.arg(0, &id); err != nil {
-			return nil, err
-		}
-		c.s.mu.Lock()
-		defer c.s.mu.Unlock()
-		task := c.s.st.tables["cloudsync"].rows[id]
-		if task == nil {
-			return nil, instanceNotFound(fmt.Sprintf("Cloud sync task %d does not exist", id))
-		}
+	})
+	cloudTasks.register()
+	register("cloudsync.sync", method{fn: cloudTasks.withRow(func(c *call, id int64, task map[string]any) (any, error) {
 		jid := c.startJob([]any{id}, true, func() (any, error) { return nil, nil })
 		task["job"] = map[string]any{"id": jid}
 		return jid, nil
-	}})
+	})})
 }
 
 // SetCredentialInvalid makes cloudsync.credentials.verify report accessKeyID as invalid.
