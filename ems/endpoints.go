@@ -98,11 +98,10 @@ type EndpointListOptions struct {
 
 // Validate checks the options before any I/O.
 func (o EndpointListOptions) Validate() error {
+	if err := validatePage(o.Count, o.Offset); err != nil {
+		return err
+	}
 	switch {
-	case o.Count <= 0 || o.Count > MaxPageSize:
-		return sitekit.Invalid("Count", o.Count, fmt.Sprintf("page size must be between 1 and %d", MaxPageSize))
-	case o.Offset < 0:
-		return sitekit.Invalid("Offset", o.Offset, "must not be negative")
 	case o.GroupID < 0:
 		return sitekit.Invalid("GroupID", o.GroupID, "must not be negative")
 	case o.DeviceID < 0:
@@ -200,8 +199,8 @@ func (s *EndpointsService) ListAll(ctx context.Context, opts EndpointListOptions
 // An unknown id matches sitekit.ErrNotFound.
 func (s *EndpointsService) Get(ctx context.Context, deviceID int) (Endpoint, error) {
 	var e Endpoint
-	if deviceID <= 0 {
-		return e, sitekit.Invalid("DeviceID", deviceID, "must be positive")
+	if err := validateID("DeviceID", deviceID); err != nil {
+		return e, err
 	}
 	err := s.c.do(ctx, call{method: http.MethodGet, path: rest.Path(rest.Raw("endpoints/device"), deviceID, "details"), out: &e})
 	return e, err
@@ -212,8 +211,8 @@ func validateIDs(field string, ids []int) error {
 		return sitekit.Invalid(field, "[]", "at least one device id is required")
 	}
 	for i, id := range ids {
-		if id <= 0 {
-			return sitekit.Invalid(fmt.Sprintf("%s[%d]", field, i), id, "must be positive")
+		if err := validateID(fmt.Sprintf("%s[%d]", field, i), id); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -242,8 +241,8 @@ func (s *EndpointsService) Unquarantine(ctx context.Context, deviceIDs ...int) e
 // Move puts endpoints into a group (GET /api/v1/workgroups/move/?id_list=&group_id= [C]; the
 // id_list format, comma-separated ids, is inferred [I]).
 func (s *EndpointsService) Move(ctx context.Context, groupID int, deviceIDs ...int) error {
-	if groupID <= 0 {
-		return sitekit.Invalid("GroupID", groupID, "must be positive")
+	if err := validateID("GroupID", groupID); err != nil {
+		return err
 	}
 	if err := validateIDs("DeviceIDs", deviceIDs); err != nil {
 		return err

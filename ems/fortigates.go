@@ -79,8 +79,8 @@ func (s *FortiGatesService) Get(ctx context.Context, serial string) (FortiGate, 
 // SetAuthorized authorizes (or denies) FortiGate id
 // (PATCH /api/v1/client_certificates/{id}/set {"authorized":…} [C]).
 func (s *FortiGatesService) SetAuthorized(ctx context.Context, id int, authorized bool) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	body := map[string]bool{"authorized": authorized}
 	return s.c.do(ctx, call{method: http.MethodPatch, path: rest.Path(rest.Raw("client_certificates"), id, "set"), body: body})
@@ -106,8 +106,8 @@ func (s *FortiGatesService) Authorize(ctx context.Context, serial string) (Forti
 
 // Delete forgets FortiGate id (DELETE /api/v1/client_certificates/{id}/delete [C]).
 func (s *FortiGatesService) Delete(ctx context.Context, id int) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	return s.c.do(ctx, call{method: http.MethodDelete, path: rest.Path(rest.Raw("client_certificates"), id, "delete")})
 }

@@ -152,8 +152,8 @@ func (s *GroupsService) Create(ctx context.Context, req GroupCreateRequest) (Gro
 // from the workgroups family (create and move are GETs with query parameters); verify on the
 // target EMS, or use Client.Do.
 func (s *GroupsService) Rename(ctx context.Context, id int, name string) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	if err := validateGroupName(name); err != nil {
 		return err
@@ -168,8 +168,8 @@ func (s *GroupsService) Rename(ctx context.Context, id int, name string) error {
 // Delete removes group id. The path (GET /api/v1/workgroups/delete?id=) is inferred [I] like
 // Rename's. A group that still holds endpoints matches sitekit.ErrInUse.
 func (s *GroupsService) Delete(ctx context.Context, id int) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	if id == RootGroupID {
 		return sitekit.Invalid("ID", id, "the root group cannot be deleted")

@@ -67,13 +67,7 @@ type TagRuleListOptions struct {
 
 // Validate checks the options before any I/O.
 func (o TagRuleListOptions) Validate() error {
-	if o.Count <= 0 || o.Count > MaxPageSize {
-		return sitekit.Invalid("Count", o.Count, "page size must be between 1 and "+strconv.Itoa(MaxPageSize))
-	}
-	if o.Offset < 0 {
-		return sitekit.Invalid("Offset", o.Offset, "must not be negative")
-	}
-	return nil
+	return validatePage(o.Count, o.Offset)
 }
 
 // TagRulePage is one page of rule sets.
@@ -167,15 +161,8 @@ func (s *TagRulesService) Update(ctx context.Context, name string, u TagRuleUpda
 	if err := validateTagName("Name", name); err != nil {
 		return TagRule{}, err
 	}
-	if u.Tag != nil {
-		if err := validateTagName("Tag", *u.Tag); err != nil {
-			return TagRule{}, err
-		}
-	}
-	if u.Rules != nil {
-		if err := validateRules(*u.Rules, false, nil); err != nil {
-			return TagRule{}, err
-		}
+	if err := validateRuleSetChange("Tag", u.Tag, u.Rules); err != nil {
+		return TagRule{}, err
 	}
 	cur, err := s.Get(ctx, name)
 	if err != nil {
@@ -202,8 +189,8 @@ func (s *TagRulesService) Update(ctx context.Context, name string, u TagRuleUpda
 
 // Delete removes rule set id (DELETE /api/v1/tag_rules/zero_trust/{id}/delete [I]).
 func (s *TagRulesService) Delete(ctx context.Context, id int) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	return s.c.do(ctx, call{method: http.MethodDelete, path: rest.Path(rest.Raw("tag_rules/zero_trust"), id, "delete")})
 }

@@ -227,8 +227,8 @@ func (s *ZTNATagsService) Get(ctx context.Context, name string) (ZTNATag, error)
 // GetByID returns tag id (GET /api/v1/tags/zero_trust/{id}/get [C]).
 func (s *ZTNATagsService) GetByID(ctx context.Context, id int) (ZTNATag, error) {
 	var t ZTNATag
-	if id <= 0 {
-		return t, sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return t, err
 	}
 	err := s.c.do(ctx, call{method: http.MethodGet, path: rest.Path(rest.Raw("tags/zero_trust"), id, "get"), out: &t})
 	return t, err
@@ -259,15 +259,7 @@ type ZTNATagUpdate struct {
 
 // Validate checks the fields being changed.
 func (u ZTNATagUpdate) Validate() error {
-	if u.Name != nil {
-		if err := validateTagName("Name", *u.Name); err != nil {
-			return err
-		}
-	}
-	if u.Rules != nil {
-		return validateRules(*u.Rules, false, nil)
-	}
-	return nil
+	return validateRuleSetChange("Name", u.Name, u.Rules)
 }
 
 func (u ZTNATagUpdate) apply(t ZTNATag) ZTNATagRequest {
@@ -300,8 +292,8 @@ type ztnaTagUpdateBody struct {
 // POST /api/v1/tags/zero_trust/update_one [C] (the API replaces the tag). It returns the
 // updated tag.
 func (s *ZTNATagsService) Update(ctx context.Context, id int, u ZTNATagUpdate) (ZTNATag, error) {
-	if id <= 0 {
-		return ZTNATag{}, sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return ZTNATag{}, err
 	}
 	if err := u.Validate(); err != nil {
 		return ZTNATag{}, err
@@ -323,8 +315,8 @@ func (s *ZTNATagsService) Update(ctx context.Context, id int, u ZTNATagUpdate) (
 // Delete removes tag id (DELETE /api/v1/tags/zero_trust/{id}/delete [C]). A tag used by a
 // tagging rule set matches sitekit.ErrInUse [I].
 func (s *ZTNATagsService) Delete(ctx context.Context, id int) error {
-	if id <= 0 {
-		return sitekit.Invalid("ID", id, "must be positive")
+	if err := validateID("ID", id); err != nil {
+		return err
 	}
 	return s.c.do(ctx, call{method: http.MethodDelete, path: rest.Path(rest.Raw("tags/zero_trust"), id, "delete")})
 }
