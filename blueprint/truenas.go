@@ -18,9 +18,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/jsonrpc"
 	"github.com/sitekit/sitekit/truenas"
 )
 
@@ -35,17 +33,6 @@ const (
 	tnCollCloudSync = "cloudsync.query"
 	tnCollSystem    = "system.info"
 )
-
-// truenasWriteErr classifies a write error for the engine (see xoWriteErr).
-func truenasWriteErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, jsonrpc.ErrConnectionLost) || errors.Is(err, sitekit.ErrExists) {
-		return engine.Ambiguous(err)
-	}
-	return err
-}
 
 // truenasList runs one query per plan through the engine reader.
 func truenasList[T any](ctx context.Context, b *build, r *engine.Reader, coll string, list func(context.Context, truenas.Query) ([]T, error)) ([]T, error) {
@@ -209,7 +196,7 @@ func (b *build) truenasDataset(rel string) {
 			}
 			d, err := c.Datasets.Create(ctx, req)
 			if err != nil {
-				return nil, describe(appTrueNAS, "dataset "+full, truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "dataset "+full, rpcWriteErr(err))
 			}
 			mp := d.Mountpoint
 			if mp == "" {
@@ -238,11 +225,7 @@ func (b *build) truenasDataset(rel string) {
 					return fmt.Errorf("truenas dataset %s: child %s is not managed by %s, kept", name, ch.Name, b.site.Name)
 				}
 			}
-			err = c.Datasets.Delete(ctx, name, truenas.DatasetDeleteOptions{Recursive: true})
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "dataset "+name, err)
+			return deleted(appTrueNAS, "dataset "+name, c.Datasets.Delete(ctx, name, truenas.DatasetDeleteOptions{Recursive: true}))
 		},
 	})
 }
@@ -331,7 +314,7 @@ func (b *build) truenasNFS() {
 			s, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: w.Path, Comment: &w.Comment, Hosts: w.Hosts,
 				Networks: w.Networks, MaprootUser: &w.MaprootUser, MaprootGroup: &w.MaprootGroup, Enabled: &w.Enabled})
 			if err != nil {
-				return nil, describe(appTrueNAS, "NFS share "+w.Path, truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "NFS share "+w.Path, rpcWriteErr(err))
 			}
 			return engine.Outputs{"path": s.Path, "host": h, "id": s.ID}, nil
 		},
@@ -364,11 +347,7 @@ func (b *build) truenasNFS() {
 			if !cur.Managed {
 				return fmt.Errorf("truenas NFS share: not managed by %s, kept", b.site.Name)
 			}
-			err := c.NFSShares.Delete(ctx, tnID(cur.Outputs["id"]))
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "NFS share", err)
+			return deleted(appTrueNAS, "NFS share", c.NFSShares.Delete(ctx, tnID(cur.Outputs["id"])))
 		},
 	})
 }
@@ -428,7 +407,7 @@ func (b *build) truenasSMB(dept string) {
 		OnCreate: func(ctx context.Context, w tnSMBState) (engine.Outputs, error) {
 			s, err := c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: w.Name, Path: w.Path, Comment: &w.Comment, Enabled: &w.Enabled})
 			if err != nil {
-				return nil, describe(appTrueNAS, "SMB share "+dept, truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "SMB share "+dept, rpcWriteErr(err))
 			}
 			return engine.Outputs{"id": s.ID}, nil
 		},
@@ -454,11 +433,7 @@ func (b *build) truenasSMB(dept string) {
 			if !cur.Managed {
 				return fmt.Errorf("truenas SMB share %s: not managed by %s, kept", dept, b.site.Name)
 			}
-			err := c.SMBShares.Delete(ctx, tnID(cur.Outputs["id"]))
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "SMB share "+dept, err)
+			return deleted(appTrueNAS, "SMB share "+dept, c.SMBShares.Delete(ctx, tnID(cur.Outputs["id"])))
 		},
 	})
 }
@@ -526,7 +501,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 				LifetimeValue: w.LifetimeValue, LifetimeUnit: w.LifetimeUnit, NamingSchema: w.NamingSchema,
 				Schedule: &w.Schedule, Enabled: &w.Enabled})
 			if err != nil {
-				return nil, describe(appTrueNAS, "snapshot task "+w.Dataset, truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "snapshot task "+w.Dataset, rpcWriteErr(err))
 			}
 			return engine.Outputs{"id": t.ID}, nil
 		},
@@ -549,11 +524,7 @@ func (b *build) truenasSnapshotTask(rel string, recursive bool) {
 			return nil, describe(appTrueNAS, "snapshot task "+w.Dataset, err)
 		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {
-			err := c.SnapshotTasks.Delete(ctx, tnID(cur.Outputs["id"]))
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "snapshot task "+rel, err)
+			return deleted(appTrueNAS, "snapshot task "+rel, c.SnapshotTasks.Delete(ctx, tnID(cur.Outputs["id"])))
 		},
 	})
 }
@@ -623,7 +594,7 @@ func (b *build) truenasCloudSync() {
 			}
 			x, err := c.CloudCredentials.Create(ctx, w.Name, p)
 			if err != nil {
-				return nil, describe(appTrueNAS, "cloud credential", truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "cloud credential", rpcWriteErr(err))
 			}
 			return engine.Outputs{"id": x.ID}, nil
 		},
@@ -636,11 +607,7 @@ func (b *build) truenasCloudSync() {
 			return nil, describe(appTrueNAS, "cloud credential", err)
 		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {
-			err := c.CloudCredentials.Delete(ctx, tnID(cur.Outputs["id"]))
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "cloud credential", err)
+			return deleted(appTrueNAS, "cloud credential", c.CloudCredentials.Delete(ctx, tnID(cur.Outputs["id"])))
 		},
 	})
 
@@ -679,7 +646,7 @@ func (b *build) truenasCloudSync() {
 				Attributes: &truenas.CloudSyncAttributes{Bucket: w.Bucket, Folder: w.Folder}, Direction: w.Direction,
 				TransferMode: w.TransferMode, Snapshot: &w.Snapshot, Schedule: &w.Schedule, Enabled: &w.Enabled})
 			if err != nil {
-				return nil, describe(appTrueNAS, "cloud sync", truenasWriteErr(err))
+				return nil, describe(appTrueNAS, "cloud sync", rpcWriteErr(err))
 			}
 			return engine.Outputs{"id": t.ID}, nil
 		},
@@ -720,11 +687,7 @@ func (b *build) truenasCloudSync() {
 			if !cur.Managed {
 				return fmt.Errorf("truenas cloud sync: not managed by %s, kept", b.site.Name)
 			}
-			err := c.CloudSyncs.Delete(ctx, tnID(cur.Outputs["id"]))
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appTrueNAS, "cloud sync", err)
+			return deleted(appTrueNAS, "cloud sync", c.CloudSyncs.Delete(ctx, tnID(cur.Outputs["id"])))
 		},
 	})
 }

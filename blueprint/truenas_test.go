@@ -26,41 +26,29 @@ func newTrueNASOnly(t *testing.T, opts ...truenastest.Option) (*truenastest.Serv
 // trueNASSiteObjects returns, by kind, the names of the objects the site holds on the NAS.
 func trueNASSiteObjects(t *testing.T, c *truenas.Client, site string) map[string][]string {
 	t.Helper()
-	ctx := context.Background()
 	out := map[string][]string{}
-	ds, err := c.Datasets.List(ctx, truenas.Query{})
+	tnCollect(t, out, "dataset", c.Datasets.List, func(d truenas.Dataset) (string, bool) {
+		return d.Name, strings.Contains(d.Name, "/sitekit/"+site)
+	})
+	tnCollect(t, out, "nfs", c.NFSShares.List, func(s truenas.NFSShare) (string, bool) { return s.Path, true })
+	tnCollect(t, out, "smb", c.SMBShares.List, func(s truenas.SMBShare) (string, bool) { return s.Name, true })
+	tnCollect(t, out, "snapshot-task", c.SnapshotTasks.List, func(s truenas.SnapshotTask) (string, bool) { return s.Dataset, true })
+	tnCollect(t, out, "cloudsync", c.CloudSyncs.List, func(s truenas.CloudSync) (string, bool) { return s.Description, true })
+	tnCollect(t, out, "credential", c.CloudCredentials.List, func(s truenas.CloudCredential) (string, bool) { return s.Name, true })
+	return out
+}
+
+// tnCollect lists a TrueNAS collection and appends to out[kind] the name of every item
+// name keeps.
+func tnCollect[T any](t *testing.T, out map[string][]string, kind string, list func(context.Context, truenas.Query) ([]T, error), name func(T) (string, bool)) {
+	t.Helper()
+	items, err := list(context.Background(), truenas.Query{})
 	require.NoError(t, err)
-	for _, d := range ds {
-		if strings.Contains(d.Name, "/sitekit/"+site) {
-			out["dataset"] = append(out["dataset"], d.Name)
+	for _, it := range items {
+		if n, ok := name(it); ok {
+			out[kind] = append(out[kind], n)
 		}
 	}
-	nfs, err := c.NFSShares.List(ctx, truenas.Query{})
-	require.NoError(t, err)
-	for _, s := range nfs {
-		out["nfs"] = append(out["nfs"], s.Path)
-	}
-	smb, err := c.SMBShares.List(ctx, truenas.Query{})
-	require.NoError(t, err)
-	for _, s := range smb {
-		out["smb"] = append(out["smb"], s.Name)
-	}
-	st, err := c.SnapshotTasks.List(ctx, truenas.Query{})
-	require.NoError(t, err)
-	for _, s := range st {
-		out["snapshot-task"] = append(out["snapshot-task"], s.Dataset)
-	}
-	cs, err := c.CloudSyncs.List(ctx, truenas.Query{})
-	require.NoError(t, err)
-	for _, s := range cs {
-		out["cloudsync"] = append(out["cloudsync"], s.Description)
-	}
-	cr, err := c.CloudCredentials.List(ctx, truenas.Query{})
-	require.NoError(t, err)
-	for _, s := range cr {
-		out["credential"] = append(out["credential"], s.Name)
-	}
-	return out
 }
 
 func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
@@ -77,11 +65,7 @@ func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
 	_, err = c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: "other", Path: "/mnt/tank/other"})
 	require.NoError(t, err)
 
-	p, err := bp.Plan(ctx, conns)
-	require.NoError(t, err)
-	res, err := p.Apply(ctx)
-	require.NoError(t, err)
-	require.NoError(t, res.Err(), "%v", res)
+	applySite(ctx, t, bp, conns)
 
 	root := "tank/sitekit/" + site.Name
 	objs := trueNASSiteObjects(t, c, site.Name)
@@ -114,7 +98,7 @@ func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
 	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
 	assert.Equal(t, len(p2.Collections[appTrueNAS]), p2.Reads, "one query per collection: %v", p2.Collections)
 
-	res, err = bp.Destroy(ctx, conns)
+	res, err := bp.Destroy(ctx, conns)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
 	objs = trueNASSiteObjects(t, c, site.Name)
@@ -172,11 +156,7 @@ func TestTrueNASShareHostIsClientURLHost(t *testing.T) {
 	bp, err := Standard(site)
 	require.NoError(t, err)
 
-	p, err := bp.Plan(ctx, conns)
-	require.NoError(t, err)
-	res, err := p.Apply(ctx)
-	require.NoError(t, err)
-	require.NoError(t, res.Err(), "%v", res)
+	applySite(ctx, t, bp, conns)
 	p2, err := bp.Plan(ctx, conns)
 	require.NoError(t, err)
 	found := false

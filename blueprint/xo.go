@@ -73,10 +73,10 @@ func keyXOHost(name string) engine.Key { return engine.K(appXO, "host", name) }
 // xoMarkedName is the name of an XO object without tags: base plus the site's marker.
 func (b *build) xoMarkedName(base string) string { return base + " [" + b.marker + "]" }
 
-// xoWriteErr classifies a write error for the engine: an unknown outcome (a lost answer, a
-// dropped JSON-RPC connection) or an "already exists" answer makes the engine re-observe
-// before any retry, so a create is never duplicated.
-func xoWriteErr(err error) error {
+// rpcWriteErr classifies a write error of the XO and TrueNAS clients for the engine: an
+// unknown outcome (a lost answer, a dropped JSON-RPC connection) or an "already exists"
+// answer makes the engine re-observe before any retry, so a create is never duplicated.
+func rpcWriteErr(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -84,6 +84,15 @@ func xoWriteErr(err error) error {
 		return engine.Ambiguous(err)
 	}
 	return err
+}
+
+// deleted is the result of a delete: an object already gone is deleted; another error is
+// described with app and what.
+func deleted(app, what string, err error) error {
+	if errors.Is(err, sitekit.ErrNotFound) {
+		return nil
+	}
+	return describe(app, what, err)
 }
 
 // xoList lists collection coll once per plan through the engine reader.
@@ -299,7 +308,7 @@ func (b *build) xoNetwork(v VLAN) {
 			n, created, err := c.Networks.Ensure(ctx, xo.NetworkCreateRequest{Pool: w.pool, Name: v.Name,
 				Description: b.marker, PIF: w.pif, VLAN: v.ID, Tags: []string{b.marker}})
 			if err != nil {
-				return nil, describe(appXO, "network "+v.Name, xoWriteErr(err))
+				return nil, describe(appXO, "network "+v.Name, rpcWriteErr(err))
 			}
 			if !created && !slices.Contains(n.Tags, b.marker) {
 				if err := c.Networks.AddTag(ctx, n.ID, b.marker); err != nil {
@@ -317,11 +326,7 @@ func (b *build) xoNetwork(v VLAN) {
 			if !cur.Managed {
 				return fmt.Errorf("xo network %s: not managed by %s, kept", v.Name, b.site.Name)
 			}
-			err := c.Networks.Delete(ctx, id)
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appXO, "network "+v.Name, err)
+			return deleted(appXO, "network "+v.Name, c.Networks.Delete(ctx, id))
 		},
 	})
 }
@@ -444,7 +449,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 			}
 			x, err := c.VMs.Create(ctx, req)
 			if err != nil {
-				return nil, describe(appXO, "VM "+vm.Name, xoWriteErr(err))
+				return nil, describe(appXO, "VM "+vm.Name, rpcWriteErr(err))
 			}
 			return b.xoWaitVM(ctx, vm, v, x.ID, linux, outputs)
 		},
@@ -485,11 +490,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 				return fmt.Errorf("xo VM %s: not managed by %s, kept", vm.Name, b.site.Name)
 			}
 			id, _ := cur.Outputs["id"].(string)
-			err := c.VMs.Delete(ctx, id)
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appXO, "VM "+vm.Name, err)
+			return deleted(appXO, "VM "+vm.Name, c.VMs.Delete(ctx, id))
 		},
 	})
 }
@@ -686,17 +687,7 @@ func (b *build) xoRepository() {
 		return xoRemoteState{Name: name, URL: req.URL(), server: req.Server, path: req.Path}
 	}
 	find := func(items []xo.BackupRepository) (xo.BackupRepository, bool, bool) {
-		for _, it := range items {
-			if it.Name == name {
-				return it, true, true
-			}
-		}
-		for _, it := range items {
-			if it.Name == base {
-				return it, true, false
-			}
-		}
-		return xo.BackupRepository{}, false, false
+		return xoFindMarked(items, name, base, func(it xo.BackupRepository) string { return it.Name })
 	}
 	b.add(&engine.Func[xoRemoteState]{
 		ID:       keyXOBackupRepo(b.site.Name),
@@ -725,7 +716,7 @@ func (b *build) xoRepository() {
 			req := xo.NFSRepositoryRequest{Name: name, Server: w.server, Path: w.path, Options: "vers=4"}
 			it, err := c.BackupRepositories.CreateNFS(ctx, req)
 			if err != nil {
-				return nil, describe(appXO, "backup repository", xoWriteErr(err))
+				return nil, describe(appXO, "backup repository", rpcWriteErr(err))
 			}
 			return engine.Outputs{"id": it.ID}, nil
 		},
@@ -746,16 +737,141 @@ func (b *build) xoRepository() {
 				return fmt.Errorf("xo backup repository %s: not managed by %s, kept", base, b.site.Name)
 			}
 			id, _ := cur.Outputs["id"].(string)
-			err := c.BackupRepositories.Delete(ctx, id)
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appXO, "backup repository", err)
+			return deleted(appXO, "backup repository", c.BackupRepositories.Delete(ctx, id))
 		},
 	})
 }
 
-// ── backup jobs ────────────────────────────────────────────────────────────────────────
+// ── backup jobs (VM and metadata) ──────────────────────────────────────────────────────
+
+// xoFindMarked returns the item named name (the marked name: managed) or, failing that,
+// the one named base (unmarked: adopted by an update). nameOf returns "" for an item that
+// must never match.
+func xoFindMarked[T any](items []T, name, base string, nameOf func(T) string) (it T, found, managed bool) {
+	for _, it := range items {
+		if nameOf(it) == name {
+			return it, true, true
+		}
+	}
+	for _, it := range items {
+		if nameOf(it) == base {
+			return it, true, false
+		}
+	}
+	return it, false, false
+}
+
+// xoScheduled is the state of a job with one schedule: the schedule's cron and whether it
+// is enabled.
+type xoScheduled interface {
+	schedule() (cron string, enabled bool)
+}
+
+// xoScheduledJob describes an XO job kind with one schedule (VM backup job, metadata
+// backup job) by what differs between kinds; xoJobResource runs what they share.
+type xoScheduledJob[J any, S xoScheduled] struct {
+	key        engine.Key
+	what       string // "backup job <base>", for errors
+	name, base string // marked and plain names
+	coll       string // collection of the jobs, read through the plan's reader
+	uses       []engine.Reference
+	want       func(engine.Inputs) S
+	list       func(context.Context, *xo.ListOptions) ([]J, error)
+	idOf       func(J) string
+	nameOf     func(J) string // "" for a job of another type
+	// observed is the state of job j and its schedule sched (zero when it has none).
+	observed func(j J, sched xo.Schedule) S
+	create   func(ctx context.Context, w S) (id, sched string, err error)
+	// update writes the job's fields that differ (not its schedule); sched may be "".
+	update func(ctx context.Context, id, sched string, have, w S) error
+	// scheduled, if set, completes a schedule created by an update (its retention).
+	scheduled func(ctx context.Context, id, sched string, w S) error
+	del       func(ctx context.Context, id string) error
+}
+
+// xoJobResource is the resource of job j: found by its marked name (else adopted under its
+// plain name), observed with its schedule, created after checking that a previous
+// attempt's answer was not lost, updated field by field then its schedule (created when
+// missing), deleted only when managed. Outputs: id and schedule.
+func xoJobResource[J any, S xoScheduled](b *build, j xoScheduledJob[J, S]) *engine.Func[S] {
+	c := b.conns.XO
+	find := func(items []J) (J, bool, bool) { return xoFindMarked(items, j.name, j.base, j.nameOf) }
+	return &engine.Func[S]{
+		ID:       j.key,
+		Uses:     j.uses,
+		Provides: []string{"id", "schedule"},
+		WantFn:   j.want,
+		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
+			jobs, err := xoList(ctx, b, r, j.coll, j.list)
+			if err != nil {
+				return engine.NotFound(), err
+			}
+			job, ok, managed := find(jobs)
+			if !ok {
+				return engine.NotFound(), nil
+			}
+			scheds, err := xoList(ctx, b, r, xoCollScheds, c.Schedules.List)
+			if err != nil {
+				return engine.NotFound(), err
+			}
+			id := j.idOf(job)
+			var sched xo.Schedule
+			if i := slices.IndexFunc(scheds, func(s xo.Schedule) bool { return s.JobID == id }); i >= 0 {
+				sched = scheds[i]
+			}
+			return engine.Found(j.observed(job, sched), managed, engine.Outputs{"id": id, "schedule": sched.ID}), nil
+		},
+		OnCreate: func(ctx context.Context, w S) (engine.Outputs, error) {
+			jobs, err := j.list(ctx, nil)
+			if err != nil {
+				return nil, describe(appXO, j.what, err)
+			}
+			if job, ok, _ := find(jobs); ok { // a previous attempt's answer was lost
+				return nil, engine.Ambiguous(fmt.Errorf("xo %s exists already (id %s)", j.what, j.idOf(job)))
+			}
+			id, sched, err := j.create(ctx, w)
+			if err != nil {
+				return nil, describe(appXO, j.what, rpcWriteErr(err))
+			}
+			return engine.Outputs{"id": id, "schedule": sched}, nil
+		},
+		OnUpdate: func(ctx context.Context, w S, cur engine.Observed) (engine.Outputs, error) {
+			have, _ := engine.StateOf[S](cur)
+			id, _ := cur.Outputs["id"].(string)
+			sched, _ := cur.Outputs["schedule"].(string)
+			if err := j.update(ctx, id, sched, have, w); err != nil {
+				return nil, describe(appXO, j.what, err)
+			}
+			cron, enabled := w.schedule()
+			haveCron, haveEnabled := have.schedule()
+			switch {
+			case sched == "":
+				sc, err := c.Schedules.Create(ctx, id, xo.ScheduleSpec{Name: j.name, Cron: cron, Enabled: true})
+				if err != nil {
+					return nil, describe(appXO, j.what+" schedule", rpcWriteErr(err))
+				}
+				if j.scheduled != nil {
+					if err := j.scheduled(ctx, id, sc.ID, w); err != nil {
+						return nil, describe(appXO, j.what, err)
+					}
+				}
+				return engine.Outputs{"id": id, "schedule": sc.ID}, nil
+			case haveCron != cron || haveEnabled != enabled:
+				if err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &cron, Enabled: &enabled}); err != nil {
+					return nil, describe(appXO, j.what+" schedule", err)
+				}
+			}
+			return nil, nil
+		},
+		OnDelete: func(ctx context.Context, cur engine.Observed) error {
+			if !cur.Managed {
+				return fmt.Errorf("xo %s: not managed by %s, kept", j.what, b.site.Name)
+			}
+			id, _ := cur.Outputs["id"].(string)
+			return deleted(appXO, j.what, j.del(ctx, id))
+		},
+	}
+}
 
 type xoJobState struct {
 	Name      string   `json:"name"`
@@ -767,6 +883,8 @@ type xoJobState struct {
 	Retention int      `json:"retention"`
 	Enabled   bool     `json:"enabled"`
 }
+
+func (s xoJobState) schedule() (string, bool) { return s.Cron, s.Enabled }
 
 // xoPatternIDs returns the ids a pattern {"id": "a"} or {"id": {"__or": [...]}} selects.
 func xoPatternIDs(p xo.Pattern) []string {
@@ -828,49 +946,19 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 		}
 		return w
 	}
-	find := func(items []xo.BackupJob) (xo.BackupJob, bool, bool) {
-		for _, it := range items {
-			if it.Name == name && (it.Type == "" || it.Type == "backup") {
-				return it, true, true
+	b.add(xoJobResource(b, xoScheduledJob[xo.BackupJob, xoJobState]{
+		key: engine.K(appXO, "backup-job", base), what: "backup job " + base, name: name, base: base,
+		coll: xoCollJobs, uses: refs, want: want, list: c.BackupJobs.List,
+		idOf: func(j xo.BackupJob) string { return j.ID },
+		nameOf: func(j xo.BackupJob) string {
+			if j.Type == "" || j.Type == "backup" {
+				return j.Name
 			}
-		}
-		for _, it := range items {
-			if it.Name == base && (it.Type == "" || it.Type == "backup") {
-				return it, true, false
-			}
-		}
-		return xo.BackupJob{}, false, false
-	}
-	b.add(&engine.Func[xoJobState]{
-		ID:       engine.K(appXO, "backup-job", base),
-		Uses:     refs,
-		Provides: []string{"id", "schedule"},
-		WantFn:   want,
-		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
-			jobs, err := xoList(ctx, b, r, xoCollJobs, c.BackupJobs.List)
-			if err != nil {
-				return engine.NotFound(), err
-			}
-			j, ok, managed := find(jobs)
-			if !ok {
-				return engine.NotFound(), nil
-			}
-			scheds, err := xoList(ctx, b, r, xoCollScheds, c.Schedules.List)
-			if err != nil {
-				return engine.NotFound(), err
-			}
-			st := xoJobState{Name: j.Name, Mode: j.Mode, VMs: xoPatternIDs(j.VMs), Remotes: xoPatternIDs(j.Remotes), SRs: xoPatternIDs(j.SRs)}
-			if st.VMs == nil {
-				st.VMs = []string{}
-			}
-			var sched xo.Schedule
-			for _, s := range scheds {
-				if s.JobID == j.ID {
-					sched = s
-					break
-				}
-			}
-			st.Cron, st.Enabled = sched.Cron, sched.Enabled
+			return "" // a metadata or mirror job
+		},
+		observed: func(j xo.BackupJob, sched xo.Schedule) xoJobState {
+			st := xoJobState{Name: j.Name, Mode: j.Mode, VMs: nonNil(xoPatternIDs(j.VMs)), Remotes: xoPatternIDs(j.Remotes), SRs: xoPatternIDs(j.SRs),
+				Cron: sched.Cron, Enabled: sched.Enabled}
 			if raw, ok := j.Settings[sched.ID]; ok && sched.ID != "" {
 				var ret xo.Retention
 				if err := json.Unmarshal(raw, &ret); err == nil {
@@ -880,32 +968,15 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 					}
 				}
 			}
-			return engine.Found(st, managed, engine.Outputs{"id": j.ID, "schedule": sched.ID}), nil
+			return st
 		},
-		OnCreate: func(ctx context.Context, w xoJobState) (engine.Outputs, error) {
-			jobs, err := c.BackupJobs.List(ctx, nil)
-			if err != nil {
-				return nil, describe(appXO, "backup job "+base, err)
-			}
-			if j, ok, _ := find(jobs); ok { // a previous attempt's answer was lost
-				return nil, engine.Ambiguous(fmt.Errorf("xo backup job %s exists already (id %s)", base, j.ID))
-			}
-			var req xo.BackupJobRequest
+		create: func(ctx context.Context, w xoJobState) (string, string, error) {
 			if replication {
-				req = xo.ContinuousReplicationJob(name, xo.IDs(w.VMs...), first(w.SRs), cron, "", keep)
-			} else {
-				req = xo.DeltaBackupJob(name, xo.IDs(w.VMs...), first(w.Remotes), cron, "", keep)
+				return c.BackupJobs.Create(ctx, xo.ContinuousReplicationJob(name, xo.IDs(w.VMs...), first(w.SRs), cron, "", keep))
 			}
-			id, sched, err := c.BackupJobs.Create(ctx, req)
-			if err != nil {
-				return nil, describe(appXO, "backup job "+base, xoWriteErr(err))
-			}
-			return engine.Outputs{"id": id, "schedule": sched}, nil
+			return c.BackupJobs.Create(ctx, xo.DeltaBackupJob(name, xo.IDs(w.VMs...), first(w.Remotes), cron, "", keep))
 		},
-		OnUpdate: func(ctx context.Context, w xoJobState, cur engine.Observed) (engine.Outputs, error) {
-			have, _ := engine.StateOf[xoJobState](cur)
-			id, _ := cur.Outputs["id"].(string)
-			sched, _ := cur.Outputs["schedule"].(string)
+		update: func(ctx context.Context, id, sched string, have, w xoJobState) error {
 			var u xo.BackupJobUpdate
 			changed := false
 			if have.Name != w.Name {
@@ -930,37 +1001,13 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 				}
 				u.Settings, changed = map[string]any{sched: ret}, true
 			}
-			if changed {
-				if err := c.BackupJobs.Update(ctx, id, u); err != nil {
-					return nil, describe(appXO, "backup job "+base, err)
-				}
-			}
-			switch {
-			case sched == "":
-				s, err := c.Schedules.Create(ctx, id, xo.ScheduleSpec{Name: name, Cron: w.Cron, Enabled: true})
-				if err != nil {
-					return nil, describe(appXO, "backup job "+base+" schedule", xoWriteErr(err))
-				}
-				return engine.Outputs{"id": id, "schedule": s.ID}, nil
-			case have.Cron != w.Cron || have.Enabled != w.Enabled:
-				if err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &w.Cron, Enabled: &w.Enabled}); err != nil {
-					return nil, describe(appXO, "backup job "+base+" schedule", err)
-				}
-			}
-			return nil, nil
-		},
-		OnDelete: func(ctx context.Context, cur engine.Observed) error {
-			if !cur.Managed {
-				return fmt.Errorf("xo backup job %s: not managed by %s, kept", base, b.site.Name)
-			}
-			id, _ := cur.Outputs["id"].(string)
-			err := c.BackupJobs.Delete(ctx, id)
-			if errors.Is(err, sitekit.ErrNotFound) {
+			if !changed {
 				return nil
 			}
-			return describe(appXO, "backup job "+base, err)
+			return c.BackupJobs.Update(ctx, id, u)
 		},
-	})
+		del: c.BackupJobs.Delete,
+	}))
 }
 
 func first(s []string) string {
@@ -969,8 +1016,6 @@ func first(s []string) string {
 	}
 	return s[0]
 }
-
-// ── metadata backup job ────────────────────────────────────────────────────────────────
 
 type xoMetaJobState struct {
 	Name          string   `json:"name"`
@@ -982,6 +1027,8 @@ type xoMetaJobState struct {
 	RetentionXO   int      `json:"retention_xo"`
 	Enabled       bool     `json:"enabled"`
 }
+
+func (s xoMetaJobState) schedule() (string, bool) { return s.Cron, s.Enabled }
 
 // xoMetadataJob adds the metadata backup job: the pool database of the site's pool(s) and
 // the XO configuration, daily, to the backup repository on TrueNAS, keeping
@@ -1018,71 +1065,23 @@ func (b *build) xoMetadataJob() {
 		}
 		return w
 	}
-	find := func(items []xo.MetadataBackupJob) (xo.MetadataBackupJob, bool, bool) {
-		for _, it := range items {
-			if it.Name == name {
-				return it, true, true
-			}
-		}
-		for _, it := range items {
-			if it.Name == base {
-				return it, true, false
-			}
-		}
-		return xo.MetadataBackupJob{}, false, false
-	}
-	what := "metadata backup job " + base
-	b.add(&engine.Func[xoMetaJobState]{
-		ID:       engine.K(appXO, "backup-job", base),
-		Uses:     refs,
-		Provides: []string{"id", "schedule"},
-		WantFn:   want,
-		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
-			jobs, err := xoList(ctx, b, r, xoCollMetaJobs, c.MetadataBackupJobs.List)
-			if err != nil {
-				return engine.NotFound(), err
-			}
-			j, ok, managed := find(jobs)
-			if !ok {
-				return engine.NotFound(), nil
-			}
-			scheds, err := xoList(ctx, b, r, xoCollScheds, c.Schedules.List)
-			if err != nil {
-				return engine.NotFound(), err
-			}
-			st := xoMetaJobState{Name: j.Name, Pools: nonNilStrings(j.PoolIDs()), XOMetadata: j.XOMetadata, Remotes: nonNilStrings(j.RemoteIDs())}
-			var sched xo.Schedule
-			for _, sc := range scheds {
-				if sc.JobID == j.ID {
-					sched = sc
-					break
-				}
-			}
-			st.Cron, st.Enabled = sched.Cron, sched.Enabled
+	b.add(xoJobResource(b, xoScheduledJob[xo.MetadataBackupJob, xoMetaJobState]{
+		key: engine.K(appXO, "backup-job", base), what: "metadata backup job " + base, name: name, base: base,
+		coll: xoCollMetaJobs, uses: refs, want: want, list: c.MetadataBackupJobs.List,
+		idOf:   func(j xo.MetadataBackupJob) string { return j.ID },
+		nameOf: func(j xo.MetadataBackupJob) string { return j.Name },
+		observed: func(j xo.MetadataBackupJob, sched xo.Schedule) xoMetaJobState {
+			st := xoMetaJobState{Name: j.Name, Pools: nonNil(j.PoolIDs()), XOMetadata: j.XOMetadata, Remotes: nonNil(j.RemoteIDs()),
+				Cron: sched.Cron, Enabled: sched.Enabled}
 			if ret, ok := j.RetentionOf(sched.ID); ok {
 				st.RetentionPool, st.RetentionXO = ret.PoolMetadata, ret.XOMetadata
 			}
-			return engine.Found(st, managed, engine.Outputs{"id": j.ID, "schedule": sched.ID}), nil
+			return st
 		},
-		OnCreate: func(ctx context.Context, w xoMetaJobState) (engine.Outputs, error) {
-			jobs, err := c.MetadataBackupJobs.List(ctx, nil)
-			if err != nil {
-				return nil, describe(appXO, what, err)
-			}
-			if j, ok, _ := find(jobs); ok { // a previous attempt's answer was lost
-				return nil, engine.Ambiguous(fmt.Errorf("xo %s exists already (id %s)", what, j.ID))
-			}
-			req := xo.MetadataBackup(name, w.Pools, w.XOMetadata, first(w.Remotes), w.Cron, "", keep)
-			id, sched, err := c.MetadataBackupJobs.Create(ctx, req)
-			if err != nil {
-				return nil, describe(appXO, what, xoWriteErr(err))
-			}
-			return engine.Outputs{"id": id, "schedule": sched}, nil
+		create: func(ctx context.Context, w xoMetaJobState) (string, string, error) {
+			return c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup(name, w.Pools, w.XOMetadata, first(w.Remotes), w.Cron, "", keep))
 		},
-		OnUpdate: func(ctx context.Context, w xoMetaJobState, cur engine.Observed) (engine.Outputs, error) {
-			have, _ := engine.StateOf[xoMetaJobState](cur)
-			id, _ := cur.Outputs["id"].(string)
-			sched, _ := cur.Outputs["schedule"].(string)
+		update: func(ctx context.Context, id, sched string, have, w xoMetaJobState) error {
 			var u xo.MetadataBackupJobUpdate
 			changed := false
 			if have.Name != w.Name {
@@ -1101,49 +1100,18 @@ func (b *build) xoMetadataJob() {
 				u.Retention = map[string]xo.MetadataRetention{sched: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
 				changed = true
 			}
-			if changed {
-				if err := c.MetadataBackupJobs.Update(ctx, id, u); err != nil {
-					return nil, describe(appXO, what, err)
-				}
-			}
-			switch {
-			case sched == "":
-				sc, err := c.Schedules.Create(ctx, id, xo.ScheduleSpec{Name: name, Cron: w.Cron, Enabled: true})
-				if err != nil {
-					return nil, describe(appXO, what+" schedule", xoWriteErr(err))
-				}
-				// The new schedule has no retention yet: set it.
-				ret := map[string]xo.MetadataRetention{sc.ID: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
-				if err := c.MetadataBackupJobs.Update(ctx, id, xo.MetadataBackupJobUpdate{Retention: ret}); err != nil {
-					return nil, describe(appXO, what, err)
-				}
-				return engine.Outputs{"id": id, "schedule": sc.ID}, nil
-			case have.Cron != w.Cron || have.Enabled != w.Enabled:
-				if err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &w.Cron, Enabled: &w.Enabled}); err != nil {
-					return nil, describe(appXO, what+" schedule", err)
-				}
-			}
-			return nil, nil
-		},
-		OnDelete: func(ctx context.Context, cur engine.Observed) error {
-			if !cur.Managed {
-				return fmt.Errorf("xo %s: not managed by %s, kept", what, b.site.Name)
-			}
-			id, _ := cur.Outputs["id"].(string)
-			err := c.MetadataBackupJobs.Delete(ctx, id)
-			if errors.Is(err, sitekit.ErrNotFound) {
+			if !changed {
 				return nil
 			}
-			return describe(appXO, what, err)
+			return c.MetadataBackupJobs.Update(ctx, id, u)
 		},
-	})
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+		// A schedule created by an update has no retention yet: set it.
+		scheduled: func(ctx context.Context, id, sched string, w xoMetaJobState) error {
+			ret := map[string]xo.MetadataRetention{sched: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
+			return c.MetadataBackupJobs.Update(ctx, id, xo.MetadataBackupJobUpdate{Retention: ret})
+		},
+		del: c.MetadataBackupJobs.Delete,
+	}))
 }
 
 // ── orphans: marked XO objects no longer in the site ───────────────────────────────────
@@ -1173,11 +1141,7 @@ func (b *build) xoOrphan(key engine.Key, id string, after []engine.Key, exists f
 			return nil, fmt.Errorf("xo %s: an orphan is never created", key)
 		},
 		OnDelete: func(ctx context.Context, _ engine.Observed) error {
-			err := del(ctx)
-			if errors.Is(err, sitekit.ErrNotFound) {
-				return nil
-			}
-			return describe(appXO, key.Kind+" "+key.Name, err)
+			return deleted(appXO, key.Kind+" "+key.Name, del(ctx))
 		},
 	}
 }

@@ -97,12 +97,7 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	bp, err := Standard(site)
 	require.NoError(t, err)
 
-	p, err := bp.Plan(ctx, env.conn)
-	require.NoError(t, err)
-	t.Log(p.String())
-	res, err := p.Apply(ctx)
-	require.NoError(t, err)
-	require.NoError(t, res.Err(), "%v", res)
+	applySite(ctx, t, bp, env.conn)
 
 	xc := env.conn.XO
 	// Networks: one per OnHost VLAN, on eth0 with the VLAN tag, marked.
@@ -208,7 +203,7 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	t.Logf("collections read: %v, reads: %d", p2.Collections, p2.Reads)
 	assert.Equal(t, len(p2.Collections[appXO])+len(p2.Collections[appTrueNAS]), p2.Reads)
 
-	res, err = bp.Destroy(ctx, env.conn)
+	res, err := bp.Destroy(ctx, env.conn)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
 	vms, err = xc.VMs.List(ctx, nil)
@@ -261,6 +256,17 @@ func TestXOAmbiguousVMCreateLeavesOneVM(t *testing.T) {
 	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
 }
 
+// applySite plans bp on conns and applies the plan, failing the test on any error.
+func applySite(ctx context.Context, t *testing.T, bp *Blueprint, conns Connections) {
+	t.Helper()
+	p, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	t.Log(p.String())
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+}
+
 // stepOf returns the plan's step for key id ("xo/vm/old-app"), or nil.
 func stepOf(p *Plan, id string) *engine.Step {
 	for _, s := range p.Steps {
@@ -281,11 +287,7 @@ func TestXOOrphansPlannedForDeletion(t *testing.T) {
 	xc := env.conn.XO
 	bp, err := Standard(site)
 	require.NoError(t, err)
-	p, err := bp.Plan(ctx, env.conn)
-	require.NoError(t, err)
-	res, err := p.Apply(ctx)
-	require.NoError(t, err)
-	require.NoError(t, res.Err(), "%v", res)
+	applySite(ctx, t, bp, env.conn)
 
 	// Left over from an earlier version of the site: a marked VLAN network and a marked VM
 	// on it; and someone else's VM and network, unmarked.
@@ -301,7 +303,7 @@ func TestXOOrphansPlannedForDeletion(t *testing.T) {
 		VIFs: []xo.VIFSpec{{Device: "0", Network: otherNet.ID}}, Tags: []string{"managed-by sitekit:another-site"}})
 	require.NoError(t, err)
 
-	p, err = bp.Plan(ctx, env.conn)
+	p, err := bp.Plan(ctx, env.conn)
 	require.NoError(t, err)
 	t.Log(p.String())
 	assert.Equal(t, 2, p.Changes(), "only the two orphans:\n%s", p)
@@ -319,7 +321,7 @@ func TestXOOrphansPlannedForDeletion(t *testing.T) {
 		}
 	}
 
-	res, err = p.Apply(ctx)
+	res, err := p.Apply(ctx)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
 	_, err = xc.VMs.Get(ctx, oldVM.ID)
@@ -377,11 +379,7 @@ func TestXODestroyDeletesMarkedOrphans(t *testing.T) {
 	xc := env.conn.XO
 	bp, err := Standard(site)
 	require.NoError(t, err)
-	p, err := bp.Plan(ctx, env.conn)
-	require.NoError(t, err)
-	res, err := p.Apply(ctx)
-	require.NoError(t, err)
-	require.NoError(t, res.Err(), "%v", res)
+	applySite(ctx, t, bp, env.conn)
 	repos, err := xc.BackupRepositories.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, repos, 1)
@@ -399,7 +397,7 @@ func TestXODestroyDeletesMarkedOrphans(t *testing.T) {
 	require.NotNil(t, weekly, "%s", pd)
 	require.NotNil(t, stepOf(pd, "xo/vm/old-app"), "%s", pd)
 
-	res, err = bp.Destroy(ctx, env.conn)
+	res, err := bp.Destroy(ctx, env.conn)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
 	_, err = xc.VMs.Get(ctx, old.ID)
