@@ -177,6 +177,10 @@ type Offsite struct {
 	Region string
 	// Schedule is the cron schedule of the off-site push.
 	Schedule string
+	// User is the SSH user the replication logs in as on the target NAS (replication
+	// only; default "root"). The off-site key pair's public key must be installed in its
+	// authorized keys on the target (the plan warns with its fingerprint).
+	User string
 }
 
 // Teleworkers describes remote access to internal services through FortiGate ZTNA, granted
@@ -344,6 +348,9 @@ func (s Site) WithDefaults() Site {
 	}
 	if s.Offsite.Kind != "" && s.Offsite.Schedule == "" {
 		s.Offsite.Schedule = "0 3 * * *"
+	}
+	if s.Offsite.Kind == OffsiteReplication && s.Offsite.User == "" {
+		s.Offsite.User = "root"
 	}
 	if s.Teleworkers.Enabled {
 		if len(s.Teleworkers.Services) == 0 {

@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,115 @@ func TestTrueNASShareHostIsClientURLHost(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "no NFS share step in\n%s", p2)
+}
+
+// findingOf returns the compliance finding named check.
+func findingOf(t *testing.T, c *Compliance, check string) Finding {
+	t.Helper()
+	for _, f := range c.Findings {
+		if f.Check == check {
+			return f
+		}
+	}
+	t.Fatalf("no finding %q in %+v", check, c.Findings)
+	return Finding{}
+}
+
+// An off-site copy by ZFS replication: a key pair, an SSH connection to the target and a
+// PUSH replication task, all marked, converged, warned about until the key works, removed
+// by destroy.
+func TestTrueNASOffsiteReplication(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	site.Offsite = Offsite{Kind: OffsiteReplication, Endpoint: "nas2.example", Bucket: "backup/pv-pessac"}
+	site.Credentials.OffsiteAccessKey, site.Credentials.OffsiteSecretKey = "", ""
+	_, conns := newTrueNASOnly(t)
+	c := conns.TrueNAS
+	bp, err := Standard(site)
+	require.NoError(t, err)
+
+	// A key pair the site does not own, kept by destroy.
+	kp, err := c.Keychain.GenerateKeyPair(ctx)
+	require.NoError(t, err)
+	_, err = c.Keychain.CreateKeyPair(ctx, "other-key", kp)
+	require.NoError(t, err)
+
+	p, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "root@nas2.example") }),
+		"the first plan says a key pair will be generated: %v", p.Warnings)
+	res, err := p.Apply(ctx)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+
+	m := site.Marker()
+	key, err := c.Keychain.Get(ctx, site.Name+"-offsite-key ["+m+"]")
+	require.NoError(t, err)
+	assert.Equal(t, truenas.KeychainSSHKeyPair, key.Type)
+	require.True(t, strings.HasPrefix(key.Attributes.PublicKey, "ssh-"), "public key stored: %q", key.Attributes.PublicKey)
+	conn, err := c.Keychain.Get(ctx, site.Name+"-offsite-ssh ["+m+"]")
+	require.NoError(t, err)
+	assert.Equal(t, truenas.KeychainSSHCredentials, conn.Type)
+	assert.Equal(t, "nas2.example", conn.Attributes.Host)
+	assert.Equal(t, 22, conn.Attributes.Port)
+	assert.Equal(t, "root", conn.Attributes.Username, "default user")
+	assert.Equal(t, key.ID, conn.Attributes.PrivateKeyID)
+	assert.Contains(t, conn.Attributes.RemoteHostKey, "nas2.example ssh-ed25519 ", "host key from the scan")
+	repl, err := c.Replications.Get(ctx, site.Name+" off-site replication ["+m+"]")
+	require.NoError(t, err)
+	assert.Equal(t, "PUSH", repl.Direction)
+	assert.Equal(t, "SSH", repl.Transport)
+	assert.Equal(t, conn.ID, repl.SSHCredentials())
+	assert.Equal(t, []string{"tank/sitekit/" + site.Name}, repl.SourceDatasets)
+	assert.Equal(t, "backup/pv-pessac", repl.TargetDataset)
+	assert.True(t, repl.Recursive)
+	assert.True(t, repl.Auto)
+	assert.Equal(t, []string{"sitekit-" + site.Name + "-%Y-%m-%d_%H-%M"}, repl.AlsoIncludeNamingSchema)
+	assert.Equal(t, "CUSTOM", repl.RetentionPolicy)
+	assert.Equal(t, 14, repl.LifetimeValue)
+	assert.Equal(t, "DAY", repl.LifetimeUnit)
+	require.NotNil(t, repl.Schedule)
+	assert.Equal(t, "3", repl.Schedule.Hour)
+	creds, err := c.CloudCredentials.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	assert.Empty(t, creds, "no S3 objects for a replication site")
+
+	// Re-plan: nothing to do; the operator is told to install the public key (never the
+	// private one), the off-site copy is present.
+	p2, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
+	assert.Equal(t, len(p2.Collections[appTrueNAS]), p2.Reads, "one query per collection: %v", p2.Collections)
+	fp := truenasKeyFingerprint(key.Attributes.PublicKey)
+	require.True(t, strings.HasPrefix(fp, "SHA256:"), fp)
+	assert.True(t, slices.ContainsFunc(p2.Warnings, func(w string) bool {
+		return strings.Contains(w, fp) && strings.Contains(w, key.Attributes.PublicKey) && strings.Contains(w, "root@nas2.example")
+	}), "warning with the public key's fingerprint: %v", p2.Warnings)
+	assert.NotContains(t, p2.String(), "PRIVATE KEY")
+	assert.True(t, findingOf(t, p2.Compliance(), "3-2-1: one off-site").OK)
+	live, err := Check(ctx, site, conns)
+	require.NoError(t, err)
+	off := findingOf(t, live, "3-2-1: one off-site")
+	assert.True(t, off.OK, "%+v", off)
+
+	// Once a run finished (the target accepted the key), the warning goes.
+	_, err = c.Replications.Run(ctx, repl.ID, nil)
+	require.NoError(t, err)
+	p3, err := bp.Plan(ctx, conns)
+	require.NoError(t, err)
+	assert.Zero(t, p3.Changes(), "re-plan:\n%s", p3)
+	assert.Empty(t, p3.Warnings)
+	assert.True(t, findingOf(t, p3.Compliance(), "no conflict with existing objects").OK)
+	assert.True(t, findingOf(t, p3.Compliance(), "3-2-1: one off-site").OK)
+
+	res, err = bp.Destroy(ctx, conns)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	tasks, err := c.Replications.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	assert.Empty(t, tasks)
+	keys, err := c.Keychain.List(ctx, truenas.Query{})
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.Equal(t, "other-key", keys[0].Name, "the unmarked key pair is kept")
 }

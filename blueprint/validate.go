@@ -367,6 +367,9 @@ func (s Site) validateOffsite(p *problems) {
 		if o.Bucket == "" || strings.HasPrefix(o.Bucket, "/") {
 			p.add("Offsite.Bucket", o.Bucket, "must be the target dataset, e.g. backup/pv-pessac")
 		}
+		if o.User == "" || strings.ContainsAny(o.User, " \t\r\n") {
+			p.add("Offsite.User", o.User, "must be the SSH user on the target NAS (no spaces)")
+		}
 	default:
 		p.add("Offsite.Kind", string(o.Kind), "must be %q or %q", OffsiteS3, OffsiteReplication)
 	}

@@ -117,6 +117,9 @@ func badSites() []struct {
 		{"offsite http endpoint", "Offsite.Endpoint", func(s *Site) { s.Offsite.Endpoint = "http://s3.example" }},
 		{"offsite bad bucket", "Offsite.Bucket", func(s *Site) { s.Offsite.Bucket = "PV" }},
 		{"offsite key missing", "Credentials.OffsiteAccessKey", func(s *Site) { s.Credentials.OffsiteAccessKey = "" }},
+		{"offsite replication user with a space", "Offsite.User", func(s *Site) {
+			s.Offsite = Offsite{Kind: OffsiteReplication, Endpoint: "nas2.example", Bucket: "backup/pv-pessac", User: "backup user"}
+		}},
 		{"secret inline", "Credentials.NetdataStreamKey", func(s *Site) { s.Credentials.NetdataStreamKey = "11111111-2222-3333" }},
 		{"teleworkers zero", "Teleworkers.Count", func(s *Site) { s.Teleworkers.Count = 0 }},
 		{"ztna unknown service", "Teleworkers.Services[0]", func(s *Site) { s.Teleworkers.Services = []string{"crm"} }},
