@@ -323,14 +323,8 @@ func (s *BackupJobsService) Delete(ctx context.Context, id string) error {
 	if id == "" {
 		return invalid("ID", id, "must not be empty")
 	}
-	scheds, err := s.c.Schedules.OfJob(ctx, id)
-	if err != nil {
+	if err := s.c.Schedules.deleteOfJob(ctx, id); err != nil {
 		return err
-	}
-	for _, sc := range scheds {
-		if err := s.c.Schedules.Delete(ctx, sc.ID); err != nil {
-			return err
-		}
 	}
 	return s.c.call(ctx, "backupNg.deleteJob", map[string]string{"id": id}, nil)
 }
@@ -402,6 +396,21 @@ func (s *SchedulesService) OfJob(ctx context.Context, job string) ([]Schedule, e
 		}
 	}
 	return out, nil
+}
+
+// deleteOfJob deletes every schedule of job: XO's deleteJob leaves them behind on some
+// versions, so both kinds of backup job delete them explicitly first.
+func (s *SchedulesService) deleteOfJob(ctx context.Context, job string) error {
+	scheds, err := s.OfJob(ctx, job)
+	if err != nil {
+		return err
+	}
+	for _, sc := range scheds {
+		if err := s.Delete(ctx, sc.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Create creates a schedule for job (schedule.create).

@@ -416,14 +416,8 @@ func (s *MetadataBackupJobsService) Delete(ctx context.Context, id string) error
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
 	}
-	scheds, err := s.c.Schedules.OfJob(ctx, id)
-	if err != nil {
+	if err := s.c.Schedules.deleteOfJob(ctx, id); err != nil {
 		return err
-	}
-	for _, sc := range scheds {
-		if err := s.c.Schedules.Delete(ctx, sc.ID); err != nil {
-			return err
-		}
 	}
 	return s.c.call(ctx, "metadataBackup.deleteJob", map[string]string{"id": id}, nil)
 }

@@ -29,6 +29,38 @@ func init() {
 	rpcParams["metadataBackup.runJob"] = []param{{name: "id", kind: "string"}, {name: "schedule", kind: "string"}}
 }
 
+// storeNewJob finishes a createJob call (backupNg or metadataBackup) as xo-server does: it
+// creates the schedules declared under temporary ids, re-keys their settings to the real
+// schedule ids, stores the job and returns the changed objects (schedules and job).
+func (s *Server) storeNewJob(job, p map[string]any) (map[string]any, error) {
+	settings, _ := p["settings"].(map[string]any)
+	if settings == nil {
+		settings = map[string]any{}
+	}
+	changed := map[string]any{}
+	scheds, _ := p["schedules"].(map[string]any)
+	for _, tmp := range sortedKeys(scheds) {
+		spec, ok := scheds[tmp].(map[string]any)
+		if !ok {
+			return nil, rpcInvalid("/schedules/"+tmp, "must be object")
+		}
+		sc, err := s.createSchedule(job["id"].(string), spec)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := settings[tmp]; ok {
+			settings[sc["id"].(string)] = v
+			delete(settings, tmp)
+		}
+		changed[sc["id"].(string)] = sc
+	}
+	job["settings"] = settings
+	s.put("backup-jobs", job)
+	s.now()
+	changed[job["id"].(string)] = job
+	return changed, nil
+}
+
 // metadataRPC handles metadataBackup.* with s.mu held.
 func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]any, error) {
 	id, _ := p["id"].(string)
@@ -40,28 +72,10 @@ func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]a
 				job[k] = v
 			}
 		}
-		settings, _ := p["settings"].(map[string]any)
-		changed := map[string]any{}
-		scheds, _ := p["schedules"].(map[string]any)
-		for _, tmp := range sortedKeys(scheds) {
-			spec, ok := scheds[tmp].(map[string]any)
-			if !ok {
-				return nil, nil, rpcInvalid("/schedules/"+tmp, "must be object")
-			}
-			sc, err := s.createSchedule(job["id"].(string), spec)
-			if err != nil {
-				return nil, nil, err
-			}
-			if v, ok := settings[tmp]; ok {
-				settings[sc["id"].(string)] = v
-				delete(settings, tmp)
-			}
-			changed[sc["id"].(string)] = sc
+		changed, err := s.storeNewJob(job, p)
+		if err != nil {
+			return nil, nil, err
 		}
-		job["settings"] = settings
-		s.put("backup-jobs", job)
-		s.now()
-		changed[job["id"].(string)] = job
 		return clone(job), changed, nil
 	case "metadataBackup.getAllJobs":
 		out := []any{}

@@ -223,33 +223,10 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 				job[k] = v
 			}
 		}
-		settings, _ := p["settings"].(map[string]any)
-		if settings == nil {
-			settings = map[string]any{}
+		changed, err := s.storeNewJob(job, p)
+		if err != nil {
+			return nil, nil, err
 		}
-		changed := map[string]any{}
-		scheds, _ := p["schedules"].(map[string]any)
-		tmpIDs := make([]string, 0, len(scheds))
-		for k := range scheds {
-			tmpIDs = append(tmpIDs, k)
-		}
-		sort.Strings(tmpIDs)
-		for _, tmp := range tmpIDs {
-			spec, _ := scheds[tmp].(map[string]any)
-			sc, err := s.createSchedule(job["id"].(string), spec)
-			if err != nil {
-				return nil, nil, err
-			}
-			if v, ok := settings[tmp]; ok {
-				settings[sc["id"].(string)] = v
-				delete(settings, tmp)
-			}
-			changed[sc["id"].(string)] = sc
-		}
-		job["settings"] = settings
-		s.put("backup-jobs", job)
-		s.now()
-		changed[job["id"].(string)] = job
 		return job["id"], changed, nil
 	case "backupNg.getAllJobs":
 		out := []any{}
