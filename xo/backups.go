@@ -279,14 +279,8 @@ func (s *BackupJobsService) Create(ctx context.Context, req BackupJobRequest) (j
 	if err := s.c.call(ctx, "backupNg.createJob", params, &jobID); err != nil {
 		return "", "", err
 	}
-	scheds, err := s.c.Schedules.OfJob(ctx, jobID)
-	if err != nil {
-		return jobID, "", err
-	}
-	if len(scheds) > 0 {
-		scheduleID = scheds[0].ID
-	}
-	return jobID, scheduleID, nil
+	scheduleID, err = s.c.Schedules.firstOfJob(ctx, jobID)
+	return jobID, scheduleID, err
 }
 
 // BackupJobUpdate is a partial edit (backupNg.editJob); nil fields are kept.
@@ -396,6 +390,16 @@ func (s *SchedulesService) OfJob(ctx context.Context, job string) ([]Schedule, e
 		}
 	}
 	return out, nil
+}
+
+// firstOfJob returns the id of job's first schedule ("" when it has none): the schedule a
+// createJob call just made, which XO does not return.
+func (s *SchedulesService) firstOfJob(ctx context.Context, job string) (string, error) {
+	scheds, err := s.OfJob(ctx, job)
+	if err != nil || len(scheds) == 0 {
+		return "", err
+	}
+	return scheds[0].ID, nil
 }
 
 // deleteOfJob deletes every schedule of job: XO's deleteJob leaves them behind on some

@@ -320,14 +320,8 @@ func (s *MetadataBackupJobsService) Create(ctx context.Context, req MetadataBack
 		}
 		jobID = job.ID
 	}
-	scheds, err := s.c.Schedules.OfJob(ctx, jobID)
-	if err != nil {
-		return jobID, "", err
-	}
-	if len(scheds) > 0 {
-		scheduleID = scheds[0].ID
-	}
-	return jobID, scheduleID, nil
+	scheduleID, err = s.c.Schedules.firstOfJob(ctx, jobID)
+	return jobID, scheduleID, err
 }
 
 // MetadataBackupJobUpdate is a partial edit (metadataBackup.editJob); XO merges it into the

@@ -9,22 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/jsonrpc"
-	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // metadataBackup.* at the wire: XO's parameter schemas, the job object returned by
 // createJob, the run checks of the metadata runner, type separation from backupNg.*.
 func TestMetadataBackupRPC(t *testing.T) {
 	srv := New(t)
-	settings, err := sitekit.Apply(sitekit.WithCertSHA256(srv.Fingerprint))
-	require.NoError(t, err)
-	hc, err := rest.HTTPClient(settings)
-	require.NoError(t, err)
-	conn, err := jsonrpc.New("wss"+srv.URL[len("https"):]+"/api/", jsonrpc.WithHTTPClient(hc))
-	require.NoError(t, err)
-	defer conn.Close()
+	conn := rpcConn(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	code := func(err error) int {
@@ -94,13 +86,7 @@ func TestMetadataBackupRPC(t *testing.T) {
 // the global ("") settings alone; null deletes a key.
 func TestBackupNgEditJobMerges(t *testing.T) {
 	srv := New(t)
-	settings, err := sitekit.Apply(sitekit.WithCertSHA256(srv.Fingerprint))
-	require.NoError(t, err)
-	hc, err := rest.HTTPClient(settings)
-	require.NoError(t, err)
-	conn, err := jsonrpc.New("wss"+srv.URL[len("https"):]+"/api/", jsonrpc.WithHTTPClient(hc))
-	require.NoError(t, err)
-	defer conn.Close()
+	conn := rpcConn(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token}, nil))

@@ -15,22 +15,29 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-func TestJSONRPCRules(t *testing.T) {
-	srv := New(t)
+// rpcConn dials the simulator's JSON-RPC endpoint with the client's TLS settings (pinned to
+// the simulator's certificate); the connection is closed at cleanup.
+func rpcConn(t *testing.T, srv *Server, opts ...jsonrpc.Option) *jsonrpc.Conn {
+	t.Helper()
 	settings, err := sitekit.Apply(sitekit.WithCertSHA256(srv.Fingerprint))
 	require.NoError(t, err)
 	hc, err := rest.HTTPClient(settings)
 	require.NoError(t, err)
-	notes := make(chan string, 64)
-	conn, err := jsonrpc.New("wss"+srv.URL[len("https"):]+"/api/", jsonrpc.WithHTTPClient(hc),
-		jsonrpc.WithNotificationHandler(func(method string, params json.RawMessage) {
-			select {
-			case notes <- method:
-			default:
-			}
-		}))
+	conn, err := jsonrpc.New("wss"+srv.URL[len("https"):]+"/api/", append([]jsonrpc.Option{jsonrpc.WithHTTPClient(hc)}, opts...)...)
 	require.NoError(t, err)
-	defer conn.Close()
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+func TestJSONRPCRules(t *testing.T) {
+	srv := New(t)
+	notes := make(chan string, 64)
+	conn := rpcConn(t, srv, jsonrpc.WithNotificationHandler(func(method string, params json.RawMessage) {
+		select {
+		case notes <- method:
+		default:
+		}
+	}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	code := func(err error) int {
