@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/internal/simkit"
 )
 
@@ -102,18 +102,14 @@ func BenchmarkHundredSites(b *testing.B) {
 		g.SetLimit(parallel)
 		for i := range sites {
 			g.Go(func() error {
-				site := examplekit.Pessac()
+				site := blueprinttest.Pessac()
 				site.Name = fmt.Sprintf("site-%03d", i)
-				sims, err := examplekit.StartSims(examplekit.Options{Site: &site})
+				sims, err := blueprinttest.New(ctx, blueprinttest.WithSite(site))
 				if err != nil {
 					return err
 				}
 				defer sims.Close()
-				conns, err := sims.Connections()
-				if err != nil {
-					return err
-				}
-				defer examplekit.Close(conns)
+				conns := sims.Connections()
 				bp, err := blueprint.Standard(site)
 				if err != nil {
 					return err

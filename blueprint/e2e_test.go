@@ -15,15 +15,15 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/examplekit"
 	"github.com/sitekit/sitekit/internal/simkit"
 	"github.com/sitekit/sitekit/xo"
 )
 
 // env is one site on its five simulators.
 type env struct {
-	sims  *examplekit.Sims
+	sims  *blueprinttest.Site
 	conns blueprint.Connections
 	bp    *blueprint.Blueprint
 	site  blueprint.Site
@@ -31,13 +31,13 @@ type env struct {
 
 func newEnv(t testing.TB, faults simkit.Faults) *env {
 	t.Helper()
-	site := examplekit.Pessac()
-	sims, err := examplekit.StartSims(examplekit.Options{Faults: faults, Site: &site})
+	t.Cleanup(blueprint.SetGateWaitForTest(2*time.Second, 10*time.Millisecond))
+	site := blueprinttest.Pessac()
+	sims, err := blueprinttest.New(context.Background(), blueprinttest.WithSite(site), blueprinttest.WithFaults(faults))
 	require.NoError(t, err)
 	t.Cleanup(sims.Close)
-	conns, err := sims.Connections(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 6, InitialInterval: time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxRetryAfter: time.Second}))
+	conns, err := sims.Connect(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 6, InitialInterval: time.Millisecond, MaxInterval: 20 * time.Millisecond, MaxRetryAfter: time.Second}))
 	require.NoError(t, err)
-	t.Cleanup(func() { examplekit.Close(conns) })
 	bp, err := blueprint.Standard(site)
 	require.NoError(t, err)
 	return &env{sims: sims, conns: conns, bp: bp, site: bp.Site()}
@@ -157,8 +157,9 @@ func TestStandardEndToEnd(t *testing.T) {
 	assert.Empty(t, plan.Omitted)
 	c, u, d, _ := plan.Counts()
 	assert.Greater(t, c, 50)
-	assert.Equal(t, 1, u, "the only update releases the factory dmz address overlapping the mgmt VLAN")
+	assert.Equal(t, 2, u, "the updates release the factory dmz address overlapping the mgmt VLAN and check the web VM's Netdata stream")
 	assert.Equal(t, plan.Step(engine.K("fortigate", "port-address", "dmz")).Action, engine.ActionUpdate)
+	assert.Equal(t, plan.Step(engine.K("netdata", "gate", "web")).Action, engine.ActionUpdate, "web does not stream before it exists")
 	assert.Zero(t, d)
 	res, err := plan.Apply(ctx, fast()...)
 	require.NoError(t, err, "%s", res)
@@ -245,7 +246,7 @@ func TestStandardEndToEnd(t *testing.T) {
 	// address that overlapped the mgmt VLAN was released).
 	dmz, _ := fgt.Object("system/interface", "dmz")
 	assert.Equal(t, "0.0.0.0 0.0.0.0", dmz["ip"])
-	comp, err := blueprint.Check(ctx, examplekit.Pessac(), e.conns)
+	comp, err := blueprint.Check(ctx, blueprinttest.Pessac(), e.conns)
 	require.NoError(t, err)
 	var failed []string
 	for _, f := range comp.Failed() {

@@ -8,24 +8,20 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 )
 
 // The Standard site on the five simulators: plan, apply, re-plan with nothing left to do.
 func Example() {
-	sims, err := examplekit.StartSims(examplekit.Options{})
+	sims, err := blueprinttest.New(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer sims.Close()
-	conns, err := sims.Connections()
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer examplekit.Close(conns)
+	conns := sims.Connections()
 	ctx := context.Background()
 
-	bp, err := blueprint.Standard(examplekit.Pessac())
+	bp, err := blueprint.Standard(blueprinttest.Pessac())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,7 +48,7 @@ func Example() {
 
 // An invalid site is refused with every problem named, before anything is sent.
 func ExampleSite_Validate() {
-	site := examplekit.Pessac()
+	site := blueprinttest.Pessac()
 	site.Network.VLANs[3].ID = 5000
 	site.Backup = blueprint.DefaultBackup()
 	site.Backup.Retention = 0

@@ -2,7 +2,7 @@ package blueprint
 
 import "time"
 
-// Exported for the external tests (package blueprint_test), which use internal/examplekit
+// Exported for the external tests (package blueprint_test), which use blueprint/blueprinttest
 // (itself importing this package).
 
 // BadSite is one invalid site of validate_test.go.

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/fortigate"
-	"github.com/sitekit/sitekit/internal/examplekit"
 	"github.com/sitekit/sitekit/internal/simkit"
 )
 
@@ -34,7 +34,7 @@ func kinds(p *blueprint.Plan) []string {
 func TestTiersDiffer(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
-	site := examplekit.Pessac()
+	site := blueprinttest.Pessac()
 
 	basse, err := blueprint.Basse(site)
 	require.NoError(t, err)
@@ -160,6 +160,8 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	defer blueprint.SetGateWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
+	e.converge(t, ctx, 1)
+	// The web VM's agent stops streaming (the kit made it stream when XO started the VM).
 	e.sims.Netdata.SetChildStreaming("web", false)
 	p, err := e.bp.Plan(ctx, e.conns)
 	require.NoError(t, err)

@@ -14,14 +14,15 @@ import (
 	"time"
 
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/truenas"
 )
 
 func main() {
-	live := flag.Bool("live", false, "use the real appliances named by SITEKIT_* environment variables")
+	live := flag.Bool("live", false, "use the appliances named by the SITEKIT_* environment variables")
+	skip := flag.String("skip", "", "appliances to leave out, comma-separated (fortigate,xo,ems,truenas,netdata)")
 	flag.Parse()
-	code, err := run(*live)
+	code, err := run(*live, *skip)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backup-audit:", err)
 		os.Exit(1)
@@ -29,15 +30,15 @@ func main() {
 	os.Exit(code)
 }
 
-func run(live bool) (int, error) {
-	ctx, cancel := examplekit.Context()
+func run(live bool, skip string) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	site := examplekit.Pessac()
+	site := site()
 	bp, err := blueprint.Standard(site)
 	if err != nil {
 		return 1, err
 	}
-	conns, sims, closeAll, err := examplekit.Connect(ctx, live, bp)
+	conns, sims, closeAll, err := connect(ctx, live, skip, bp)
 	if err != nil {
 		return 1, err
 	}
@@ -156,4 +157,40 @@ func runBackupsOnce(ctx context.Context, conns blueprint.Connections, marker str
 		}
 	}
 	return nil
+}
+
+// site is the client site whose backups are audited.
+func site() blueprint.Site {
+	return blueprint.Site{
+		Name: "pv-pessac", Users: 50, Growth: 2,
+		Network:     blueprint.DefaultNetwork("10.10.0.0/16"),
+		Offsite:     blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
+		Teleworkers: blueprint.Teleworkers{Enabled: true, Count: 15},
+		Credentials: blueprint.Credentials{
+			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
+			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY",
+		},
+	}
+}
+
+// connect returns the connections: from the environment with live (every appliance
+// required unless skipped), else to simulators on which the site has been deployed.
+func connect(ctx context.Context, live bool, skip string, bp *blueprint.Blueprint) (blueprint.Connections, *blueprinttest.Site, func(), error) {
+	if live {
+		var omit []string
+		if skip != "" {
+			omit = strings.Split(skip, ",")
+		}
+		conns, err := blueprint.ConnectionsFromEnv(os.Getenv, omit...)
+		return conns, nil, func() { _ = conns.Close() }, err
+	}
+	kit, err := blueprinttest.New(ctx, blueprinttest.WithSite(bp.Site()))
+	if err != nil {
+		return blueprint.Connections{}, nil, nil, err
+	}
+	if err := kit.Deploy(ctx, bp); err != nil {
+		kit.Close()
+		return blueprint.Connections{}, nil, nil, err
+	}
+	return kit.Connections(), kit, kit.Close, nil
 }

@@ -1,10 +1,18 @@
-// Command drift is a nightly drift check: it plans the Pessac site (reads only) and exits
-// with status 2 when the appliances differ from the blueprint, printing the differences;
-// 0 when they match, 1 on error.
+// Command drift is a nightly drift check of the Pessac site, for Netdata, Icinga, Nagios or
+// cron mail: it plans the site (reads only), re-checks its promises live (VLAN isolation,
+// backups) and prints ONE summary line first, then the details, with the monitoring-plugin
+// exit codes:
 //
-// On simulators it deploys the site, then simulates a colleague's manual change (a
-// firewall policy moved to the top and an address object deleted) so the check has
-// something to report.
+//	0 OK        the appliances match the blueprint
+//	1 WARNING   they differ, but no promise of the site is broken
+//	2 CRITICAL  a promise is broken (a flow the VLAN matrix forbids is open, a managed
+//	            object is missing) or the plan has deletions to make
+//	3 UNKNOWN   the check could not run (an appliance unreachable or not configured)
+//
+// With -live it reads the appliances named by the environment (blueprint.ConnectionsFromEnv;
+// every appliance is required unless -skip names it). Without, it deploys the site on
+// simulators and makes a colleague's manual change (a guest → servers policy added by hand)
+// so that there is something to report.
 //
 //	go run ./examples/drift -live; echo $?
 package main
@@ -13,70 +21,204 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"time"
 
 	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
+	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/fortigate"
-	"github.com/sitekit/sitekit/internal/examplekit"
 )
 
-func main() {
-	live := flag.Bool("live", false, "use the real appliances named by SITEKIT_* environment variables")
-	asJSON := flag.Bool("json", false, "print the plan as JSON")
-	flag.Parse()
-	code, err := run(*live, *asJSON)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "drift:", err)
-		os.Exit(1)
+// The monitoring-plugin exit codes.
+const (
+	OK       = 0
+	Warning  = 1
+	Critical = 2
+	Unknown  = 3
+)
+
+var statusNames = [...]string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}
+
+// site is the client site the check compares the appliances with.
+func site() blueprint.Site {
+	return blueprint.Site{
+		Name: "pv-pessac", Users: 50, Growth: 2,
+		Network:     blueprint.DefaultNetwork("10.10.0.0/16"),
+		Offsite:     blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
+		Teleworkers: blueprint.Teleworkers{Enabled: true, Count: 15},
+		Credentials: blueprint.Credentials{
+			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
+			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY",
+		},
 	}
+}
+
+func main() {
+	var o options
+	flag.BoolVar(&o.live, "live", false, "use the appliances named by the SITEKIT_* environment variables")
+	flag.BoolVar(&o.asJSON, "json", false, "print the plan as JSON after the summary line")
+	skip := flag.String("skip", "", "appliances to leave out, comma-separated (fortigate,xo,ems,truenas,netdata)")
+	flag.Parse()
+	if *skip != "" {
+		o.skip = strings.Split(*skip, ",")
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	ctx, cancelRun := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancelRun()
+	code := run(ctx, o, os.Getenv, os.Stdout)
+	cancelRun()
+	cancel()
 	os.Exit(code)
 }
 
-func run(live, asJSON bool) (int, error) {
-	ctx, cancel := examplekit.Context()
-	defer cancel()
-	bp, err := blueprint.Standard(examplekit.Pessac())
-	if err != nil {
-		return 1, err
-	}
-	conns, sims, closeAll, err := examplekit.Connect(ctx, live, bp)
-	if err != nil {
-		return 1, err
-	}
-	defer closeAll()
-	if sims != nil {
-		if err := manualChange(ctx, conns.FortiGate); err != nil {
-			return 1, err
-		}
-	}
-	plan, err := bp.Plan(ctx, conns)
-	if err != nil {
-		return 1, err
-	}
-	if asJSON {
-		b, err := plan.JSON()
-		if err != nil {
-			return 1, err
-		}
-		fmt.Println(string(b))
-	} else {
-		fmt.Print(plan)
-	}
-	if plan.Empty() {
-		return 0, nil
-	}
-	fmt.Fprintf(os.Stderr, "drift: %d changes needed on %s\n", plan.Changes(), bp.Site().Name)
-	return 2, nil
+// options are the command-line flags.
+type options struct {
+	live, asJSON bool
+	skip         []string
 }
 
-// manualChange edits the FortiGate behind the blueprint's back.
-func manualChange(ctx context.Context, fgt *fortigate.Client) error {
-	order, err := fgt.Policies.Order(ctx)
-	if err != nil || len(order) < 2 {
-		return fmt.Errorf("read policy order: %v", err)
+// run checks the site and prints the result; it returns the exit code.
+func run(ctx context.Context, o options, getenv func(string) string, w io.Writer) int {
+	bp, err := blueprint.Standard(site())
+	if err != nil {
+		return report(w, nil, Result{Status: Unknown, Summary: "invalid site: " + oneLine(err)})
 	}
-	if err := fgt.Policies.Move(ctx, order[len(order)-1], fortigate.Position("before"), order[0]); err != nil {
-		return err
+	var conns blueprint.Connections
+	if o.live {
+		conns, err = blueprint.ConnectionsFromEnv(getenv, o.skip...)
+		if err != nil {
+			return report(w, bp, Result{Status: Unknown, Summary: "not configured: " + oneLine(err)})
+		}
+		defer conns.Close()
+	} else {
+		kit, err := blueprinttest.New(ctx, blueprinttest.WithSite(bp.Site()))
+		if err == nil {
+			defer kit.Close()
+			err = kit.Deploy(ctx, bp)
+		}
+		if err == nil {
+			err = handMadePolicy(ctx, kit.Connections().FortiGate)
+		}
+		if err != nil {
+			return report(w, bp, Result{Status: Unknown, Summary: "simulators: " + oneLine(err)})
+		}
+		conns = kit.Connections()
 	}
-	return fgt.Addresses.Delete(ctx, "pv-pessac-vm-ems")
+	res := Check(ctx, bp, conns)
+	code := report(w, bp, res)
+	if o.asJSON && res.Plan != nil {
+		if b, err := res.Plan.JSON(); err == nil {
+			fmt.Fprintln(w, string(b))
+		}
+	}
+	return code
+}
+
+// Result is the outcome of a check.
+type Result struct {
+	Status  int
+	Summary string
+	// Details are printed after the summary line, one per line.
+	Details []string
+	// Plan is the drift plan (nil when the check could not plan).
+	Plan *blueprint.Plan
+}
+
+// Check plans bp on conns and re-checks the site's promises live.
+func Check(ctx context.Context, bp *blueprint.Blueprint, conns blueprint.Connections) Result {
+	plan, err := bp.Plan(ctx, conns)
+	if err != nil {
+		return Result{Status: Unknown, Summary: "plan failed: " + oneLine(err)}
+	}
+	res := Result{Status: OK, Plan: plan}
+	var broken, missing, deletes, updates []string
+	for _, s := range plan.Steps {
+		name := s.Key.Appliance + "/" + s.Key.Kind + "/" + s.Key.Name
+		switch s.Action {
+		case engine.ActionCreate:
+			missing = append(missing, name)
+		case engine.ActionDelete:
+			deletes = append(deletes, name)
+		case engine.ActionUpdate:
+			updates = append(updates, name+" ("+strings.Join(s.Changes, ", ")+")")
+		}
+	}
+	comp, err := bp.Check(ctx, conns)
+	if err != nil {
+		return Result{Status: Unknown, Summary: "compliance check failed: " + oneLine(err), Plan: plan}
+	}
+	for _, f := range comp.Failed() {
+		if isolation(f) {
+			broken = append(broken, f.Check+": "+f.Detail)
+		}
+	}
+	for _, a := range plan.Omitted {
+		res.Details = append(res.Details, "left out: "+a)
+	}
+	res.Details = append(res.Details, prefixed("isolation broken: ", broken)...)
+	res.Details = append(res.Details, prefixed("missing: ", missing)...)
+	res.Details = append(res.Details, prefixed("to delete: ", deletes)...)
+	res.Details = append(res.Details, prefixed("differs: ", updates)...)
+	var parts []string
+	if len(broken) > 0 {
+		parts = append(parts, fmt.Sprintf("%d isolation check(s) fail", len(broken)))
+	}
+	if n := len(missing) + len(deletes) + len(updates); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d change(s) to converge (%d missing, %d to delete, %d differ)", n, len(missing), len(deletes), len(updates)))
+	}
+	switch {
+	case len(broken) > 0 || len(missing) > 0 || len(deletes) > 0:
+		res.Status = Critical
+	case len(updates) > 0:
+		res.Status = Warning
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "the appliances match the blueprint")
+	}
+	res.Summary = strings.Join(parts, "; ")
+	return res
+}
+
+// isolation reports whether a compliance finding is about VLAN reachability.
+func isolation(f blueprint.Finding) bool {
+	return strings.Contains(f.Check, "VLAN matrix") || strings.Contains(f.Check, "reach")
+}
+
+// report prints the summary line then the details, and returns the exit code.
+func report(w io.Writer, bp *blueprint.Blueprint, r Result) int {
+	name := site().Name
+	if bp != nil {
+		name = bp.Site().Name
+	}
+	fmt.Fprintf(w, "DRIFT %s - %s: %s\n", statusNames[r.Status], name, r.Summary)
+	for _, d := range r.Details {
+		fmt.Fprintln(w, d)
+	}
+	return r.Status
+}
+
+func prefixed(p string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = p + s
+	}
+	return out
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// handMadePolicy adds, behind the blueprint's back, a policy letting the guests reach the
+// servers: what a colleague in a hurry does.
+func handMadePolicy(ctx context.Context, fgt *fortigate.Client) error {
+	_, err := fgt.Policies.Create(ctx, fortigate.Policy{
+		Name: "tmp-guest-printer", SrcIntf: fortigate.Refs("invites"), DstIntf: fortigate.Refs("servers"),
+		SrcAddr: fortigate.Refs("all"), DstAddr: fortigate.Refs("all"), Service: fortigate.Refs("ALL"),
+		Action: "accept", Schedule: "always",
+	})
+	return err
 }

@@ -7,34 +7,37 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/sitekit/sitekit/blueprint"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/examplekit"
 )
 
 func main() {
-	live := flag.Bool("live", false, "use the real appliances named by SITEKIT_* environment variables")
+	live := flag.Bool("live", false, "use the appliances named by the SITEKIT_* environment variables")
+	skip := flag.String("skip", "", "appliances to leave out, comma-separated (fortigate,xo,ems,truenas,netdata)")
 	flag.Parse()
-	if err := run(*live); err != nil {
+	if err := run(*live, *skip); err != nil {
 		fmt.Fprintln(os.Stderr, "inventory:", err)
 		os.Exit(1)
 	}
 }
 
-func run(live bool) error {
-	ctx, cancel := examplekit.Context()
+func run(live bool, skip string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	bp, err := blueprint.Standard(examplekit.Pessac())
+	bp, err := blueprint.Standard(site())
 	if err != nil {
 		return err
 	}
-	conns, _, closeAll, err := examplekit.Connect(ctx, live, bp)
+	conns, _, closeAll, err := connect(ctx, live, skip, bp)
 	if err != nil {
 		return err
 	}
@@ -67,4 +70,40 @@ func run(live bool) error {
 		fmt.Fprintf(w, "%s\t-\t-\tnot connected\n", a)
 	}
 	return w.Flush()
+}
+
+// site is the client site whose objects are listed.
+func site() blueprint.Site {
+	return blueprint.Site{
+		Name: "pv-pessac", Users: 50, Growth: 2,
+		Network:     blueprint.DefaultNetwork("10.10.0.0/16"),
+		Offsite:     blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
+		Teleworkers: blueprint.Teleworkers{Enabled: true, Count: 15},
+		Credentials: blueprint.Credentials{
+			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
+			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY",
+		},
+	}
+}
+
+// connect returns the connections: from the environment with live (every appliance
+// required unless skipped), else to simulators on which the site has been deployed.
+func connect(ctx context.Context, live bool, skip string, bp *blueprint.Blueprint) (blueprint.Connections, *blueprinttest.Site, func(), error) {
+	if live {
+		var omit []string
+		if skip != "" {
+			omit = strings.Split(skip, ",")
+		}
+		conns, err := blueprint.ConnectionsFromEnv(os.Getenv, omit...)
+		return conns, nil, func() { _ = conns.Close() }, err
+	}
+	kit, err := blueprinttest.New(ctx, blueprinttest.WithSite(bp.Site()))
+	if err != nil {
+		return blueprint.Connections{}, nil, nil, err
+	}
+	if err := kit.Deploy(ctx, bp); err != nil {
+		kit.Close()
+		return blueprint.Connections{}, nil, nil, err
+	}
+	return kit.Connections(), kit, kit.Close, nil
 }

@@ -1,17 +1,15 @@
-// Command simulators starts every sitekit appliance simulator on loopback and prints ONE line
-// of JSON to stdout with, for each appliance, its URL and credentials, e.g.
+// Command simulators starts the five sitekit appliance simulators on loopback, linked as the
+// appliances of the Pessac site are (blueprint/blueprinttest), and prints ONE line of JSON to
+// stdout: the environment of a live run pointed at them, e.g.
 //
-//	{"fortigate":{"url":"https://127.0.0.1:43211","token":"…","sha256":"…"}}
+//	{"SITEKIT_FORTIGATE_URL":"https://127.0.0.1:43211","SITEKIT_FORTIGATE_TOKEN":"…",…}
 //
-// The keys map one-to-one onto the SITEKIT_<APPLIANCE>_* variables read by examples/pessac
-// -live. The simulators are linked as the Pessac site's appliances are (the FortiGate is
-// known to the EMS, the Netdata parent has streaming children). It then serves until SIGINT
-// or SIGTERM.
+// Its keys are the variables the examples read with -live (blueprint.ConnectionsFromEnv and
+// the site's secrets). With -export it prints shell export lines instead, to paste into the
+// shell that runs an example with -live. It then serves until SIGINT or SIGTERM.
 //
-// Usage:
-//
-//	go run ./examples/simulators            # random ports
-//	go run ./examples/simulators -addr 127.0.0.1:9440   # ports 9440, 9441, … in a fixed order
+//	go run ./examples/simulators                        # random ports
+//	go run ./examples/simulators -addr 127.0.0.1:9440   # ports 9440…9444 (FortiGate, XO, EMS, TrueNAS, Netdata)
 package main
 
 import (
@@ -19,95 +17,65 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strconv"
+	"slices"
+	"strings"
 	"syscall"
 
-	"github.com/sitekit/sitekit/ems/emstest"
-	"github.com/sitekit/sitekit/fortigate/fortigatetest"
-	"github.com/sitekit/sitekit/internal/examplekit"
-	"github.com/sitekit/sitekit/netdata/netdatatest"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 )
-
-// The simulators that links wire together as on the Pessac site (examplekit.Link): the
-// FortiGate registers on the EMS and reports its authorization, the Netdata parent "monitor"
-// has the site's Linux VMs streaming to it.
-var (
-	fortigateSim *fortigatetest.Server
-	emsSim       *emstest.Server
-	netdataSim   *netdatatest.Server
-)
-
-// simulator is one appliance simulator that this command can start.
-type simulator struct {
-	name  string
-	order int // fixes port allocation with -addr
-	// start serves on addr ("" for a random loopback port) and returns the JSON description
-	// (url and credentials) and a stop function.
-	start func(addr string) (info map[string]string, stop func(), err error)
-}
-
-var registry []simulator
-
-// register adds a simulator; each appliance file calls it from init.
-func register(s simulator) { registry = append(registry, s) }
 
 func main() {
-	addr := flag.String("addr", "", "first host:port to listen on; later simulators take the next ports (default: random loopback ports)")
+	addr := flag.String("addr", "", "host:port of the first simulator; the others take the next ports (default: random loopback ports)")
+	export := flag.Bool("export", false, "print shell export lines instead of JSON")
 	flag.Parse()
-	if err := run(*addr); err != nil {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if err := run(ctx, *addr, *export, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "simulators:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string) error {
-	sort.Slice(registry, func(i, j int) bool { return registry[i].order < registry[j].order })
-	host, port := "", 0
+func run(ctx context.Context, addr string, export bool, w io.Writer) error {
+	var opts []blueprinttest.Option
 	if addr != "" {
-		h, p, err := net.SplitHostPort(addr)
-		if err != nil {
-			return fmt.Errorf("-addr %q: %w", addr, err)
-		}
-		if host, port = h, 0; host == "" {
-			host = "127.0.0.1"
-		}
-		if port, err = strconv.Atoi(p); err != nil {
-			return fmt.Errorf("-addr %q: port: %w", addr, err)
-		}
+		opts = append(opts, blueprinttest.WithAddr(addr))
 	}
-	out := map[string]map[string]string{}
-	var stops []func()
-	defer func() {
-		for _, stop := range stops {
-			stop()
-		}
-	}()
-	for i, s := range registry {
-		a := ""
-		if port != 0 {
-			a = net.JoinHostPort(host, strconv.Itoa(port+i))
-		}
-		info, stop, err := s.start(a)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		stops = append(stops, stop)
-		out[s.name] = info
-	}
-	if err := examplekit.Link(context.Background(), examplekit.Pessac(), fortigateSim, emsSim, netdataSim); err != nil {
-		return fmt.Errorf("link simulators: %w", err)
-	}
-	line, err := json.Marshal(out)
+	kit, err := blueprinttest.New(ctx, opts...)
 	if err != nil {
 		return err
 	}
-	fmt.Println(string(line))
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
+	defer kit.Close()
+	if err := printEnv(w, kit.Env(), export); err != nil {
+		return err
+	}
 	<-ctx.Done()
+	return nil
+}
+
+// printEnv prints env as one JSON line, or as sorted shell export lines.
+func printEnv(w io.Writer, env map[string]string, export bool) error {
+	if !export {
+		line, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(line))
+		return err
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		// Single quotes: the shell expands nothing inside; a quote is closed, escaped, reopened.
+		if _, err := fmt.Fprintf(w, "export %s='%s'\n", k, strings.ReplaceAll(env[k], "'", `'\''`)); err != nil {
+			return err
+		}
+	}
 	return nil
 }

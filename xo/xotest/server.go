@@ -119,6 +119,7 @@ type Server struct {
 	tasks    map[string]*taskState
 	running  map[string]bool
 	backupFn func(job map[string]any) error
+	vmHook   func(VMEvent)
 	nextIP   int
 }
 

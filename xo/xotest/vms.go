@@ -234,6 +234,7 @@ func (s *Server) destroyVM(id string) {
 	if vm == nil {
 		return
 	}
+	s.vmEvent(VMDestroyed, vm)
 	for _, vifID := range listOf(vm["VIFs"]) {
 		if v := s.get("vifs", vifID); v != nil {
 			s.removeFrom("networks", fmt.Sprint(v["$network"]), "VIFs", vifID)
@@ -274,10 +275,14 @@ func (s *Server) startVM(vm map[string]any) {
 		ip = fmt.Sprintf("192.168.100.%d", 10+s.nextIP%240)
 	}
 	s.boots[id] = &bootState{ip: ip}
+	s.vmEvent(VMStarted, vm)
 }
 
 func (s *Server) stopVM(vm map[string]any) {
 	id := vm["id"].(string)
+	if vm["power_state"] == "Running" {
+		s.vmEvent(VMHalted, vm)
+	}
 	vm["power_state"], vm["$container"], vm["startTime"] = "Halted", s.PoolID, nil
 	vm["pvDriversDetected"], vm["managementAgentDetected"], vm["addresses"] = false, false, map[string]any{}
 	delete(vm, "mainIpAddress")
