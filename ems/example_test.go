@@ -36,7 +36,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	var ids []int
-	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize, Connection: "online"}) {
+	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Connection: "online"}) {
 		if err != nil {
 			log.Fatal(err)
 		}
