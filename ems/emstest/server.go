@@ -1,11 +1,9 @@
 // Package emstest is an in-process FortiClient EMS simulator, in the spirit of
-// net/http/httptest, faithful to sitekit's EMS reference (paths, envelopes, cookies, CSRF,
-// session expiry, validation). Behaviours the reference marks as inferred [I] carry a
-// "TODO(confirm on a real EMS)" note in this package.
+// net/http/httptest: the /api/v1 paths, envelopes, Django session cookies, CSRF checks,
+// session expiry and validation that public EMS clients rely on.
 //
-//	srv, _ := emstest.NewServer()
-//	defer srv.Close()
-//	c, _ := srv.Client()
+//	srv := emstest.NewTestServer(t)      // or emstest.NewServer() and Close
+//	c, _ := srv.Client()                 // signed in lazily, pinned to the server's certificate
 //	sn, _ := c.System.Serial(ctx)
 //
 // The simulator signs administrators in (JSON or form body) and sets the Django cookies
