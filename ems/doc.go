@@ -16,7 +16,7 @@
 //	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Status: "outofsync"}) { … }
 //	g, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "Compta"})
 //	err = c.Endpoints.Move(ctx, g.ID, ids...)
-//	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: ems.Marker(site), …})
+//	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: sitekit.Marker(site), …})
 //	fgt, err := c.FortiGates.Authorize(ctx, "FGT60F…")
 //
 // Every family has the same verbs: List(ctx, opts) returns every object (nil options list
@@ -25,8 +25,8 @@
 // an error matching sitekit.ErrNotFound; Find on a name several objects share:
 // ErrAmbiguousName); Create returns the created object, Update(ctx, id, …) the object after
 // the update (nil fields of an update are kept), Delete(ctx, id) returns an error only. ZTNA
-// tags and rule sets carry the blueprint marker "managed-by sitekit:<site>" ([Marker],
-// [HasMarker]) in Comments (Description is shown to end users). Groups have no free-text
+// tags and rule sets carry the blueprint marker "managed-by sitekit:<site>" (sitekit.Marker,
+// sitekit.ParseMarker) in Comments (Description is shown to end users). Groups have no free-text
 // field: identity is the name. Requests are validated before any I/O and fail with a
 // *sitekit.FieldError naming the field.
 //
