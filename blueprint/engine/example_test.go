@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,10 +112,11 @@ func ExampleScheduler() {
 		panic(err)
 	}
 	show := func(is []int) {
+		var ids []string
 		for _, i := range is {
-			fmt.Print(steps[i].ID, " ")
+			ids = append(ids, steps[i].ID)
 		}
-		fmt.Println()
+		fmt.Println(strings.Join(ids, " "))
 	}
 	show(s.Next())
 	_ = s.Done(0)
