@@ -31,7 +31,7 @@ type env struct {
 
 func newEnv(t testing.TB, faults simkit.Faults) *env {
 	t.Helper()
-	t.Cleanup(blueprint.SetGateWaitForTest(2*time.Second, 10*time.Millisecond))
+	t.Cleanup(blueprint.SetGateWaitForTest(time.Minute, 10*time.Millisecond))
 	site := blueprinttest.Pessac()
 	sims, err := blueprinttest.New(context.Background(), blueprinttest.WithSite(site), blueprinttest.WithFaults(faults))
 	require.NoError(t, err)
@@ -106,7 +106,7 @@ func (e *env) marked(t testing.TB, ctx context.Context) []string {
 			out = append(out, "ems/group/"+g.Name)
 		}
 	}
-	tags, err := e.conns.EMS.ZTNATags.List(ctx)
+	tags, err := e.conns.EMS.ZTNATags.List(ctx, nil)
 	require.NoError(t, err)
 	for _, tg := range tags {
 		if engine.HasMarker(tg.Comments, site) {
@@ -218,7 +218,7 @@ func TestStandardEndToEnd(t *testing.T) {
 		groups = append(groups, g.Name)
 	}
 	assert.Subset(t, groups, []string{"pv-pessac-compta", "pv-pessac-technique"})
-	tag, err := e.conns.EMS.ZTNATags.Get(ctx, "pv-pessac-compliant")
+	tag, err := e.conns.EMS.ZTNATags.Find(ctx, "pv-pessac-compliant")
 	require.NoError(t, err)
 	assert.Len(t, tag.Rules, 2)
 	authorized := 0

@@ -157,10 +157,10 @@ func TestReportMarkdown(t *testing.T) {
 // TestNetdataGateFailsWhileUnhealthy: a child that does not stream fails its gate (and
 // only its gate and the parent's); once it streams, the next apply passes.
 func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
-	defer blueprint.SetGateWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
 	e.converge(t, ctx, 1)
+	t.Cleanup(blueprint.SetGateWaitForTest(30*time.Millisecond, 5*time.Millisecond)) // after newEnv's
 	// The web VM's agent stops streaming (the kit made it stream when XO started the VM).
 	e.sims.Netdata.SetChildStreaming("web", false)
 	p, err := e.bp.Plan(ctx, e.conns)
@@ -186,7 +186,7 @@ func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
 	defer blueprint.SetEMSJoinWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
-	fgts, err := e.conns.EMS.FortiGates.List(ctx)
+	fgts, err := e.conns.EMS.FortiGates.List(ctx, nil)
 	require.NoError(t, err)
 	for _, f := range fgts {
 		require.NoError(t, e.conns.EMS.FortiGates.Delete(ctx, f.ID))

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -18,7 +17,8 @@ var commands = []string{"pessac", "drift", "backup-audit", "inventory", "simulat
 // No example imports a package under sitekit/internal (the public packages it imports may
 // use them: Go allows that across modules).
 func TestExamplesImportPublicPackagesOnly(t *testing.T) {
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is on PATH")
 	for _, c := range commands {
 		out, err := exec.Command(goTool, "list", "-f", `{{join .Imports "\n"}}`, "./"+c).CombinedOutput()
 		require.NoError(t, err, "%s", out)
@@ -37,7 +37,8 @@ func TestExamplesBuildInAnotherModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every example in a fresh module")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is on PATH")
 	repo, err := filepath.Abs("..")
 	require.NoError(t, err)
 	dir := t.TempDir()

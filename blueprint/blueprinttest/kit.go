@@ -99,7 +99,7 @@ func New(ctx context.Context, opts ...Option) (*Site, error) {
 	}
 	s.closeLater(func() { s.TrueNAS.Close() })
 	parent, _ := netdataParent(site)
-	if s.Netdata, err = netdatatest.NewServer(netdatatest.WithAddr(addrs["netdata"]), netdatatest.WithTLS(), netdatatest.WithHostname(parent)); err != nil {
+	if s.Netdata, err = netdatatest.NewServer(netdatatest.WithAddr(addrs["netdata"]), netdatatest.WithHostname(parent)); err != nil {
 		return fail("netdata", err)
 	}
 	s.closeLater(s.Netdata.Close)
