@@ -196,9 +196,9 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	require.NoError(t, err)
 
 	// A key pair the site does not own, kept by destroy.
-	kp, err := c.Keychain.GenerateKeyPair(ctx)
+	kp, err := c.KeychainCredentials.GenerateKeyPair(ctx)
 	require.NoError(t, err)
-	_, err = c.Keychain.CreateKeyPair(ctx, "other-key", kp)
+	_, err = c.KeychainCredentials.CreateKeyPair(ctx, "other-key", kp)
 	require.NoError(t, err)
 
 	p, err := bp.Plan(ctx, conns)
@@ -210,11 +210,11 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	require.NoError(t, res.Err(), "%v", res)
 
 	m := site.Marker()
-	key, err := c.Keychain.Get(ctx, site.Name+"-offsite-key ["+m+"]")
+	key, err := c.KeychainCredentials.Get(ctx, site.Name+"-offsite-key ["+m+"]")
 	require.NoError(t, err)
 	assert.Equal(t, truenas.KeychainSSHKeyPair, key.Type)
 	require.True(t, strings.HasPrefix(key.Attributes.PublicKey, "ssh-"), "public key stored: %q", key.Attributes.PublicKey)
-	conn, err := c.Keychain.Get(ctx, site.Name+"-offsite-ssh ["+m+"]")
+	conn, err := c.KeychainCredentials.Get(ctx, site.Name+"-offsite-ssh ["+m+"]")
 	require.NoError(t, err)
 	assert.Equal(t, truenas.KeychainSSHCredentials, conn.Type)
 	assert.Equal(t, "nas2.example", conn.Attributes.Host)
@@ -275,7 +275,7 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	tasks, err := c.Replications.List(ctx, truenas.Query{})
 	require.NoError(t, err)
 	assert.Empty(t, tasks)
-	keys, err := c.Keychain.List(ctx, truenas.Query{})
+	keys, err := c.KeychainCredentials.List(ctx, truenas.Query{})
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	assert.Equal(t, "other-key", keys[0].Name, "the unmarked key pair is kept")

@@ -242,7 +242,9 @@ func init() {
 	})
 	creds.register()
 	register("keychaincredential.generate_ssh_key_pair", method{fn: func(c *call) (any, error) {
-		k := randomHex(24)
+		c.s.mu.Lock()
+		k := c.s.st.hex(24)
+		c.s.mu.Unlock()
 		return map[string]any{"private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n" + k + "\n-----END OPENSSH PRIVATE KEY-----\n",
 			"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5" + k[:20] + " truenas-sim"}, nil
 	}})
