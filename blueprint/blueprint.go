@@ -30,7 +30,7 @@ type Connections struct {
 // Tier is one of the three offers.
 type Tier string
 
-// The three offers of the seed (see the package documentation for what each adds).
+// The three offers (the package documentation shows what each adds).
 const (
 	TierBasse    Tier = "basse"
 	TierStandard Tier = "standard"
@@ -66,8 +66,8 @@ type Blueprint struct {
 	feat features
 }
 
-// Standard returns the blueprint of the seed's "Standard Performance" offer for site
-// (DESIGN §6). An invalid site returns its *[ValidationError] and nothing is built.
+// Standard returns the blueprint of the "Standard Performance" offer for site. An invalid
+// site returns its *[ValidationError] and nothing is built.
 func Standard(site Site) (*Blueprint, error) { return newBlueprint(site, TierStandard) }
 
 // Basse returns the entry offer: FortiGate segmentation, one host, nightly backups to the

@@ -25,7 +25,7 @@
 //
 // # The three offers side by side
 //
-//	                     Basse                   Standard (the seed's offer)         Premium
+//	                     Basse                   Standard                            Premium
 //	FortiGate            VLANs, DHCP, addresses, same, plus EMS connector and        same as Standard
 //	                     policies, web VIP        ZTNA access to the ERP
 //	EMS                  —                        department groups, "compliant"      same
@@ -57,7 +57,7 @@
 // ZTNA, the teleworkers' services), RPO/RTO per failure scenario, and EMS seats ≥ users ×
 // growth.
 //
-// # Assumptions where the seed is silent
+// # Assumptions
 //
 // The DMZ VLAN is called "dmz-web" ("dmz" is a physical port of the 80F). The ERP service is
 // the ERP VM's ports without RDP/SSH (which are admin services, mgmt VLAN only). Linux VMs

@@ -213,7 +213,7 @@ func sameNames(a, b []fortigate.Ref) bool {
 	return slices.Equal(x, y)
 }
 
-// fortigate adds the FortiGate resources (DESIGN §6): VLAN sub-interfaces on the internal
+// fortigate adds the FortiGate resources: VLAN sub-interfaces on the internal
 // port, DHCP servers on user and guest VLANs, address objects and groups, services, the
 // web server's VIP, ordered policies, the EMS connector and ZTNA access to the ERP.
 func (b *build) fortigate() error {

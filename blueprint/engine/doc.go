@@ -53,8 +53,7 @@
 // ([WithLimit], [WithDefaultLimit], default 1). A step waiting for a busy
 // appliance never holds a global slot. Workers only run a step and send its
 // report on a channel with room for every step, and the coordinator never
-// waits for a slot, so neither can block the other (the deadlock of
-// engines.md §3). No-op steps complete inside the coordinator.
+// waits for a slot, so neither can block the other. No-op steps complete inside the coordinator.
 //
 // A failed step skips its dependents (their error wraps [ErrUpstream] and
 // names the failed step) while independent branches go on; [WithFailFast]

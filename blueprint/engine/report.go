@@ -61,7 +61,7 @@ func mdEscape(s string) string {
 }
 
 // LowerBound is the best possible apply wall time of the plan given its
-// step estimates, parallelism and per-appliance limits (engines.md §2):
+// step estimates, parallelism and per-appliance limits:
 // max(critical path, per appliance min head + work ÷ limit + min tail,
 // total work ÷ parallelism). Divide a measured wall time by it to judge the
 // scheduler; no-ops count as zero.
@@ -71,7 +71,7 @@ func (p *Plan) LowerBound(opts ...Option) time.Duration {
 }
 
 // LowerBound recomputes the plan's lower bound from the measured durations
-// of the steps (engines.md §2, "live"), with the parallelism and limits the
+// of the steps, with the parallelism and limits the
 // run used. Result.Wall() ÷ LowerBound() then judges the scheduler alone,
 // whatever the appliances' (or the timers') actual speed.
 func (r *Result) LowerBound() time.Duration {
