@@ -254,7 +254,7 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	}), "warning with the public key's fingerprint: %v", p2.Warnings)
 	assert.NotContains(t, p2.String(), "PRIVATE KEY")
 	assert.True(t, findingOf(t, p2.Compliance(), "3-2-1: one off-site").OK)
-	live, err := Check(ctx, site, conns)
+	live, err := bp.Audit(ctx, conns)
 	require.NoError(t, err)
 	off := findingOf(t, live, "3-2-1: one off-site")
 	assert.True(t, off.OK, "%+v", off)

@@ -49,7 +49,7 @@ func run(live bool) (int, error) {
 		}
 	}
 
-	comp, err := blueprint.Check(ctx, site, conns)
+	comp, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return 1, err
 	}
