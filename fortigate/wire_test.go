@@ -361,3 +361,45 @@ func TestWireAuthErrors(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrRateLimited)
 	assert.Equal(t, 2, calls, "a 429 lockout is not retried")
 }
+
+// TestWirePerVDOM: with vdom=* (or a list) FortiOS answers a JSON array of per-VDOM
+// envelopes (the fortigate_exporter captures of fw-policy-v4, interface and router on
+// multi-VDOM units); with global=1 too (Fortinet's fortiosapi and Ansible collection read
+// element [0]). One VDOM's error stays in that VDOM's element.
+func TestWirePerVDOM(t *testing.T) {
+	w := newWire(t)
+	ctx := context.Background()
+	w.expect("GET", "/api/v2/cmdb/firewall/policy", url.Values{"vdom": {"*"}, "format": {"policyid|name"}}, "", 200, `[
+ {"http_method":"GET","results":[{"policyid":1,"q_origin_key":1,"name":"lan-out"}],"vdom":"root","path":"firewall","name":"policy","status":"success","http_status":200,"serial":"FGT80FTK22000001","version":"v7.6.5","build":3651},
+ {"http_method":"GET","results":[{"policyid":4,"q_origin_key":4,"name":"cust2-out"},{"policyid":5,"q_origin_key":5,"name":"cust2-vpn"}],"vdom":"cust2","path":"firewall","name":"policy","status":"success","http_status":200,"serial":"FGT80FTK22000001","version":"v7.6.5","build":3651},
+ {"http_method":"GET","vdom":"cust3","path":"firewall","name":"policy","status":"error","http_status":403,"error":-37,"serial":"FGT80FTK22000001","version":"v7.6.5","build":3651}]`)
+	w.expect("GET", "/api/v2/monitor/system/status", url.Values{"vdom": {"root,cust2"}}, "", 200, `[
+ {"http_method":"GET","results":{"model_name":"FortiGate","model_number":"80F","model":"FGT80F","hostname":"fw-msp","log_disk_status":"available"},"vdom":"root","path":"system","name":"status","status":"success","serial":"FGT80FTK22000001","version":"v7.6.5","build":3651},
+ {"http_method":"GET","results":{"model_name":"FortiGate","model_number":"80F","model":"FGT80F","hostname":"fw-msp","log_disk_status":"available"},"vdom":"cust2","path":"system","name":"status","status":"success","serial":"FGT80FTK22000001","version":"v7.6.5","build":3651}]`)
+	w.expect("GET", "/api/v2/cmdb/system/global", url.Values{"global": {"1"}}, "", 200, `[
+ {"http_method":"GET","results":{"hostname":"fw-msp","vdom-mode":"multi-vdom"},"vdom":"root","path":"system","name":"global","status":"success","http_status":200,"serial":"FGT80FTK22000001","version":"v7.6.5","build":3651}]`)
+
+	pols, err := w.c.Policies.ListPerVDOM(ctx, &fortigate.ListOptions{Format: []string{"policyid", "name"}})
+	require.NoError(t, err)
+	require.Len(t, pols, 3)
+	assert.Equal(t, "root", pols[0].VDOM)
+	assert.Equal(t, []fortigate.Policy{{PolicyID: 1, Name: "lan-out"}}, pols[0].Value)
+	assert.Equal(t, "cust2", pols[1].VDOM)
+	assert.Len(t, pols[1].Value, 2)
+	assert.Equal(t, "cust3", pols[2].VDOM)
+	require.ErrorIs(t, pols[2].Err, sitekit.ErrUnauthorized)
+
+	sts, err := w.c.Monitor.StatusPerVDOM(ctx, "root", "cust2")
+	require.NoError(t, err)
+	require.Len(t, sts, 2)
+	assert.Equal(t, "cust2", sts[1].VDOM)
+	assert.Equal(t, "v7.6.5", sts[1].Value.Version)
+	_, err = w.c.Monitor.StatusPerVDOM(ctx, "bad,name")
+	require.ErrorIs(t, err, sitekit.ErrInvalid)
+
+	g, err := w.c.RawPerVDOM(ctx, http.MethodGet, "/api/v2/cmdb/system/global", url.Values{"global": {"1"}}, nil)
+	require.NoError(t, err)
+	require.Len(t, g, 1)
+	assert.Equal(t, "root", g[0].VDOM)
+	assert.JSONEq(t, `{"hostname":"fw-msp","vdom-mode":"multi-vdom"}`, string(g[0].Value.Results))
+}
