@@ -50,7 +50,7 @@ func run(live bool, skip string) (int, error) {
 		}
 	}
 
-	comp, err := blueprint.Check(ctx, site, conns)
+	comp, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return 1, err
 	}
@@ -102,7 +102,7 @@ func run(live bool, skip string) (int, error) {
 		}
 	}
 	if conns.TrueNAS != nil {
-		tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, truenas.Query{})
+		tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, nil)
 		if err != nil {
 			return 1, err
 		}
@@ -145,7 +145,7 @@ func runBackupsOnce(ctx context.Context, conns blueprint.Connections, marker str
 			return err
 		}
 	}
-	tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, truenas.Query{})
+	tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func Check(ctx context.Context, bp *blueprint.Blueprint, conns blueprint.Connect
 			updates = append(updates, name+" ("+strings.Join(s.Changes, ", ")+")")
 		}
 	}
-	comp, err := bp.Check(ctx, conns)
+	comp, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return Result{Status: Unknown, Summary: "compliance check failed: " + oneLine(err), Plan: plan}
 	}
