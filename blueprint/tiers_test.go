@@ -160,7 +160,7 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
 	e.converge(t, ctx, 1)
-	t.Cleanup(blueprint.SetGateWaitForTest(30*time.Millisecond, 5*time.Millisecond)) // after newEnv's
+	t.Cleanup(blueprint.SetGateWaitForTest(time.Second, 20*time.Millisecond)) // after newEnv's; long enough for one read on a loaded machine
 	// The web VM's agent stops streaming (the kit made it stream when XO started the VM).
 	e.sims.Netdata.SetChildStreaming("web", false)
 	p, err := e.bp.Plan(ctx, e.conns)

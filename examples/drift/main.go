@@ -5,8 +5,12 @@
 //
 //	0 OK        the appliances match the blueprint
 //	1 WARNING   they differ, but no promise of the site is broken
-//	2 CRITICAL  a promise is broken (a flow the VLAN matrix forbids is open, a managed
-//	            object is missing) or the plan has deletions to make
+//	2 CRITICAL  a promise is broken: a flow the VLAN matrix forbids is open (the policy
+//	            that opens it is named, managed or not), a managed object is missing, or
+//	            the plan has deletions to make
+//
+// WARNING covers managed objects that differ from the blueprint and unmanaged objects
+// (policies, VIPs, addresses) that touch the site's VLANs without breaking a promise.
 //	3 UNKNOWN   the check could not run (an appliance unreachable or not configured)
 //
 // With -live it reads the appliances named by the environment (blueprint.ConnectionsFromEnv;
@@ -157,24 +161,44 @@ func Check(ctx context.Context, bp *blueprint.Blueprint, conns blueprint.Connect
 			broken = append(broken, f.Check+": "+f.Detail)
 		}
 	}
+	// Objects nobody declared that touch the site: a policy opening a forbidden flow is the
+	// cause of a broken isolation, named.
+	foreign, err := bp.Foreign(ctx, conns)
+	if err != nil {
+		return Result{Status: Unknown, Summary: "foreign objects: " + oneLine(err), Plan: plan}
+	}
+	var culprits, others []string
+	for _, f := range foreign {
+		if len(f.Opens) > 0 {
+			culprits = append(culprits, fmt.Sprintf("%s %q opens %s", f.Kind, f.Name, strings.Join(f.Opens, ", ")))
+		} else {
+			others = append(others, f.String())
+		}
+	}
 	for _, a := range plan.Omitted {
 		res.Details = append(res.Details, "left out: "+a)
 	}
+	res.Details = append(res.Details, prefixed("unmanaged, breaks isolation: ", culprits)...)
+	res.Details = append(res.Details, prefixed("unmanaged: ", others)...)
 	res.Details = append(res.Details, prefixed("isolation broken: ", broken)...)
 	res.Details = append(res.Details, prefixed("missing: ", missing)...)
 	res.Details = append(res.Details, prefixed("to delete: ", deletes)...)
 	res.Details = append(res.Details, prefixed("differs: ", updates)...)
 	var parts []string
-	if len(broken) > 0 {
+	parts = append(parts, culprits...)
+	if len(broken) > 0 && len(culprits) == 0 {
 		parts = append(parts, fmt.Sprintf("%d isolation check(s) fail", len(broken)))
+	}
+	if len(others) > 0 {
+		parts = append(parts, fmt.Sprintf("%d unmanaged object(s) touch the site", len(others)))
 	}
 	if n := len(missing) + len(deletes) + len(updates); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d change(s) to converge (%d missing, %d to delete, %d differ)", n, len(missing), len(deletes), len(updates)))
 	}
 	switch {
-	case len(broken) > 0 || len(missing) > 0 || len(deletes) > 0:
+	case len(culprits) > 0 || len(broken) > 0 || len(missing) > 0 || len(deletes) > 0:
 		res.Status = Critical
-	case len(updates) > 0:
+	case len(updates) > 0 || len(others) > 0:
 		res.Status = Warning
 	}
 	if len(parts) == 0 {

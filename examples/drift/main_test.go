@@ -46,7 +46,22 @@ func TestDriftExitCodes(t *testing.T) {
 	require.NoError(t, err)
 	out.Reset()
 	assert.Equal(t, Critical, run(ctx, options{live: true}, kit.Getenv(), &out), out.String())
-	assert.True(t, strings.HasPrefix(firstLine(out.String()), "DRIFT CRITICAL - pv-pessac: "), out.String())
+	assert.Equal(t, `DRIFT CRITICAL - pv-pessac: policy "quick-fix" opens invites→servers ALL→all`, firstLine(out.String()))
+}
+
+// An unmanaged address inside a VLAN is a WARNING (1), named.
+func TestUnmanagedAddressIsAWarning(t *testing.T) {
+	ctx := context.Background()
+	kit := blueprinttest.Start(t)
+	bp, err := blueprint.Standard(site())
+	require.NoError(t, err)
+	require.NoError(t, kit.Deploy(ctx, bp))
+	_, err = kit.Connections().FortiGate.Addresses.Create(ctx, fortigate.Address{Name: "printer", Subnet: fortigate.MustIPMask("10.10.20.50/32")})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	assert.Equal(t, Warning, run(ctx, options{live: true}, kit.Getenv(), &out), out.String())
+	assert.Equal(t, "DRIFT WARNING - pv-pessac: 1 unmanaged object(s) touch the site", firstLine(out.String()))
+	assert.Contains(t, out.String(), `unmanaged: fortigate address "printer" (servers)`)
 }
 
 // The run on simulators reports the colleague's policy.
