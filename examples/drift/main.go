@@ -11,6 +11,7 @@
 //
 // WARNING covers managed objects that differ from the blueprint and unmanaged objects
 // (policies, VIPs, addresses) that touch the site's VLANs without breaking a promise.
+//
 //	3 UNKNOWN   the check could not run (an appliance unreachable or not configured)
 //
 // With -live it reads the appliances named by the environment (blueprint.ConnectionsFromEnv;
