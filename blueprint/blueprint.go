@@ -98,11 +98,23 @@ func newBlueprint(site Site, tier Tier) (*Blueprint, error) {
 	}
 	feat := tierFeatures(tier)
 	s := site.WithDefaults()
+	// What the defaults filled in for a feature the tier lacks is dropped; what the site
+	// asked for explicitly is a validation error (validateTier).
+	if !feat.Replication {
+		if len(site.VMs) == 0 {
+			for i := range s.VMs {
+				s.VMs[i].Replicated = false
+			}
+		}
+		if site.Backup == (BackupPolicy{}) {
+			s.Backup.Replication, s.Backup.ReplicationRetention = "", 0
+		}
+	}
+	if !feat.Metadata && site.Backup == (BackupPolicy{}) {
+		s.Backup.Metadata = false
+	}
 	if err := validateTier(s, tier, feat); err != nil {
 		return nil, err
-	}
-	if !feat.Replication {
-		s.Backup.Replication = ""
 	}
 	return &Blueprint{site: s, tier: tier, feat: feat}, nil
 }
@@ -179,7 +191,8 @@ const (
 // appliances left out, the blueprint for compliance checks).
 type Plan struct {
 	*engine.Plan
-	// Omitted lists the appliances not connected, whose resources are not planned.
+	// Omitted lists the appliances the tier uses that are not connected: their resources
+	// are not planned. An appliance the tier does not use (EMS on Basse) is never listed.
 	Omitted []string `json:"omitted,omitempty"`
 	// Collections lists, per appliance, the collections the plan read.
 	Collections map[string][]string `json:"collections,omitempty"`
@@ -248,7 +261,7 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 		p.Collections[appEMS] = append(p.Collections[appEMS], "license")
 	}
 	for _, a := range appliances {
-		if !b.has(a) {
+		if !b.has(a) && (a != appEMS || bp.feat.EMS) {
 			p.Omitted = append(p.Omitted, a)
 		}
 	}
@@ -267,11 +280,7 @@ func (p *Plan) Apply(ctx context.Context, opts ...Option) (*engine.Result, error
 func (p *Plan) String() string {
 	var b strings.Builder
 	for _, a := range p.Omitted {
-		reason := "not connected"
-		if a == appEMS && p.conns.EMS != nil {
-			reason = fmt.Sprintf("not part of the %s tier", p.bp.tier)
-		}
-		fmt.Fprintf(&b, "# %s: %s, its resources are left out of this plan\n", a, reason)
+		fmt.Fprintf(&b, "# %s: not connected, its resources are left out of this plan\n", a)
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "! warning: %s\n", w)
@@ -296,6 +305,29 @@ func (p *Plan) JSON() ([]byte, error) {
 // validateTier checks what a tier needs beyond Site.Validate.
 func validateTier(s Site, t Tier, f features) error {
 	var p problems
+	// A field the tier ignores is an error, not silence.
+	if !f.Replication {
+		for i, vm := range s.VMs {
+			if vm.Replicated {
+				p.add(fmt.Sprintf("VMs[%d].Replicated", i), true, "the %s offer has no continuous replication: VM %s would only get the nightly backup", t, vm.Name)
+			}
+		}
+		if s.Backup.Replication != "" {
+			p.add("Backup.Replication", s.Backup.Replication, "the %s offer has no continuous replication", t)
+		}
+	}
+	if !f.Metadata && s.Backup.Metadata {
+		p.add("Backup.Metadata", true, "the %s offer has no metadata backup", t)
+	}
+	if !f.ZTNA && s.Teleworkers.Enabled {
+		p.add("Teleworkers.Enabled", true, "the %s offer has no ZTNA access for teleworkers (Standard and Premium have)", t)
+	}
+	if !f.EMS && s.Credentials.EMSConnector != "" {
+		p.add("Credentials.EMSConnector", string(s.Credentials.EMSConnector), "the %s offer has no EMS", t)
+	}
+	if !f.SecondHost && s.StandbyHost != (Host{}) {
+		p.add("StandbyHost", s.StandbyHost.Name, "only the Premium offer uses a second host; the %s offer would ignore it", t)
+	}
 	if f.SecondHost {
 		h := s.StandbyHost
 		if h.Name == "" || !ifNameRE.MatchString(h.Name) || h.Name == s.Host.Name {
