@@ -25,6 +25,9 @@ type Connections struct {
 	EMS       *ems.Client
 	TrueNAS   *truenas.Client
 	Netdata   *netdata.Client
+	// Secrets resolves the site's [SecretRef]s when planning; nil means
+	// [DefaultSecrets] ("env:" and "file:").
+	Secrets SecretResolver
 }
 
 // Tier is one of the three offers.
@@ -230,6 +233,12 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	b, err := bp.graph(conns, destroy)
 	if err != nil {
 		return nil, err
+	}
+	if !destroy {
+		// Every secret the apply will need, before anything is read or written.
+		if err := b.resolveSecrets(ctx, conns.Secrets); err != nil {
+			return nil, fmt.Errorf("plan %s: secrets: %w", bp.site.Name, err)
+		}
 	}
 	all := append(bp.defaultOptions(), opts...)
 	var ep *engine.Plan

@@ -1,10 +1,9 @@
 package blueprint
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"strings"
 
 	"github.com/sitekit/sitekit"
 )
@@ -217,21 +216,17 @@ type Teleworkers struct {
 	Port int
 }
 
-// SecretRef names where a secret comes from: "env:NAME" reads the environment at resolve
-// time. The site itself never holds secret values, so it can be printed and stored.
+// SecretRef names where a secret comes from, as "<scheme>:<name>": "env:NAME" (an
+// environment variable), "file:PATH" (a file, such as a systemd credential or a container
+// secret), or any scheme plugged in through [Connections.Secrets]. The site never holds
+// secret values, so it can be printed and stored. Plans resolve every reference they need
+// before anything is written, and report every missing one at once.
 type SecretRef string
 
-// Resolve returns the secret the reference names.
-func (r SecretRef) Resolve() (sitekit.Secret, error) {
-	name, ok := strings.CutPrefix(string(r), "env:")
-	if !ok || name == "" {
-		return sitekit.Secret{}, sitekit.Invalid("SecretRef", string(r), `must be "env:NAME"`)
-	}
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return sitekit.Secret{}, fmt.Errorf("secret %s: environment variable %s is not set", r, name)
-	}
-	return sitekit.NewSecret(v), nil
+// Resolve returns the secret the reference names, with the built-in resolvers
+// ([DefaultSecrets]).
+func (r SecretRef) Resolve(ctx context.Context) (sitekit.Secret, error) {
+	return DefaultSecrets().ResolveSecret(ctx, r)
 }
 
 // Credentials references the secrets a site needs beyond appliance API credentials.

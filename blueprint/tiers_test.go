@@ -71,7 +71,12 @@ func TestTiersDiffer(t *testing.T) {
 	site.StandbyHost.Name = "xcp-standby"
 	premium, err := blueprint.Premium(site)
 	require.NoError(t, err)
-	pp, err := premium.Plan(ctx, e.conns)
+	// The XO simulator has one host: a standby host it does not know fails the plan.
+	_, err = premium.Plan(ctx, e.conns)
+	require.ErrorContains(t, err, "StandbyHost.Name")
+	noXO := e.conns
+	noXO.XO = nil
+	pp, err := premium.Plan(ctx, noXO)
 	require.NoError(t, err)
 	assert.Less(t, hostLoss(pp.Compliance()).RTO, hostLoss(cs).RTO)
 	assert.NotContains(t, failedChecks(pp.Compliance()), "RTO ≈ 0 on host loss")

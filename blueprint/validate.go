@@ -423,8 +423,8 @@ func (s Site) validateOffsite(p *problems) {
 		f string
 		v SecretRef
 	}{{"Credentials.OffsiteAccessKey", s.Credentials.OffsiteAccessKey}, {"Credentials.OffsiteSecretKey", s.Credentials.OffsiteSecretKey}, {"Credentials.NetdataStreamKey", s.Credentials.NetdataStreamKey}, {"Credentials.EMSConnector", s.Credentials.EMSConnector}} {
-		if r.v != "" && !strings.HasPrefix(string(r.v), "env:") {
-			p.add(r.f, string(r.v), `must be a reference "env:NAME", never the secret itself`)
+		if _, _, err := r.v.parse(); r.v != "" && err != nil {
+			p.add(r.f, string(r.v), `must be a reference "<scheme>:<name>" such as "env:NAME" or "file:/run/secrets/name", never the secret itself`)
 		}
 	}
 }
