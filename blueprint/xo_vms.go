@@ -123,7 +123,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 				u.Memory = &m
 			}
 			if u.CPUs != nil || u.Memory != nil {
-				if err := c.VMs.Update(ctx, id, u); err != nil {
+				if _, err := c.VMs.Update(ctx, id, u); err != nil {
 					return nil, describe(appXO, "VM "+vm.Name, err)
 				}
 			}
