@@ -285,8 +285,13 @@ func (p *Plan) Apply(ctx context.Context, opts ...Option) (*engine.Result, error
 	return p.Plan.Apply(ctx, opts...)
 }
 
-// String renders the plan as a readable diff, preceded by the appliances left out.
-func (p *Plan) String() string {
+// String renders the plan as a readable diff, preceded by the appliances left out: each
+// update lists its changed fields with their values before and after (secrets redacted).
+func (p *Plan) String() string { return p.Format(engine.FormatOptions{}) }
+
+// Format renders the plan as String does; with o.Unchanged it lists the unchanged
+// resources too.
+func (p *Plan) Format(o engine.FormatOptions) string {
 	var b strings.Builder
 	for _, a := range p.Omitted {
 		fmt.Fprintf(&b, "# %s: not connected, its resources are left out of this plan\n", a)
@@ -294,7 +299,7 @@ func (p *Plan) String() string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "! warning: %s\n", w)
 	}
-	b.WriteString(p.Plan.String())
+	b.WriteString(p.Plan.Format(o))
 	return b.String()
 }
 

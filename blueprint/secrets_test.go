@@ -12,7 +12,6 @@ import (
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/internal/simkit"
-	"github.com/sitekit/sitekit/truenas"
 )
 
 // TestMissingSecretsFailThePlan: every missing secret is reported at once by the plan,
@@ -71,7 +70,7 @@ func TestPluggedSecretResolver(t *testing.T) {
 	assert.Equal(t, []string{"pessac/access", "pessac/secret"}, asked, "resolved once each, when planning")
 	_, err = p.Apply(ctx, fast()...)
 	require.NoError(t, err)
-	creds, err := conns.TrueNAS.CloudCredentials.List(ctx, truenas.Query{})
+	creds, err := conns.TrueNAS.CloudCredentials.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, creds, 1)
 	assert.Equal(t, "AKIAVAULT", creds[0].Provider.AccessKeyID)
