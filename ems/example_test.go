@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/ems/emstest"
 )
@@ -36,7 +37,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	var ids []int
-	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize, Connection: "online"}) {
+	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Connection: "online"}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -50,13 +51,14 @@ func Example() {
 	fmt.Println("moved", ids, "to", g.FullPath)
 
 	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{
-		Name: "ERP-Compliant", Status: true, Comments: ems.Marker("pessac"),
+		Name: "ERP-Compliant", Status: true, Comments: sitekit.Marker("pessac"),
 		Rules: []ems.Rule{{ID: 1, Type: ems.RuleADGroup, OS: ems.OSWindows, Content: "GROUPS/Compta", DomainName: "corp.local"}},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("tag", tag.Name, "managed:", ems.HasMarker(tag.Comments, "pessac"))
+	site, _ := sitekit.ParseMarker(tag.Comments)
+	fmt.Println("tag", tag.Name, "managed by", site)
 
 	srv.AddPendingFortiGate("FGT60FTK00000001", "fw-pessac") // the FortiGate's connector came up
 	fgt, err := c.FortiGates.Authorize(ctx, "FGT60FTK00000001")
@@ -67,6 +69,6 @@ func Example() {
 	// Output:
 	// EPP seats: 12 used of 100
 	// moved [1001 1002 1004] to All Groups/Compta
-	// tag ERP-Compliant managed: true
+	// tag ERP-Compliant managed by pessac
 	// authorized FGT60FTK00000001 true
 }
