@@ -281,7 +281,7 @@ func (a *Activities) AuditSiteBackups(ctx context.Context, spec SiteSpec) (*Back
 	if err != nil {
 		return nil, err
 	}
-	c, err := bp.Check(ctx, conns)
+	c, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return nil, classify(ctx, err)
 	}

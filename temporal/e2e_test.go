@@ -77,12 +77,13 @@ func simEnv(s *examplekit.Sims) []string {
 	return []string{
 		"SITEKIT_FORTIGATE_URL=" + s.FortiGate.URL(), "SITEKIT_FORTIGATE_TOKEN=" + s.FortiGate.Token(),
 		"SITEKIT_FORTIGATE_SHA256=" + s.FortiGate.Fingerprint(),
-		"SITEKIT_XO_URL=" + s.XO.URL, "SITEKIT_XO_TOKEN=" + s.XO.Token, "SITEKIT_XO_SHA256=" + s.XO.Fingerprint,
-		"SITEKIT_EMS_URL=" + s.EMS.URL, "SITEKIT_EMS_USER=" + s.EMS.Username, "SITEKIT_EMS_PASSWORD=" + s.EMS.Password,
-		"SITEKIT_EMS_SHA256=" + s.EMS.Fingerprint,
-		"SITEKIT_TRUENAS_URL=" + s.TrueNAS.URL, "SITEKIT_TRUENAS_API_KEY=" + s.TrueNAS.APIKey,
-		"SITEKIT_TRUENAS_SHA256=" + s.TrueNAS.Fingerprint,
-		"SITEKIT_NETDATA_URL=" + s.Netdata.URL, "SITEKIT_NETDATA_TOKEN=" + s.Netdata.Token.Reveal(),
+		"SITEKIT_XO_URL=" + s.XO.URL(), "SITEKIT_XO_TOKEN=" + s.XO.Token(), "SITEKIT_XO_SHA256=" + s.XO.Fingerprint(),
+		"SITEKIT_EMS_URL=" + s.EMS.URL(), "SITEKIT_EMS_USER=" + s.EMS.Username(), "SITEKIT_EMS_PASSWORD=" + s.EMS.Password(),
+		"SITEKIT_EMS_SHA256=" + s.EMS.Fingerprint(),
+		"SITEKIT_TRUENAS_URL=" + s.TrueNAS.URL(), "SITEKIT_TRUENAS_API_KEY=" + s.TrueNAS.APIKey(),
+		"SITEKIT_TRUENAS_SHA256=" + s.TrueNAS.Fingerprint(),
+		"SITEKIT_NETDATA_URL=" + s.Netdata.URL(), "SITEKIT_NETDATA_SHA256=" + s.Netdata.Fingerprint(),
+		"SITEKIT_NETDATA_TOKEN=" + s.Netdata.Token().Reveal(),
 	}
 }
 
@@ -238,7 +239,7 @@ func TestEndToEndSharedXOLimit(t *testing.T) {
 	xoOnly := blueprint.Connections{XO: conns.XO}
 
 	queue := uniqueQueue(t)
-	xoQueue := ApplianceQueue("xo", sims.XO.URL)
+	xoQueue := ApplianceQueue("xo", sims.XO.URL())
 	const limit = 2
 	route := func(_ blueprint.Site, app string) string {
 		if app == "xo" {

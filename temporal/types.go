@@ -1,7 +1,6 @@
 package temporal
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/sitekit/sitekit/blueprint"
@@ -23,15 +22,11 @@ func (s SiteSpec) Name() string { return s.Site.Name }
 
 // Blueprint validates the site and returns its blueprint for the tier.
 func (s SiteSpec) Blueprint() (*blueprint.Blueprint, error) {
-	switch s.Tier {
-	case "", blueprint.TierStandard:
-		return blueprint.Standard(s.Site)
-	case blueprint.TierBasse:
-		return blueprint.Basse(s.Site)
-	case blueprint.TierPremium:
-		return blueprint.Premium(s.Site)
+	tier := s.Tier
+	if tier == "" {
+		tier = blueprint.TierStandard
 	}
-	return nil, fmt.Errorf("site %s: unknown tier %q", s.Site.Name, s.Tier)
+	return blueprint.New(s.Site, tier)
 }
 
 // Approval makes an apply wait, after planning, for an [ApprovalSignal] carrying the
