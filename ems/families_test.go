@@ -66,6 +66,11 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v1/endpoints/index"))
 
+	// fotoobo's out-of-sync monitor: online endpoints whose profile is not applied.
+	outOfSync, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: ems.ConnectionOnline, Status: ems.StatusOutOfSync})
+	require.NoError(t, err)
+	assert.Len(t, outOfSync, 2)
+
 	online, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: "online"})
 	require.NoError(t, err)
 	assert.Len(t, online, 8)
@@ -395,6 +400,9 @@ func TestBadInputSendsNothing(t *testing.T) {
 		}},
 		{"PageSize", func() error { _, err := c.TagRules.List(ctx, &ems.ListOptions{PageSize: -1}); return err }},
 		{"GroupID", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{GroupID: -1}); return err }},
+		{"Status", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Status: "insync"}); return err }},
+		{"Connection", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: "up"}); return err }},
+		{"Management", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Management: "x"}); return err }},
 		{"ID", func() error { _, err := c.Groups.Get(ctx, 0); return err }},
 		{"Rules[1].Type", func() error { _, err := c.ZTNATags.Create(ctx, unknownType); return err }},
 		{"Logic.Windows", func() error { _, err := c.ZTNATags.Create(ctx, unknownLogicRule); return err }},

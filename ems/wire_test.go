@@ -143,6 +143,7 @@ func TestWireEndpointsPagedWithFilters(t *testing.T) {
 		assert.Equal(t, "outofsync", q.Get("status"), "fotoobo's out-of-sync monitor filter")
 		assert.Equal(t, "online", q.Get("connection"))
 		assert.Equal(t, "7", q.Get("group_id"))
+		assert.Equal(t, "managed", q.Get("management"))
 		assert.Equal(t, "2", q.Get("count"))
 		rw.Header().Set("Content-Type", "application/json")
 		// data {endpoints, total}; flags as 1/0, last_seen in epoch seconds.
@@ -157,7 +158,8 @@ func TestWireEndpointsPagedWithFilters(t *testing.T) {
 			t.Errorf("unexpected offset %q", q.Get("offset"))
 		}
 	})
-	es, err := w.c.Endpoints.List(t.Context(), &ems.EndpointListOptions{Status: "outofsync", Connection: "online", GroupID: 7, PageSize: 2})
+	es, err := w.c.Endpoints.List(t.Context(), &ems.EndpointListOptions{Status: ems.StatusOutOfSync,
+		Connection: ems.ConnectionOnline, Management: ems.ManagementManaged, GroupID: 7, PageSize: 2})
 	require.NoError(t, err)
 	require.Len(t, es, 3)
 	assert.Equal(t, []int{11, 12, 13}, []int{es[0].DeviceID, es[1].DeviceID, es[2].DeviceID})

@@ -345,11 +345,16 @@ func TestParentChildren(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 	assert.Contains(t, err.Error(), "does not maintain a database for host: ghost")
 
-	nodes, err := c.Nodes(ctx)
+	nodes, err := c.Nodes.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, nodes, 3)
 	assert.Equal(t, 1, nodes[1].Hops)
 	assert.Equal(t, 0, srv.Faults().Calls("GET /api/v3/nodes"), "v3 is never assumed on 1.37")
+	srv.SetChildStreaming("erp", false)
+	up, err := c.Nodes.List(ctx, &netdata.NodeListOptions{Reachable: true})
+	require.NoError(t, err)
+	require.Len(t, up, 2)
+	assert.Equal(t, []string{"monitor", "web"}, []string{up[0].Hostname, up[1].Hostname})
 }
 
 // A 2.x agent has /api/v3/nodes (swagger master nodeBasic: mg, nd, nm, ni, version, hops,
@@ -363,7 +368,7 @@ func TestV2Agent(t *testing.T) {
 	assert.True(t, info.HasAPIv3())
 	assert.Equal(t, netdata.Int(2), info.CoresTotal)
 	assert.NotEmpty(t, info.HostLabels)
-	nodes, err := c.Nodes(ctx)
+	nodes, err := c.Nodes.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, nodes, 2)
 	assert.Equal(t, "web", nodes[1].Hostname)

@@ -235,3 +235,28 @@ func TestFidelityWritesAndErrors(t *testing.T) {
 	require.Equal(t, http.StatusOK, st)
 	assert.Equal(t, before-1, srv.SeatsUsed())
 }
+
+// WithSeed makes the simulator's random values (tokens, MAC addresses, FortiClient serials)
+// reproducible; a different seed gives different ones. Simulator behaviour, no vendor claim.
+func TestSeedMakesRandomnessReproducible(t *testing.T) {
+	macs := func(seed uint64) (string, string) {
+		srv := emstest.NewTestServer(t, emstest.WithSeed(seed))
+		b := newBrowser(t, srv)
+		b.signin()
+		st, _, page := b.do("GET", "/api/v1/endpoints/device/1001/details", "", nil)
+		require.Equal(t, http.StatusOK, st)
+		var e struct {
+			MAC string `json:"mac_addr"`
+		}
+		require.NoError(t, json.Unmarshal(decode(t, page).Data, &e))
+		return e.MAC, b.csrf()
+	}
+	mac1, csrf1 := macs(7)
+	mac2, csrf2 := macs(7)
+	mac3, csrf3 := macs(8)
+	assert.Equal(t, mac1, mac2)
+	assert.Equal(t, csrf1, csrf2)
+	assert.NotEqual(t, mac1, mac3)
+	assert.NotEqual(t, csrf1, csrf3)
+	assert.Len(t, csrf1, 32)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -199,4 +200,23 @@ func TestFidelityManagement(t *testing.T) {
 	st, body = h("cmd=BOGUS", key)
 	assert.Equal(t, http.StatusOK, st)
 	assert.Empty(t, body)
+}
+
+// WithSeed makes the machine GUIDs and alarm ids reproducible; a different seed gives
+// different ones. Simulator behaviour, no vendor claim.
+func TestSeedMakesRandomnessReproducible(t *testing.T) {
+	ids := func(seed uint64) (string, string) {
+		srv := netdatatest.NewTestServer(t, netdatatest.WithSeed(seed))
+		v, _ := fetch(t, srv.URL()+"/api/v1/alarms?all")
+		a := v.(map[string]any)["alarms"].(map[string]any)["system.cpu.10min_cpu_usage"].(map[string]any)
+		id := strconv.FormatFloat(a["id"].(float64), 'f', 0, 64)
+		info, _ := fetch(t, srv.URL()+"/api/v1/info")
+		return info.(map[string]any)["uid"].(string), id
+	}
+	uid1, a1 := ids(7)
+	uid2, a2 := ids(7)
+	uid3, _ := ids(8)
+	assert.Equal(t, uid1, uid2)
+	assert.Equal(t, a1, a2)
+	assert.NotEqual(t, uid1, uid3)
 }
