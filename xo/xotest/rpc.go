@@ -339,13 +339,14 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 	case "backupNg.runJob":
 		sched, _ := p["schedule"].(string)
 		log, err := s.runJob(id, sched, asAnyList(p["vms"]), p["vm"])
+		var changed map[string]any
 		if log != nil {
-			return nil, map[string]any{log["id"].(string): log}, err
+			changed = map[string]any{log["id"].(string): log}
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, changed, err
 		}
-		return true, nil, nil
+		return true, changed, nil // a method answering undefined answers true
 	case "xo.getAllObjects":
 		res, err := s.getAllObjects(p)
 		return res, nil, err
