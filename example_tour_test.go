@@ -26,8 +26,9 @@ func Example_tour() {
 	// README tour begins.
 	site := blueprint.Site{
 		Name: "pv-pessac", Users: 50, Growth: 2, // 50 people, doubling
-		Network: blueprint.DefaultNetwork("10.10.0.0/16"), // mgmt, servers, dmz-web, compta, technique, invites
-		Offsite: blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup"},
+		Network:   blueprint.DefaultNetwork("10.10.0.0/16"), // mgmt, servers, dmz-web, compta, technique, invites
+		Offsite:   blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup"},
+		Simulated: true, // on simulators; a real site sets Network.PublicIP to its WAN address instead
 		Credentials: blueprint.Credentials{
 			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", // secrets are references, resolved when planning
 			OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",

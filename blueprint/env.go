@@ -1,6 +1,7 @@
 package blueprint
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,7 +30,8 @@ import (
 // once, so a run that should reach an appliance never leaves it out silently. The SHA256
 // variables pin the appliance's certificate (hex SHA-256, several separated by commas);
 // without one the system's roots verify it. http:// URLs are accepted for loopback hosts
-// only. No I/O is done. Close the result with [Connections.Close].
+// only. The site's "env:" secrets are read with getenv too ([EnvSecretsFrom]). No I/O is
+// done. Close the result with [Connections.Close].
 func ConnectionsFromEnv(getenv func(string) string, omit ...string) (Connections, error) {
 	var c Connections
 	var errs []error
@@ -102,7 +104,23 @@ func ConnectionsFromEnv(getenv func(string) string, omit ...string) (Connections
 		_ = c.Close()
 		return Connections{}, err
 	}
+	c.Secrets = EnvSecretsFrom(getenv)
 	return c, nil
+}
+
+// EnvSecretsFrom returns [DefaultSecrets] with "env:NAME" read with getenv instead of the
+// process environment: an unset or empty variable is an error naming it.
+func EnvSecretsFrom(getenv func(string) string) SecretSchemes {
+	s := DefaultSecrets()
+	s["env"] = SecretResolverFunc(func(_ context.Context, ref SecretRef) (sitekit.Secret, error) {
+		name := strings.TrimPrefix(string(ref), "env:")
+		v := getenv(name)
+		if v == "" {
+			return sitekit.Secret{}, fmt.Errorf("environment variable %s is not set", name)
+		}
+		return sitekit.NewSecret(v), nil
+	})
+	return s
 }
 
 // Close closes the clients that hold sessions (the XO and TrueNAS WebSockets). The others

@@ -61,8 +61,8 @@ func Start(tb testing.TB, opts ...Option) *Site {
 // New starts the five simulators of a site (by default [Pessac]) and links them (see the
 // package documentation). The caller must call [Site.Close]. ctx bounds the linking.
 //
-// The site's secrets read from the environment ([Env] lists them) are set to the
-// simulators' values when unset, so that a blueprint of the site resolves them.
+// The connections resolve the site's "env:" secrets from [Site.Env] first (the simulators
+// accept the values it holds), then from the process environment.
 func New(ctx context.Context, opts ...Option) (*Site, error) {
 	var cfg config
 	for _, o := range opts {
@@ -111,14 +111,6 @@ func New(ctx context.Context, opts ...Option) (*Site, error) {
 		s.Close()
 		return nil, err
 	}
-	for k, v := range siteSecrets {
-		if os.Getenv(k) == "" {
-			if err := os.Setenv(k, v); err != nil {
-				s.Close()
-				return nil, err
-			}
-		}
-	}
 	if cfg.faults != nil {
 		s.SetFaults(*cfg.faults)
 	}
@@ -144,6 +136,13 @@ func (s *Site) Connect(opts ...sitekit.Option) (blueprint.Connections, error) {
 	c.TrueNAS, errs[3] = s.TrueNAS.Client(opts...)
 	c.Netdata, errs[4] = s.Netdata.Client(opts...)
 	s.closeLater(func() { _ = c.Close() })
+	env := s.Env()
+	c.Secrets = blueprint.EnvSecretsFrom(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	})
 	if err := errors.Join(errs[:]...); err != nil {
 		return blueprint.Connections{}, fmt.Errorf("clients of the simulators: %w", err)
 	}

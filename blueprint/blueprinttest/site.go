@@ -9,7 +9,8 @@ import (
 
 // Pessac returns the reference client site the simulators serve by default: 50 people
 // doubling, the default address plan on 10.10.0.0/16 and catalogue of VMs, an S3 off-site
-// copy and 15 teleworkers through ZTNA. Its secrets are read from the environment
+// copy and 15 teleworkers through ZTNA, marked Simulated (its public address is the
+// documentation address of the default plan). Its secrets are read from the environment
 // (SITEKIT_OFFSITE_ACCESS_KEY, SITEKIT_OFFSITE_SECRET_KEY, SITEKIT_NETDATA_STREAM_KEY).
 func Pessac() blueprint.Site {
 	return blueprint.Site{
@@ -17,6 +18,8 @@ func Pessac() blueprint.Site {
 		Network:     blueprint.DefaultNetwork("10.10.0.0/16"),
 		Offsite:     blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
 		Teleworkers: blueprint.Teleworkers{Enabled: true, Count: 15},
+		// The default address plan's public IP is a documentation address: fine on simulators.
+		Simulated: true,
 		Credentials: blueprint.Credentials{
 			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
 			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY",
@@ -33,8 +36,9 @@ var siteSecrets = map[string]string{
 
 // Env returns the environment of a live run pointed at the simulators: for each appliance
 // SITEKIT_<APPLIANCE>_URL, its credentials and SITEKIT_<APPLIANCE>_SHA256 (the certificate
-// to pin), plus the site secrets of [Pessac]. The values are the simulators' own; they
-// include secrets, on purpose.
+// to pin), the site secrets of [Pessac], and SITEKIT_SIMULATED=1 (the appliances are
+// simulators: a program may then mark its site [blueprint.Site.Simulated]). The values are
+// the simulators' own; they include secrets, on purpose.
 //
 //	FORTIGATE  SITEKIT_FORTIGATE_URL  SITEKIT_FORTIGATE_TOKEN
 //	XO         SITEKIT_XO_URL         SITEKIT_XO_TOKEN
@@ -50,6 +54,7 @@ func (s *Site) Env() map[string]string {
 		"SITEKIT_NETDATA_URL": s.Netdata.URL(), "SITEKIT_NETDATA_TOKEN": s.Netdata.Token().Reveal(), "SITEKIT_NETDATA_SHA256": s.Netdata.Fingerprint(),
 	}
 	maps.Copy(env, siteSecrets)
+	env["SITEKIT_SIMULATED"] = "1"
 	for k, v := range env {
 		if v == "" {
 			delete(env, k)

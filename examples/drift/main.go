@@ -89,18 +89,28 @@ type options struct {
 
 // run checks the site and prints the result; it returns the exit code.
 func run(ctx context.Context, o options, getenv func(string) string, w io.Writer) int {
-	bp, err := blueprint.Standard(site())
-	if err != nil {
-		return report(w, nil, Result{Status: Unknown, Summary: "invalid site: " + oneLine(err)})
-	}
+	// Every problem of configuration is reported at once.
+	var problems []string
 	var conns blueprint.Connections
 	if o.live {
-		conns, err = blueprint.ConnectionsFromEnv(getenv, o.skip...)
+		c, err := blueprint.ConnectionsFromEnv(getenv, o.skip...)
 		if err != nil {
-			return report(w, bp, Result{Status: Unknown, Summary: "not configured: " + oneLine(err)})
+			problems = append(problems, "not configured: "+oneLine(err))
 		}
+		conns = c
 		defer conns.Close()
-	} else {
+	}
+	s := site()
+	// On simulators the default plan's documentation public address is accepted.
+	s.Simulated = !o.live || getenv("SITEKIT_SIMULATED") == "1"
+	bp, err := blueprint.Standard(s)
+	if err != nil {
+		problems = append(problems, "invalid site: "+oneLine(err))
+	}
+	if len(problems) > 0 {
+		return report(w, nil, Result{Status: Unknown, Summary: strings.Join(problems, "; ")})
+	}
+	if !o.live {
 		kit, err := blueprinttest.New(ctx, blueprinttest.WithSite(bp.Site()))
 		if err == nil {
 			defer kit.Close()

@@ -30,7 +30,9 @@ func TestLiveWithoutVariablesIsUnknown(t *testing.T) {
 func TestDriftExitCodes(t *testing.T) {
 	ctx := context.Background()
 	kit := blueprinttest.Start(t)
-	bp, err := blueprint.Standard(site())
+	s := site()
+	s.Simulated = true
+	bp, err := blueprint.Standard(s)
 	require.NoError(t, err)
 	require.NoError(t, kit.Deploy(ctx, bp))
 
@@ -53,7 +55,9 @@ func TestDriftExitCodes(t *testing.T) {
 func TestUnmanagedAddressIsAWarning(t *testing.T) {
 	ctx := context.Background()
 	kit := blueprinttest.Start(t)
-	bp, err := blueprint.Standard(site())
+	s := site()
+	s.Simulated = true
+	bp, err := blueprint.Standard(s)
 	require.NoError(t, err)
 	require.NoError(t, kit.Deploy(ctx, bp))
 	_, err = kit.Connections().FortiGate.Addresses.Create(ctx, fortigate.Address{Name: "printer", Subnet: fortigate.MustIPMask("10.10.20.50/32")})

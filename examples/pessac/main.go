@@ -115,15 +115,33 @@ func connect(ctx context.Context, o options, e env, s blueprint.Site) (blueprint
 }
 
 func run(ctx context.Context, o options, e env) error {
-	bp, err := blueprint.Standard(site()) // validates: nothing is sent for an invalid site
-	if err != nil {
-		return err
+	s := site()
+	// On simulators the default plan's documentation public address is accepted.
+	s.Simulated = !o.live || e.getenv("SITEKIT_SIMULATED") == "1"
+	bp, siteErr := blueprint.Standard(s) // validates: nothing is sent for an invalid site
+	if o.live || siteErr != nil {
+		// Every problem of configuration is reported at once.
+		conns, closeAll, err := connect(ctx, o, e, s)
+		if err := errors.Join(err, siteErr); err != nil {
+			if closeAll != nil {
+				closeAll()
+			}
+			return err
+		}
+		defer closeAll()
+		return apply(ctx, o, e, bp, conns)
 	}
 	conns, closeAll, err := connect(ctx, o, e, bp.Site())
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	return apply(ctx, o, e, bp, conns)
+}
+
+// apply plans (or plans the destruction), prints, applies, reports and re-plans.
+func apply(ctx context.Context, o options, e env, bp *blueprint.Blueprint, conns blueprint.Connections) error {
+	var err error
 
 	var plan *blueprint.Plan
 	if o.destroy {
