@@ -30,8 +30,8 @@
 // complex-matcher [Filter], fields, limit), All (an iterator; XO does not page) and Get by id.
 // Find by name exists where a name identifies an object: pool-scoped for pool objects
 // (Hosts, Networks, SRs, Templates, VMs, VDIs), XO-wide for pools, servers, backup
-// repositories, jobs and schedules; names are not unique in XO, so several matches fail with
-// [ErrAmbiguous]. Tasks, backup logs, alarms and devices have no name to find them by.
+// repositories, jobs and schedules; names are not unique in XO, so several matches return
+// an [AmbiguousError]. Tasks, backup logs, alarms and devices have no name to find them by.
 // Create returns the created object (read back when XO answers only its id), Update the
 // object after the update. Writes take a request struct whose Validate runs before any I/O
 // and names the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
