@@ -1,6 +1,7 @@
 package fortigate
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -149,8 +150,8 @@ func (c *conn) query() url.Values {
 	return q
 }
 
-// do sends one request and decodes the FortiOS envelope of a 2xx answer.
-func (c *conn) do(ctx context.Context, method, path string, q url.Values, body any) (*Envelope, error) {
+// send sends one request and returns the body of a 2xx answer.
+func (c *conn) send(ctx context.Context, method, path string, q url.Values, body any) ([]byte, error) {
 	if q == nil {
 		q = c.query()
 	}
@@ -162,11 +163,51 @@ func (c *conn) do(ctx context.Context, method, path string, q url.Values, body a
 	if err != nil {
 		return nil, err
 	}
-	env, err := DecodeEnvelope(resp.Body)
+	return resp.Body, nil
+}
+
+// do sends one request and decodes the FortiOS envelope of a 2xx answer.
+func (c *conn) do(ctx context.Context, method, path string, q url.Values, body any) (*Envelope, error) {
+	b, err := c.send(ctx, method, path, q, body)
+	if err != nil {
+		return nil, err
+	}
+	env, err := DecodeEnvelope(b)
 	if err != nil {
 		return nil, fmt.Errorf("fortigate: %s %s: %w", method, path, err)
 	}
 	return env, nil
+}
+
+// typedEnvelope decodes an envelope and its results in one pass: its Results field
+// shadows the embedded Envelope's.
+type typedEnvelope[T any] struct {
+	Envelope
+	Results *T `json:"results"`
+}
+
+// doInto sends one request and decodes the envelope's results into out in the same
+// pass (a multi-VDOM array answer falls back to its first envelope).
+func doInto[T any](ctx context.Context, c *conn, method, path string, q url.Values, body any, out *T) (*Envelope, error) {
+	b, err := c.send(ctx, method, path, q, body)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		te := typedEnvelope[T]{Results: out}
+		if err := json.Unmarshal(t, &te); err != nil {
+			return nil, fmt.Errorf("fortigate: %s %s: decode envelope: %w", method, path, err)
+		}
+		if te.Status == "error" {
+			return nil, envelopeError(&te.Envelope)
+		}
+		return &te.Envelope, nil
+	}
+	env, err := DecodeEnvelope(b)
+	if err != nil {
+		return nil, fmt.Errorf("fortigate: %s %s: %w", method, path, err)
+	}
+	return env, decodeResults(env, out)
 }
 
 // Raw sends a request to any FortiOS REST path ("/api/v2/cmdb/…", "/api/v2/monitor/…") and
@@ -181,6 +222,17 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 }
 
 func cmdbPath(table string, key ...any) string {
+	if len(key) == 0 {
+		return "/api/v2/cmdb/" + table
+	}
+	if len(key) == 1 {
+		switch k := key[0].(type) {
+		case string:
+			return "/api/v2/cmdb/" + table + "/" + url.PathEscape(k)
+		case int:
+			return "/api/v2/cmdb/" + table + "/" + strconv.Itoa(k)
+		}
+	}
 	parts := append([]any{rest.Raw("api/v2/cmdb/" + table)}, key...)
 	return rest.Path(parts...)
 }

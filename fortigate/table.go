@@ -75,12 +75,8 @@ func FilterEscape(s string) string {
 
 // list returns the records of the table matching opts (nil: all), in table order.
 func (s *table[K, T]) list(ctx context.Context, opts *ListOptions) ([]T, error) {
-	env, err := s.c.do(ctx, http.MethodGet, cmdbPath(s.path), opts.query(s.c), nil)
-	if err != nil {
-		return nil, err
-	}
 	var out []T
-	if err := decodeResults(env, &out); err != nil {
+	if _, err := doInto(ctx, s.c, http.MethodGet, cmdbPath(s.path), opts.query(s.c), nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -139,12 +135,8 @@ func (s *table[K, T]) get(ctx context.Context, key K) (T, error) {
 	if err := checkKey("key", key); err != nil {
 		return zero, err
 	}
-	env, err := s.c.do(ctx, http.MethodGet, cmdbPath(s.path, key), nil, nil)
-	if err != nil {
-		return zero, err
-	}
 	var out []T
-	if err := decodeResults(env, &out); err != nil {
+	if _, err := doInto(ctx, s.c, http.MethodGet, cmdbPath(s.path, key), nil, nil, &out); err != nil {
 		return zero, err
 	}
 	if len(out) == 0 {
