@@ -179,35 +179,41 @@ func (c *conn) do(ctx context.Context, method, path string, q url.Values, body a
 	return env, nil
 }
 
-// typedEnvelope decodes an envelope and its results in one pass: its Results field
-// shadows the embedded Envelope's.
-type typedEnvelope[T any] struct {
-	Envelope
-	Results *T `json:"results"`
+// leanEnvelope is what the typed calls read of an answer: its status, key and results.
+// Other envelope fields are skipped; an error answer is decoded again in full.
+type leanEnvelope[T any] struct {
+	Status  string          `json:"status"`
+	MKey    json.RawMessage `json:"mkey"`
+	Results *T              `json:"results"`
 }
 
-// doInto sends one request and decodes the envelope's results into out in the same
-// pass (a multi-VDOM array answer falls back to its first envelope).
-func doInto[T any](ctx context.Context, c *conn, method, path string, q url.Values, body any, out *T) (*Envelope, error) {
+// doInto sends one request and decodes the envelope's results into out (when out is not
+// nil) in the same pass; it returns the envelope's mkey as text. A multi-VDOM array
+// answer is read from its first envelope.
+func doInto[T any](ctx context.Context, c *conn, method, path string, q url.Values, body any, out *T) (string, error) {
 	b, err := c.send(ctx, method, path, q, body)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
-		te := typedEnvelope[T]{Results: out}
-		if err := json.Unmarshal(t, &te); err != nil {
-			return nil, fmt.Errorf("fortigate: %s %s: decode envelope: %w", method, path, err)
+		le := leanEnvelope[T]{Results: out}
+		if err := json.Unmarshal(t, &le); err != nil {
+			return "", fmt.Errorf("fortigate: %s %s: decode envelope: %w", method, path, err)
 		}
-		if te.Status == "error" {
-			return nil, envelopeError(&te.Envelope)
+		if le.Status != "error" {
+			return (&Envelope{MKey: le.MKey}).MKeyString(), nil
 		}
-		return &te.Envelope, nil
 	}
 	env, err := DecodeEnvelope(b)
 	if err != nil {
-		return nil, fmt.Errorf("fortigate: %s %s: %w", method, path, err)
+		return "", fmt.Errorf("fortigate: %s %s: %w", method, path, err)
 	}
-	return env, decodeResults(env, out)
+	if out != nil {
+		if err := decodeResults(env, out); err != nil {
+			return "", err
+		}
+	}
+	return env.MKeyString(), nil
 }
 
 // Raw sends a request to any FortiOS REST path ("/api/v2/cmdb/…", "/api/v2/monitor/…") and

@@ -162,11 +162,11 @@ func (s *table[K, T]) create(ctx context.Context, obj T) (T, error) {
 	if err := obj.validate(false); err != nil {
 		return zero, err
 	}
-	env, err := s.c.do(ctx, http.MethodPost, cmdbPath(s.path), nil, obj)
+	mkey, err := doInto[struct{}](ctx, s.c, http.MethodPost, cmdbPath(s.path), nil, obj, nil)
 	if err != nil {
 		return zero, err
 	}
-	key, err := parseKey(env.MKeyString(), obj.mkey())
+	key, err := parseKey(mkey, obj.mkey())
 	if err != nil {
 		return zero, err
 	}
@@ -184,7 +184,7 @@ func (s *table[K, T]) update(ctx context.Context, key K, obj T) (T, error) {
 	if err := obj.validate(true); err != nil {
 		return zero, err
 	}
-	if _, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, obj); err != nil {
+	if _, err := doInto[struct{}](ctx, s.c, http.MethodPut, cmdbPath(s.path, key), nil, obj, nil); err != nil {
 		return zero, err
 	}
 	if s.c.txn != 0 {
@@ -202,7 +202,7 @@ func (s *table[K, T]) patch(ctx context.Context, key K, attrs map[string]any) er
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, attrs)
+	_, err := doInto[struct{}](ctx, s.c, http.MethodPut, cmdbPath(s.path, key), nil, attrs, nil)
 	return err
 }
 
@@ -211,7 +211,7 @@ func (s *table[K, T]) delete(ctx context.Context, key K) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, http.MethodDelete, cmdbPath(s.path, key), nil, nil)
+	_, err := doInto[struct{}](ctx, s.c, http.MethodDelete, cmdbPath(s.path, key), nil, nil, nil)
 	return err
 }
 
