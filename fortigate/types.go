@@ -98,7 +98,10 @@ func (m IPMask) FortiOS() string {
 func (m IPMask) IsZero() bool { return !m.IsValid() }
 
 // MarshalJSON encodes the "a.b.c.d m.m.m.m" form.
-func (m IPMask) MarshalJSON() ([]byte, error) { return json.Marshal(m.FortiOS()) }
+func (m IPMask) MarshalJSON() ([]byte, error) {
+	// digits, dots and one space: nothing to escape
+	return []byte(`"` + m.FortiOS() + `"`), nil
+}
 
 // UnmarshalJSON decodes either form; "" leaves m zero.
 func (m *IPMask) UnmarshalJSON(b []byte) error {
@@ -164,9 +167,11 @@ type Ref struct {
 
 // MarshalJSON sends only the name.
 func (r Ref) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Name string `json:"name"`
-	}{r.Name})
+	name, err := json.Marshal(r.Name)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(`{"name":`), name...), '}'), nil
 }
 
 // Refs builds a reference list from names.
