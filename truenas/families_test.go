@@ -4,6 +4,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/truenas"
 	"github.com/sitekit/sitekit/truenas/truenastest"
@@ -215,7 +218,7 @@ func TestSharesCheckReferences(t *testing.T) {
 }
 
 func TestSnapshotsAndTasks(t *testing.T) {
-	_, c := newPair(t, nil)
+	srv, c := newPair(t, nil)
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/vm"}))
 	_, err := c.SnapshotTasks.Create(ctx, truenas.SnapshotTaskRequest{Dataset: "tank/nope"})
 	wantIs(t, err, sitekit.ErrInvalid)
@@ -228,10 +231,18 @@ func TestSnapshotsAndTasks(t *testing.T) {
 	if task.Enabled || !task.Recursive {
 		t.Fatalf("update %+v", task)
 	}
-	if err := c.SnapshotTasks.Run(ctx, task.ID); err != nil {
-		t.Fatal(err)
-	}
+	// a disabled task does not run (plugins/snapshot.py at TS-25.10.6)
+	err = c.SnapshotTasks.Run(ctx, task.ID)
+	var ae *truenas.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "[EFAULT] Task is not enabled", ae.Reason)
+	must[truenas.SnapshotTask](t)(c.SnapshotTasks.Update(ctx, task.ID, truenas.SnapshotTaskRequest{Enabled: truenas.Ptr(true)}))
+	// an enabled one is queued: the snapshot appears when the appliance's clock moves on
+	require.NoError(t, c.SnapshotTasks.Run(ctx, task.ID))
 	snaps := must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Where(truenas.Eq("dataset", "tank/vm"))))
+	require.Empty(t, snaps)
+	srv.AdvanceJobs(0)
+	snaps = must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Where(truenas.Eq("dataset", "tank/vm"))))
 	if len(snaps) != 1 || snaps[0].SnapshotName != "auto-2026-11-25_08-00" {
 		t.Fatalf("snaps %+v", snaps)
 	}
