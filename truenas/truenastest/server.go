@@ -1,17 +1,42 @@
 // Package truenastest is an in-process TrueNAS simulator speaking the middleware's JSON-RPC
 // 2.0 over WebSocket at /api/<version> (and /api/current), with GET /api/versions, in the
 // spirit of net/http/httptest: the error envelopes of the middleware (-32602 validation
-// triples, -32001 CallError with errno names, MatchNotFound, InstanceNotFound), API-key and
-// password sign-in (and revocation of a key used over plain ws:// from a non-loopback peer),
-// legacy jobs (the call returns the job id; core.get_jobs and collection_update events
-// report progress), query filters and options, per-version method sets (zfs.snapshot.* vs
-// pool.snapshot.*, service.start vs service.control, SMB purposes), and stateful pools,
-// datasets, snapshots, tasks, shares, credentials, services, users and alerts whose
-// references are checked. It starts with the pool "tank" (see [WithoutFactoryData]).
+// triples, -32001 CallError with errno names, MatchNotFound, InstanceNotFound), sign-in by
+// API key, password or SCRAM-SHA-512 (and revocation of a key sent in clear over plain ws://
+// from a non-loopback peer), legacy and new-style jobs (core.set_options; core.get_jobs and
+// collection_update events report progress), query filters and options, per-version method
+// sets (zfs.snapshot.* vs pool.snapshot.*, service.start vs service.control, SMB purposes),
+// and stateful pools, datasets, snapshots, tasks, shares, credentials, services, users and
+// alerts whose references are checked. It starts with the pool "tank" (see
+// [WithoutFactoryData]).
 //
 // Jobs advance on a simulated clock: with the default duration 0 they finish at once;
 // [WithJobDuration] makes them last, and [Server.AdvanceJobs] (or [WithJobTicker] for
 // long-running demos) moves them forward, so tests never sleep.
+//
+// # Fidelity
+//
+// Reproduced, from the middleware's source at TS-25.04.2.6, TS-25.10.6 and TS-26.0.0-BETA.3
+// and the vendor's client truenas/api_client: the served API versions per release; the
+// error frames; auth.mechanism_choices per release (SCRAM from 26.0); the SCRAM exchange of
+// auth.login_ex (user "name:<key id>" for API keys, plain name for passwords, negotiated
+// tls-server-end-point channel binding, refused over plain ws://), checked against vectors
+// made with api_client's own SCRAM code; core.set_options (legacy_jobs honoured on endpoints
+// from v25.10.0, null answer on older ones) and new-style jobs (the call is answered with
+// the job's result or error when it ends; events carry message_ids); core.get_jobs with every
+// query option; keychaincredential.delete (an in-use credential is refused with a validation
+// error on options.cascade; cascade disables dependent replication tasks, which lose their
+// credentials, and deletes dependent SSH connections) and used_by; pool.snapshottask.run
+// (refused for a disabled task, else queued: the snapshot is taken when the clock moves);
+// replication.run refused for a disabled task; dataset deletion with children (ENOTEMPTY).
+//
+// Not reproduced: OTP and token sign-in, rate limiting of unauthenticated calls, message size
+// limits, HA, iSCSI, apps, TrueCloud backup, real ZFS space accounting (used/available are
+// constants), SMB purposes' option presets, and snapshot retention. SCRAM credentials use
+// 50000 PBKDF2 iterations (the protocol minimum) where TrueNAS stores API keys with 500000,
+// to keep sign-ins cheap. Uncertain, marked inferred in the tests: that the mechanism list
+// does not depend on the endpoint version, that a SCRAM sign-in over plain ws:// does not
+// revoke the key (it is never sent), the default values the simulator fills for users.
 package truenastest
 
 import (

@@ -365,8 +365,9 @@ func init() {
 	repl.register()
 	register("replication.run", method{fn: repl.withRow(func(c *call, id int64, task map[string]any) (any, error) {
 		st := c.s.st
+		// plugins/replication.py at TS-25.10.6: CallError (EFAULT) for a disabled task.
 		if task["enabled"] != true {
-			return nil, callError(22, "Task is not enabled")
+			return nil, callError(14, "Task is not enabled")
 		}
 		task["state"] = map[string]any{"state": "RUNNING", "datetime": ejDate(st.now()), "last_snapshot": nil, "error": nil}
 		jid := c.startJob([]any{id}, true, func() (any, error) {
