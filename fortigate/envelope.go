@@ -108,15 +108,20 @@ func DecodeEnvelopes(body []byte) ([]*Envelope, error) {
 			return nil, errors.New("null envelope")
 		}
 		if e.Status == "error" {
-			st := e.HTTPStatus
-			if st == 0 {
-				st = http.StatusInternalServerError
-			}
-			base := &rest.APIError{Appliance: "fortigate", Method: e.HTTPMethod, Path: e.Path + "/" + e.Name, StatusCode: st, Kind: rest.KindForStatus(st)}
-			return nil, fromEnvelope(base, e)
+			return nil, envelopeError(e)
 		}
 	}
 	return envs, nil
+}
+
+// envelopeError is the *APIError an envelope with status "error" stands for.
+func envelopeError(e *Envelope) error {
+	st := e.HTTPStatus
+	if st == 0 {
+		st = http.StatusInternalServerError
+	}
+	base := &rest.APIError{Appliance: "fortigate", Method: e.HTTPMethod, Path: e.Path + "/" + e.Name, StatusCode: st, Kind: rest.KindForStatus(st)}
+	return fromEnvelope(base, e)
 }
 
 // APIError is an error answer from FortiOS: the HTTP part (embedded) plus the FortiOS
