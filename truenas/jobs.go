@@ -259,6 +259,12 @@ func (c *Client) runJobNewStyle(ctx context.Context, method string, params []any
 	switch {
 	case err == nil:
 		j := tr.wt.current()
+		if !j.State.Terminal() && id != 0 {
+			// The answer overtook the job's last event: read the finished record.
+			if got, gerr := c.Jobs.Get(ctx, id); gerr == nil {
+				j = got
+			}
+		}
 		if j.ID == 0 {
 			j = Job{ID: id, Method: method}
 		}
