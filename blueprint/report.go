@@ -11,8 +11,10 @@ import (
 	"github.com/sitekit/sitekit/fortigate"
 )
 
-// Report renders the site as Markdown: address plan, VLANs and policies, VMs, backups and
-// compliance. With a result (after Apply) it adds the run summary and re-checks compliance
+// Report renders the site as Markdown, the document an MSP hands its client: address plan,
+// a diagram of the network (Mermaid), policies, VMs, backups and compliance with the
+// reachability matrix as a table and as a diagram. It speaks only of what the blueprint's
+// offer does (no replicas on Basse, no EMS where the offer has none). With a result (after Apply) it adds the run summary and re-checks compliance
 // live on the connected appliances; without, compliance is computed on the plan.
 func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 	comp := p.Compliance()
@@ -32,6 +34,9 @@ func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 		fmt.Fprintf(&b, "%s\n\n", res)
 	}
 	for _, a := range p.Omitted {
+		if a == appEMS && !p.bp.feat.EMS {
+			continue // not part of the offer: nothing to say
+		}
 		fmt.Fprintf(&b, "> %s not connected: its objects are not part of this report.\n\n", a)
 	}
 
@@ -44,6 +49,7 @@ func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", v.Name, v.ID, v.Role, v.Subnet, v.Gateway, dhcp, yes(v.OnHost))
 	}
 	fmt.Fprintf(&b, "\nWAN `%s`, public address %s, VLANs on `%s`.\n\n", s.Network.WAN, s.Network.PublicIP, s.Network.Port)
+	b.WriteString("## Network\n\n```mermaid\n" + p.bp.NetworkDiagram() + "```\n\n")
 
 	b.WriteString("## Firewall policies (evaluation order)\n\n| # | name | from | to | source | destination | service | action | NAT | log |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, pol := range p.policies() {
@@ -116,8 +122,8 @@ func (p *Plan) policies() []fortigate.Policy {
 	return pols
 }
 
-// Markdown renders the compliance checks: findings, the reachability matrix, recovery
-// objectives.
+// Markdown renders the compliance checks: findings, the reachability matrix (a table and a
+// Mermaid diagram), recovery objectives.
 func (c *Compliance) Markdown() string {
 	var b strings.Builder
 	status := "all checks pass"
@@ -158,6 +164,7 @@ func (c *Compliance) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("\n```mermaid\n" + c.ReachabilityDiagram() + "```\n")
 	b.WriteString("\n### Recovery objectives\n\n| scenario | RPO | RTO | how |\n|---|---|---|---|\n")
 	for _, o := range c.Objectives {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", o.Scenario, human(o.RPO), human(o.RTO), o.Note)

@@ -8,7 +8,8 @@
 // Programs use [New] and [Site.Close] instead of [Start].
 //
 // The simulators are linked as on a site:
-//   - the XO host is named after the site's host ([blueprint.Site.Host]);
+//   - the XO host is named after the site's host ([blueprint.Site.Host]), and a second host
+//     of the same pool is added when the site has a standby host;
 //   - the EMS lists the FortiGate as pending authorization (its connector registered it), and
 //     the FortiGate's EMS connector reports "success" once the EMS authorized it;
 //   - the Netdata simulator is the site's parent (named after the monitor VM), and each Linux

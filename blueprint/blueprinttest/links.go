@@ -3,6 +3,7 @@ package blueprinttest
 import (
 	"bufio"
 	"context"
+	"maps"
 	"net"
 	"strings"
 
@@ -68,6 +69,13 @@ func (s *Site) nameHost() error {
 	}
 	h["name_label"] = s.site.Host.Name
 	s.XO.Put("hosts", h)
+	if name := s.site.StandbyHost.Name; name != "" && name != s.site.Host.Name {
+		// The second host of the offers that have one, in the same pool.
+		standby := maps.Clone(h)
+		standby["id"], standby["uuid"], standby["name_label"] = s.XO.HostID+"-standby", s.XO.HostID+"-standby", name
+		standby["residentVms"] = []any{}
+		s.XO.Put("hosts", standby)
+	}
 	return nil
 }
 
