@@ -33,9 +33,9 @@ func TestEndToEndPinnedToVersion(t *testing.T) {
 	var res SiteResult
 	require.NoError(t, run.Get(ctx, &res))
 	assert.Equal(t, StatusApplied, res.Status)
-	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	d, err := c.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 	require.NoError(t, err)
-	vi := d.GetWorkflowExecutionInfo().GetVersioningInfo()
+	vi := d.RawResponse.GetWorkflowExecutionInfo().GetVersioningInfo()
 	require.NotNil(t, vi)
 	assert.Equal(t, enumspb.VERSIONING_BEHAVIOR_PINNED, vi.GetBehavior())
 	assert.Equal(t, "build-1", vi.GetDeploymentVersion().GetBuildId())
