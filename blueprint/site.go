@@ -224,7 +224,13 @@ type Credentials struct {
 }
 
 // Marker is the text that marks objects managed by this site.
-func (s Site) Marker() string { return "managed-by sitekit:" + s.Name }
+func (s Site) Marker() string { return sitekit.Marker(s.Name) }
+
+// hasMarker reports whether text (a comment, a tag, a description) carries the marker of site.
+func hasMarker(text, site string) bool {
+	s, ok := sitekit.ParseMarker(text)
+	return ok && s == site
+}
 
 // DefaultNetwork returns the Standard address plan inside supernet (a /16 or larger): VLANs
 // 10 mgmt, 20 servers, 25 dmz-web, 30 compta, 40 technique, 50 invites (the DMZ VLAN is not

@@ -62,7 +62,7 @@ func (b *build) truenasDataset(rel string) {
 			if mp == "" {
 				mp = "/mnt/" + f
 			}
-			return engine.Found(tnDatasetState{Comments: cm}, engine.HasMarker(cm, b.site.Name),
+			return engine.Found(tnDatasetState{Comments: cm}, hasMarker(cm, b.site.Name),
 				engine.Outputs{"name": f, "mountpoint": mp}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnDatasetState) (engine.Outputs, error) {
@@ -102,7 +102,7 @@ func (b *build) truenasDataset(rel string) {
 				return describe(appTrueNAS, "dataset "+name, err)
 			}
 			for _, ch := range children {
-				if strings.HasPrefix(ch.Name, name+"/") && !engine.HasMarker(truenasLocalComment(ch), b.site.Name) {
+				if strings.HasPrefix(ch.Name, name+"/") && !hasMarker(truenasLocalComment(ch), b.site.Name) {
 					return fmt.Errorf("truenas dataset %s: child %s is not managed by %s, kept", name, ch.Name, b.site.Name)
 				}
 			}

@@ -314,28 +314,3 @@ func isExpired(err error) bool {
 	}
 	return ae.RetVal == RetValSessionExpired || (ae.StatusCode == http.StatusUnauthorized && ae.RetVal == 0)
 }
-
-// Marker is the text the blueprint layer writes in an object's free-text field (tag and rule
-// set Comments) to claim it: "managed-by sitekit:<site>".
-func Marker(site string) string { return "managed-by sitekit:" + site }
-
-// HasMarker reports whether text carries the marker of site.
-func HasMarker(text, site string) bool {
-	m := Marker(site)
-	for i := strings.Index(text, m); i >= 0; {
-		end := i + len(m)
-		if end == len(text) || !isNameByte(text[end]) {
-			return true
-		}
-		j := strings.Index(text[end:], m)
-		if j < 0 {
-			return false
-		}
-		i = end + j
-	}
-	return false
-}
-
-func isNameByte(b byte) bool {
-	return b == '-' || b == '_' || b == '.' || ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
-}

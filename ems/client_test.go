@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
@@ -216,15 +215,4 @@ func TestTransientFaultsRetriedOnlyWhenSafe(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
 	e, _ := srv.Endpoint(1004)
 	assert.True(t, e.Quarantined, "the ambiguous write was applied")
-}
-
-func TestMarker(t *testing.T) {
-	m := ems.Marker("pessac")
-	assert.Equal(t, "managed-by sitekit:pessac", m)
-	assert.True(t, ems.HasMarker("ZTNA for ERP; "+m, "pessac"))
-	assert.True(t, ems.HasMarker(m+" (do not edit)", "pessac"))
-	assert.False(t, ems.HasMarker("managed-by sitekit:pessac-2", "pessac"))
-	assert.True(t, ems.HasMarker("managed-by sitekit:pessac-2 managed-by sitekit:pessac", "pessac"))
-	assert.False(t, ems.HasMarker(strings.ToUpper(m), "pessac"))
-	assert.False(t, ems.HasMarker("", "pessac"))
 }

@@ -16,13 +16,13 @@
 //	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize}) { … }
 //	g, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "Compta"})
 //	err = c.Endpoints.Move(ctx, g.ID, ids...)
-//	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: ems.Marker(site), …})
+//	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: sitekit.Marker(site), …})
 //	fgt, err := c.FortiGates.Authorize(ctx, "FGT60F…")
 //
 // Families expose uniform verbs for the blueprint layer: Get (by name; an error matching
 // sitekit.ErrNotFound when absent), List (with All as an iter.Seq2 where the API pages),
 // Create, Update (partial: nil fields are kept) and Delete. ZTNA tags and rule sets carry the
-// blueprint marker "managed-by sitekit:<site>" ([Marker], [HasMarker]) in Comments
+// blueprint marker "managed-by sitekit:<site>" ([sitekit.Marker], [sitekit.ParseMarker]) in Comments
 // (Description is shown to end users). Groups have no free-text field: identity is the name.
 // Requests are validated before any I/O and fail with a *sitekit.FieldError naming the field.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/ems/emstest"
 )
@@ -50,13 +51,14 @@ func Example() {
 	fmt.Println("moved", ids, "to", g.FullPath)
 
 	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{
-		Name: "ERP-Compliant", Status: true, Comments: ems.Marker("pessac"),
+		Name: "ERP-Compliant", Status: true, Comments: sitekit.Marker("pessac"),
 		Rules: []ems.Rule{{ID: 1, Type: ems.RuleADGroup, OS: ems.OSWindows, Content: "GROUPS/Compta", DomainName: "corp.local"}},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("tag", tag.Name, "managed:", ems.HasMarker(tag.Comments, "pessac"))
+	site, ok := sitekit.ParseMarker(tag.Comments)
+	fmt.Println("tag", tag.Name, "managed:", ok && site == "pessac")
 
 	srv.AddPendingFortiGate("FGT60FTK00000001", "fw-pessac") // the FortiGate's connector came up
 	fgt, err := c.FortiGates.Authorize(ctx, "FGT60FTK00000001")

@@ -199,7 +199,7 @@ func TestProfiles(t *testing.T) {
 func compliantTag(site string) ems.ZTNATagRequest {
 	logic := `{"op":"or","rules":[{"id":1},{"id":2}]}`
 	return ems.ZTNATagRequest{
-		Name: "ZT-Compta-Compliant", Description: "Poste conforme", Status: true, Comments: ems.Marker(site),
+		Name: "ZT-Compta-Compliant", Description: "Poste conforme", Status: true, Comments: sitekit.Marker(site),
 		Rules: []ems.Rule{
 			{ID: 1, Type: ems.RuleADGroup, OS: ems.OSWindows, Content: "GROUPS/Compta", DomainName: "corp.local", FCTBased: true},
 			{ID: 2, Type: ems.RuleFile, OS: ems.OSWindows, Content: `C:\ProgramData\marker.txt`},
@@ -214,7 +214,9 @@ func TestZTNATags(t *testing.T) {
 	tag, err := c.ZTNATags.Create(ctx, compliantTag("pessac"))
 	require.NoError(t, err)
 	assert.Positive(t, tag.ID)
-	assert.True(t, ems.HasMarker(tag.Comments, "pessac"))
+	site, ok := sitekit.ParseMarker(tag.Comments)
+	assert.True(t, ok)
+	assert.Equal(t, "pessac", site)
 	require.Len(t, tag.Rules, 2)
 	assert.Equal(t, ems.RuleFile, tag.Rules[1].Type)
 	require.NotNil(t, tag.Logic)
@@ -251,7 +253,7 @@ func TestTagRules(t *testing.T) {
 	require.NoError(t, err)
 
 	rule := func(name string) ems.TagRuleRequest {
-		return ems.TagRuleRequest{Name: name, Tag: tag.Name, Enabled: true, Comments: ems.Marker("pessac"),
+		return ems.TagRuleRequest{Name: name, Tag: tag.Name, Enabled: true, Comments: sitekit.Marker("pessac"),
 			Rules: []ems.Rule{{ID: 1, Type: ems.RuleOSVersion, OS: ems.OSWindows, Content: "Windows 11"}}}
 	}
 	for _, n := range []string{"Patched-1", "Patched-2", "Patched-3"} {
@@ -278,7 +280,7 @@ func TestTagRules(t *testing.T) {
 	upd, err := c.TagRules.Update(ctx, "Patched-2", ems.TagRuleUpdate{Enabled: &off})
 	require.NoError(t, err)
 	assert.False(t, upd.Enabled)
-	assert.Equal(t, ems.Marker("pessac"), upd.Comments)
+	assert.Equal(t, sitekit.Marker("pessac"), upd.Comments)
 
 	err = c.ZTNATags.Delete(ctx, tag.ID)
 	require.ErrorIs(t, err, sitekit.ErrInUse, "a tag used by rule sets")

@@ -17,26 +17,6 @@ import (
 // Ptr returns a pointer to v, for the optional fields of requests (partial updates).
 func Ptr[T any](v T) *T { return &v }
 
-// MarkerPrefix starts the free-text marker that identifies objects managed by sitekit.
-const MarkerPrefix = "managed-by sitekit:"
-
-// Marker returns the marker stored in comments of objects managed for site:
-// "managed-by sitekit:<site>".
-func Marker(site string) string { return MarkerPrefix + site }
-
-// ManagedBy returns the site named by a marker found in text (comments, descriptions), if any.
-func ManagedBy(text string) (site string, ok bool) {
-	i := strings.Index(text, MarkerPrefix)
-	if i < 0 {
-		return "", false
-	}
-	rest := text[i+len(MarkerPrefix):]
-	if j := strings.IndexAny(rest, " \t\n;,"); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest, rest != ""
-}
-
 // Property is a ZFS property object as pool.dataset.query returns it:
 // {"parsed":…, "rawvalue":"…", "value":"…", "source":"LOCAL", "source_info":null}.
 type Property struct {

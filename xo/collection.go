@@ -241,19 +241,6 @@ func validTag(tag string) error {
 	return nil
 }
 
-// ManagedTag returns the blueprint marker tag for site: "managed-by sitekit:<site>".
-func ManagedTag(site string) string { return "managed-by sitekit:" + site }
-
-// ManagedSite returns the site of the first marker tag in tags, and whether there was one.
-func ManagedSite(tags []string) (string, bool) {
-	for _, t := range tags {
-		if s, ok := strings.CutPrefix(t, "managed-by sitekit:"); ok {
-			return s, true
-		}
-	}
-	return "", false
-}
-
 // del deletes /<path>/<id> (204).
 func (c *Client) del(ctx context.Context, path, id string) error {
 	if strings.TrimSpace(id) == "" {

@@ -14,7 +14,7 @@ import (
 func TestNetworkEnsureIsIdempotent(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)
-	req := xo.NetworkCreateRequest{Pool: srv.PoolID, Name: "servers", PIF: srv.Eth1PIFID, VLAN: 20, Tags: []string{xo.ManagedTag("pessac")}}
+	req := xo.NetworkCreateRequest{Pool: srv.PoolID, Name: "servers", PIF: srv.Eth1PIFID, VLAN: 20, Tags: []string{sitekit.Marker("pessac")}}
 	n, created, err := c.Networks.Ensure(ctx, req)
 	require.NoError(t, err)
 	assert.True(t, created)
@@ -42,7 +42,7 @@ func TestNetworkEnsureIsIdempotent(t *testing.T) {
 	require.True(t, errors.As(err, &te))
 	assert.Equal(t, "PIF_VLAN_EXISTS", te.Code)
 
-	require.NoError(t, c.Networks.RemoveTag(ctx, n.ID, xo.ManagedTag("pessac")))
+	require.NoError(t, c.Networks.RemoveTag(ctx, n.ID, sitekit.Marker("pessac")))
 	require.NoError(t, c.Networks.Delete(ctx, n.ID))
 	_, err = c.Networks.FindVLAN(ctx, srv.PoolID, srv.Eth1PIFID, 20)
 	assert.ErrorIs(t, err, sitekit.ErrNotFound)

@@ -103,7 +103,7 @@ type VMCreateRequest struct {
 	AutoPoweron      bool
 	HighAvailability string // "", "best-effort", "restart"
 	HVMBootFirmware  string // "", "bios", "uefi"
-	// Tags are added after creation (create_vm has no tags field), e.g. [ManagedTag(site)].
+	// Tags are added after creation (create_vm has no tags field), e.g. [sitekit.Marker](site).
 	Tags []string
 }
 

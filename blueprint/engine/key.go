@@ -50,35 +50,6 @@ func (k Key) validate() error {
 	return nil
 }
 
-// MarkerPrefix starts every managed-by marker.
-const MarkerPrefix = "managed-by sitekit:"
-
-// Marker returns the managed-by marker of a site, "managed-by sitekit:<site>".
-// Resources write it in the field each appliance API offers (comments, tags,
-// descriptions) and report it back through [Observed.Managed].
-func Marker(site string) string { return MarkerPrefix + site }
-
-// HasMarker reports whether text contains the marker of site as a whole word
-// (the marker of "pessac" does not match "pessac-2").
-func HasMarker(text, site string) bool {
-	m := Marker(site)
-	for i := 0; ; {
-		j := strings.Index(text[i:], m)
-		if j < 0 {
-			return false
-		}
-		end := i + j + len(m)
-		if end == len(text) || !isMarkerChar(text[end]) {
-			return true
-		}
-		i = end
-	}
-}
-
-func isMarkerChar(c byte) bool {
-	return c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
 // ErrAmbiguous marks a write whose outcome is unknown: the request may or may
 // not have been applied (a timeout or a connection reset after sending). The
 // engine re-observes the resource before any retry of a create, so it never
