@@ -107,18 +107,44 @@ type Option = engine.Option
 // WithEvents delivers apply events to fn, e.g. engine.NewProgress(os.Stdout).Event.
 func WithEvents(fn func(engine.Event)) Option { return engine.WithEvents(fn) }
 
-// defaultOptions: the site's marker, per-appliance write limits (FortiGate serialised),
-// retries of transient errors.
-func (bp *Blueprint) defaultOptions() []Option {
-	return []Option{
-		engine.WithSite(bp.site.Name),
-		engine.WithLimit(appFortiGate, 1),
-		engine.WithLimit(appXO, 4),
-		engine.WithLimit(appEMS, 2),
-		engine.WithLimit(appTrueNAS, 2),
-		engine.WithLimit(appNetdata, 4),
-		engine.WithRetries(6, 50e6), // 50 ms, 100 ms, … capped by the engine
+// Limits returns the parallelism and the write limits per appliance that Plan and Apply
+// use (FortiGate writes serialised). Options given to Plan or Apply override them.
+func (bp *Blueprint) Limits() engine.Limits {
+	return engine.Limits{
+		Parallelism: engine.DefaultParallelism,
+		Default:     engine.DefaultLimit,
+		Appliances:  map[string]int{appFortiGate: 1, appXO: 4, appEMS: 2, appTrueNAS: 2, appNetdata: 4},
 	}
+}
+
+// Graph returns the resource graph of the blueprint for conns: the graph Plan reads and
+// Apply converges, with its listers of managed objects. A distributed executor rebuilds it
+// wherever a step runs and converges one resource with [engine.Graph.Converge] (with
+// engine.WithSite(site.Name)).
+func (bp *Blueprint) Graph(conns Connections) (*engine.Graph, error) {
+	b, err := bp.graph(conns, false)
+	if err != nil {
+		return nil, err
+	}
+	return b.g, nil
+}
+
+// DestroyGraph returns the graph PlanDestroy reads: Graph without the observe-only
+// resources (health gates), which own nothing to delete.
+func (bp *Blueprint) DestroyGraph(conns Connections) (*engine.Graph, error) {
+	b, err := bp.graph(conns, true)
+	if err != nil {
+		return nil, err
+	}
+	return b.g, nil
+}
+
+// defaultOptions: the site's marker, per-appliance write limits, retries of transient
+// errors.
+func (bp *Blueprint) defaultOptions() []Option {
+	opts := []Option{engine.WithSite(bp.site.Name)}
+	opts = append(opts, bp.Limits().Options()...)
+	return append(opts, engine.WithRetries(6, 50e6)) // 50 ms, 100 ms, … capped by the engine
 }
 
 // retryableRead reports whether a failed plan (reads only) is worth planning again: not

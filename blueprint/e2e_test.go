@@ -106,7 +106,7 @@ func (e *env) marked(t testing.TB, ctx context.Context) []string {
 			out = append(out, "ems/group/"+g.Name)
 		}
 	}
-	tags, err := e.conns.EMS.ZTNATags.List(ctx)
+	tags, err := e.conns.EMS.ZTNATags.List(ctx, nil)
 	require.NoError(t, err)
 	for _, tg := range tags {
 		if sitekitHasMarker(tg.Comments, site) {
@@ -217,7 +217,7 @@ func TestStandardEndToEnd(t *testing.T) {
 		groups = append(groups, g.Name)
 	}
 	assert.Subset(t, groups, []string{"pv-pessac-compta", "pv-pessac-technique"})
-	tag, err := e.conns.EMS.ZTNATags.Get(ctx, "pv-pessac-compliant")
+	tag, err := e.conns.EMS.ZTNATags.Find(ctx, "pv-pessac-compliant")
 	require.NoError(t, err)
 	assert.Len(t, tag.Rules, 2)
 	authorized := 0

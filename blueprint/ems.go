@@ -54,7 +54,7 @@ func (b *build) ems() error {
 	e := b.conns.EMS
 	n := emsNames{b.site.Name}
 	groups := &obj[ems.Group]{app: appEMS, kind: "group", collection: "workgroups",
-		list: func(ctx context.Context) ([]ems.Group, error) { return e.Groups.List(ctx, ems.GroupListOptions{}) },
+		list: func(ctx context.Context) ([]ems.Group, error) { return e.Groups.List(ctx, nil) },
 		name: func(g ems.Group) string { return g.Name },
 		managed: func(_ context.Context, _ *engine.Reader, g ems.Group) (bool, error) {
 			return strings.HasPrefix(g.Name, b.site.Name+"-") && (g.ParentID == ems.RootGroupID || g.ParentID == 0), nil
@@ -75,7 +75,7 @@ func (b *build) ems() error {
 		return emsTagState{Name: t.Name, Comments: t.Comments, Enabled: t.Status, Rules: t.Rules}
 	}
 	tags := &obj[ems.ZTNATag]{app: appEMS, kind: "ztna-tag", collection: "tags/zero_trust",
-		list: e.ZTNATags.List,
+		list: func(ctx context.Context) ([]ems.ZTNATag, error) { return e.ZTNATags.List(ctx, nil) },
 		name: func(t ems.ZTNATag) string { return t.Name },
 		managed: func(_ context.Context, _ *engine.Reader, t ems.ZTNATag) (bool, error) {
 			return hasMarker(t.Comments, b.site.Name), nil
@@ -105,7 +105,7 @@ func (b *build) ems() error {
 	rules := &obj[ems.TagRule]{app: appEMS, kind: "tag-rule", collection: "tag_rules/zero_trust",
 		list: func(ctx context.Context) ([]ems.TagRule, error) {
 			var out []ems.TagRule
-			for r, err := range e.TagRules.All(ctx, ems.TagRuleListOptions{Count: ems.MaxPageSize}) {
+			for r, err := range e.TagRules.All(ctx, &ems.ListOptions{PageSize: ems.MaxPageSize}) {
 				if err != nil {
 					return nil, err
 				}
@@ -122,8 +122,8 @@ func (b *build) ems() error {
 			_, err := e.TagRules.Create(ctx, ems.TagRuleRequest{Name: w.Name, Tag: w.Tag, Enabled: w.Enabled, Comments: w.Comments, Rules: w.Rules})
 			return nil, err
 		},
-		update: func(ctx context.Context, w, _ ems.TagRule) (engine.Outputs, error) {
-			_, err := e.TagRules.Update(ctx, w.Name, ems.TagRuleUpdate{Tag: &w.Tag, Enabled: &w.Enabled, Comments: &w.Comments, Rules: &w.Rules})
+		update: func(ctx context.Context, w, c ems.TagRule) (engine.Outputs, error) {
+			_, err := e.TagRules.Update(ctx, c.ID, ems.TagRuleUpdate{Tag: &w.Tag, Enabled: &w.Enabled, Comments: &w.Comments, Rules: &w.Rules})
 			return nil, err
 		},
 		del: func(ctx context.Context, c ems.TagRule) error { return e.TagRules.Delete(ctx, c.ID) },
@@ -164,7 +164,7 @@ func (b *build) emsAuthorizeFortiGate() {
 	}
 	find := func(ctx context.Context, r *engine.Reader, sn string) (ems.FortiGate, bool, error) {
 		all, err := engine.ListAs(ctx, r, appEMS, "client_certificates", func(ctx context.Context) ([]ems.FortiGate, error) {
-			v, err := e.FortiGates.List(ctx)
+			v, err := e.FortiGates.List(ctx, nil)
 			return v, classify(err)
 		})
 		if err != nil {
@@ -231,7 +231,7 @@ func (b *build) emsAuthorizeFortiGate() {
 		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {
 			sn, _ := cur.Outputs["serial"].(string)
-			f, err := e.FortiGates.Get(ctx, sn)
+			f, err := e.FortiGates.Find(ctx, sn)
 			if errors.Is(err, sitekit.ErrNotFound) {
 				return nil
 			}

@@ -76,7 +76,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 				return nil, fmt.Errorf("interface %s is VLAN %d on %s, the site wants VLAN %d on %s: FortiOS cannot change them, delete the interface first",
 					w.Name, c.VLANID, c.Interface, w.VLANID, w.Interface)
 			}
-			return engine.Outputs{"name": w.Name}, fgt.Interfaces.Update(ctx, w.Name, w)
+			return engine.Outputs{"name": w.Name}, errOnly(fgt.Interfaces.Update(ctx, w.Name, w))
 		},
 		del:     func(ctx context.Context, c fortigate.Interface) error { return fgt.Interfaces.Delete(ctx, c.Name) },
 		provide: []string{"name"},
@@ -105,7 +105,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return nil, err
 		},
 		update: func(ctx context.Context, w, c fortigate.DHCPServer) (engine.Outputs, error) {
-			return nil, fgt.DHCPServers.Update(ctx, c.ID, w)
+			return nil, errOnly(fgt.DHCPServers.Update(ctx, c.ID, w))
 		},
 		del: func(ctx context.Context, c fortigate.DHCPServer) error { return fgt.DHCPServers.Delete(ctx, c.ID) },
 	}
@@ -121,7 +121,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return nil, err
 		},
 		update: func(ctx context.Context, w, _ fortigate.Address) (engine.Outputs, error) {
-			return nil, fgt.Addresses.Update(ctx, w.Name, w)
+			return nil, errOnly(fgt.Addresses.Update(ctx, w.Name, w))
 		},
 		del: func(ctx context.Context, c fortigate.Address) error { return fgt.Addresses.Delete(ctx, c.Name) },
 	}
@@ -137,7 +137,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return nil, err
 		},
 		update: func(ctx context.Context, w, _ fortigate.AddressGroup) (engine.Outputs, error) {
-			return nil, fgt.AddressGroups.Update(ctx, w.Name, w)
+			return nil, errOnly(fgt.AddressGroups.Update(ctx, w.Name, w))
 		},
 		del: func(ctx context.Context, c fortigate.AddressGroup) error {
 			return fgt.AddressGroups.Delete(ctx, c.Name)
@@ -154,7 +154,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return nil, err
 		},
 		update: func(ctx context.Context, w, _ fortigate.Service) (engine.Outputs, error) {
-			return nil, fgt.Services.Update(ctx, w.Name, w)
+			return nil, errOnly(fgt.Services.Update(ctx, w.Name, w))
 		},
 		del: func(ctx context.Context, c fortigate.Service) error { return fgt.Services.Delete(ctx, c.Name) },
 	}
@@ -171,7 +171,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return engine.Outputs{"name": w.Name}, err
 		},
 		update: func(ctx context.Context, w, _ fortigate.VIP) (engine.Outputs, error) {
-			return engine.Outputs{"name": w.Name}, fgt.VIPs.Update(ctx, w.Name, w)
+			return engine.Outputs{"name": w.Name}, errOnly(fgt.VIPs.Update(ctx, w.Name, w))
 		},
 		del:     func(ctx context.Context, c fortigate.VIP) error { return fgt.VIPs.Delete(ctx, c.Name) },
 		provide: []string{"name"},
@@ -199,7 +199,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 			return nil, err
 		},
 		update: func(ctx context.Context, w, c fortigate.Policy) (engine.Outputs, error) {
-			return nil, fgt.Policies.Update(ctx, c.PolicyID, w)
+			return nil, errOnly(fgt.Policies.Update(ctx, c.PolicyID, w))
 		},
 		del: func(ctx context.Context, c fortigate.Policy) error { return fgt.Policies.Delete(ctx, c.PolicyID) },
 	}
@@ -558,7 +558,7 @@ func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP], 
 			return nil, err
 		},
 		update: func(ctx context.Context, w, _ fortigate.AccessProxy) (engine.Outputs, error) {
-			return nil, fgt.AccessProxies.Update(ctx, w.Name, w)
+			return nil, errOnly(fgt.AccessProxies.Update(ctx, w.Name, w))
 		},
 		del: func(ctx context.Context, c fortigate.AccessProxy) error { return fgt.AccessProxies.Delete(ctx, c.Name) },
 	}
@@ -673,7 +673,7 @@ func (b *build) fgEMSConnector() {
 			for _, c := range all {
 				used[c.EMSID] = true
 				if c.Name == w.Name || (c.Name == "" && c.Status != "enable") {
-					return nil, fgt.EMSConnectors.Update(ctx, c.EMSID, w)
+					return nil, errOnly(fgt.EMSConnectors.Update(ctx, c.EMSID, w))
 				}
 			}
 			for id := 1; id <= emsSlots; id++ {
@@ -686,7 +686,7 @@ func (b *build) fgEMSConnector() {
 			return nil, errors.New("every EMS connector slot of the FortiGate is in use")
 		},
 		update: func(ctx context.Context, w, c fortigate.EMSConnector) (engine.Outputs, error) {
-			return nil, fgt.EMSConnectors.Update(ctx, c.EMSID, w)
+			return nil, errOnly(fgt.EMSConnectors.Update(ctx, c.EMSID, w))
 		},
 		del: func(ctx context.Context, c fortigate.EMSConnector) error {
 			err := fgt.EMSConnectors.Delete(ctx, c.EMSID)
@@ -726,3 +726,6 @@ func servicePorts(ports []int, exclude ...int) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// errOnly drops the record a fortigate Update returns.
+func errOnly[T any](_ T, err error) error { return err }

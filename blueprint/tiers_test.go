@@ -184,7 +184,7 @@ func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
 	defer blueprint.SetEMSJoinWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
-	fgts, err := e.conns.EMS.FortiGates.List(ctx)
+	fgts, err := e.conns.EMS.FortiGates.List(ctx, nil)
 	require.NoError(t, err)
 	for _, f := range fgts {
 		require.NoError(t, e.conns.EMS.FortiGates.Delete(ctx, f.ID))

@@ -5,14 +5,13 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/ems/emstest"
 )
 
 // BenchmarkEndpointsListAll lists 500 endpoints in pages of 100 through the client and
 // reports the HTTP calls per listing (5: one per page, the session is reused).
 func BenchmarkEndpointsListAll(b *testing.B) {
-	srv := emstest.Start(b, emstest.WithoutSeed())
+	srv := emstest.NewTestServer(b, emstest.WithoutFactoryData())
 	for i := range 500 {
 		srv.AddEndpoint(emstest.EndpointSeed{Name: "PC", IP: "10.0.0.1", Online: i%2 == 0})
 	}
@@ -27,7 +26,7 @@ func BenchmarkEndpointsListAll(b *testing.B) {
 	srv.Faults().ResetCounters()
 	b.ResetTimer()
 	for b.Loop() {
-		es, err := c.Endpoints.ListAll(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize})
+		es, err := c.Endpoints.List(ctx, nil)
 		if err != nil || len(es) != 500 {
 			b.Fatal(err, len(es))
 		}
@@ -40,7 +39,7 @@ func BenchmarkEndpointsListAll(b *testing.B) {
 // request sent with net/http directly (cookies and headers set by hand): the client's
 // overhead (retry plumbing, envelope decoding, logging) per call.
 func BenchmarkSerialVsRawHTTP(b *testing.B) {
-	srv := emstest.Start(b)
+	srv := emstest.NewTestServer(b)
 	c, err := srv.Client()
 	if err != nil {
 		b.Fatal(err)
@@ -56,7 +55,7 @@ func BenchmarkSerialVsRawHTTP(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		var cookie string
 		hc := rawHTTP(b, srv)
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/auth/signin", jsonBody(`{"name":"`+srv.Username+`","password":"`+srv.Password+`"}`))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/v1/auth/signin", jsonBody(`{"name":"`+srv.Username()+`","password":"`+srv.Password()+`"}`))
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -67,7 +66,7 @@ func BenchmarkSerialVsRawHTTP(b *testing.B) {
 			cookie += ck.Name + "=" + ck.Value + "; "
 		}
 		for b.Loop() {
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/system/serial_number", nil)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/api/v1/system/serial_number", nil)
 			req.Header.Set("Cookie", cookie)
 			req.Header.Set("Ems-Call-Type", "2")
 			resp, err := hc.Do(req)

@@ -15,13 +15,13 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// APIPrefix is the path prefix of every EMS API call [C2].
+// APIPrefix is the path prefix of every EMS API call.
 const APIPrefix = "/api/v1"
 
 type siteKey struct{}
 
 // WithSite selects the EMS site (multi-site EMS): it is sent as "site" in the sign-in body
-// [C] and as the Site header on every request [C]. A single-site EMS ignores both [I].
+// and as the Site header on every request. A single-site EMS ignores both [inferred].
 func WithSite(name string) sitekit.Option {
 	return func(s *sitekit.Settings) error {
 		if strings.TrimSpace(name) == "" {
@@ -115,8 +115,8 @@ func (c *Client) String() string { return fmt.Sprintf("ems.Client(%s, user %q)",
 func (c *Client) GoString() string { return c.String() }
 
 // authorize adds the session cookies and the headers every EMS call carries: Ems-Call-Type
-// [I: sent by every working client], a same-origin Referer and X-CSRFToken (needed on writes,
-// sent on every call like the FortiSOAR connector does [C2]) and the Site header [C].
+// [inferred: sent by every working client], a same-origin Referer and X-CSRFToken (needed on writes,
+// sent on every call like the FortiSOAR connector does) and the Site header.
 func (c *Client) authorize(ctx context.Context, h http.Header) error {
 	h.Set("Ems-Call-Type", "2")
 	h.Set("Referer", c.origin+"/")
@@ -218,7 +218,7 @@ func (c *Client) signin(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-// SignOut closes the session (GET /api/v1/auth/signout [C2]). The next call signs in again.
+// SignOut closes the session (GET /api/v1/auth/signout). The next call signs in again.
 func (c *Client) SignOut(ctx context.Context) error {
 	c.mu.Lock()
 	s := c.sess
@@ -252,7 +252,7 @@ type call struct {
 }
 
 // do runs one call inside a session. When EMS answers that the session expired (HTTP 401,
-// retval -4 [M]) it signs in again and replays the call once: EMS refused it before doing
+// retval -4) it signs in again and replays the call once: EMS refused it before doing
 // anything, so even a write is safe to replay.
 func (c *Client) do(ctx context.Context, k call) error {
 	for try := 0; ; try++ {

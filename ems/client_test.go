@@ -21,7 +21,7 @@ const signinKey = "POST /api/v1/auth/signin"
 
 func setup(t *testing.T, opts ...emstest.Option) (*emstest.Server, *ems.Client) {
 	t.Helper()
-	srv := emstest.Start(t, opts...)
+	srv := emstest.NewTestServer(t, opts...)
 	c, err := srv.Client()
 	require.NoError(t, err)
 	return srv, c
@@ -122,11 +122,11 @@ func TestConcurrentCallsSignInOnce(t *testing.T) {
 }
 
 func TestWrongPasswordAndSecretsNeverLeak(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	const wrong = "not-the-password-4711"
-	c, err := srv.Client(sitekit.WithCredentials(srv.Username, sitekit.NewSecret(wrong)), sitekit.WithLogger(logger))
+	c, err := srv.Client(sitekit.WithCredentials(srv.Username(), sitekit.NewSecret(wrong)), sitekit.WithLogger(logger))
 	require.NoError(t, err)
 	_, err = c.System.Serial(context.Background())
 	require.ErrorIs(t, err, sitekit.ErrUnauthorized)
@@ -139,13 +139,13 @@ func TestWrongPasswordAndSecretsNeverLeak(t *testing.T) {
 	_, err = good.System.Serial(context.Background())
 	require.NoError(t, err)
 	srv.ExpireSessions()
-	_, err = good.Endpoints.List(context.Background(), ems.EndpointListOptions{Count: 2})
+	_, err = good.Endpoints.List(context.Background(), &ems.EndpointListOptions{PageSize: 2})
 	require.NoError(t, err)
 
 	for _, text := range []string{logs.String(), err2s(err), fmt.Sprintf("%v %+v %#v %s", c, c, c, c),
 		fmt.Sprintf("%v %#v", good, good), fmt.Sprintf("%#v", *good.System)} {
 		assert.NotContains(t, text, wrong)
-		assert.NotContains(t, text, srv.Password)
+		assert.NotContains(t, text, srv.Password())
 	}
 	assert.Contains(t, logs.String(), "/api/v1/auth/signin", "the log is really captured")
 }
@@ -158,7 +158,7 @@ func err2s(err error) string {
 }
 
 func TestSiteOption(t *testing.T) {
-	srv := emstest.Start(t, emstest.WithSites("Pessac"))
+	srv := emstest.NewTestServer(t, emstest.WithSites("Pessac"))
 	c, err := srv.Client(ems.WithSite("Pessac"))
 	require.NoError(t, err)
 	_, err = c.System.Serial(context.Background())

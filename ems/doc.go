@@ -2,10 +2,10 @@
 // 7.2/7.4: system and license, endpoints, endpoint groups, profiles, ZTNA tags and tagging
 // rule sets, and the FortiGates that connect to EMS over the Fabric connector.
 //
-// The EMS API is not public (Fortinet documents it on FNDN only). This package is built on
-// the facts confirmed by public clients; every doc comment tags what it relies on: [C] or
-// [C2] confirmed by one or two public clients, [M] taken from a client's test mock, [I]
-// inferred and to be verified on a real EMS. [Client.Do] reaches anything the typed API lacks.
+// Fortinet does not publish the EMS API (it is documented on FNDN only). This package rests
+// on what public clients of the API do; a fact no public client shows is marked [inferred] in
+// its doc comment and should be checked on the target EMS. [Client.Do] reaches anything the
+// typed API lacks.
 //
 // # Usage
 //
@@ -13,30 +13,34 @@
 //		sitekit.WithCredentials("apiadmin", sitekit.NewSecret(pw)),
 //		sitekit.WithCertSHA256(fingerprint))
 //	lic, err := c.System.License(ctx)
-//	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize}) { … }
+//	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Status: "outofsync"}) { … }
 //	g, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "Compta"})
 //	err = c.Endpoints.Move(ctx, g.ID, ids...)
 //	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: sitekit.Marker(site), …})
 //	fgt, err := c.FortiGates.Authorize(ctx, "FGT60F…")
 //
-// Families expose uniform verbs for the blueprint layer: Get (by name; an error matching
-// sitekit.ErrNotFound when absent), List (with All as an iter.Seq2 where the API pages),
-// Create, Update (partial: nil fields are kept) and Delete. ZTNA tags and rule sets carry the
-// blueprint marker "managed-by sitekit:<site>" ([sitekit.Marker], [sitekit.ParseMarker]) in Comments
-// (Description is shown to end users). Groups have no free-text field: identity is the name.
-// Requests are validated before any I/O and fail with a *sitekit.FieldError naming the field.
+// Every family has the same verbs: List(ctx, opts) returns every object (nil options list
+// everything; paged listings are fetched page by page) and All iterates over the same objects
+// as an iter.Seq2; Get(ctx, id) reads one object and Find(ctx, name) finds one by name (absent:
+// an error matching sitekit.ErrNotFound; Find on a name several objects share:
+// ErrAmbiguousName); Create returns the created object, Update(ctx, id, …) the object after
+// the update (nil fields of an update are kept), Delete(ctx, id) returns an error only. ZTNA
+// tags and rule sets carry the blueprint marker "managed-by sitekit:<site>" (sitekit.Marker,
+// sitekit.ParseMarker) in Comments (Description is shown to end users). Groups have no free-text
+// field: identity is the name. Requests are validated before any I/O and fail with a
+// *sitekit.FieldError naming the field.
 //
 // # Authentication
 //
 // EMS uses Django sessions. The client signs in lazily with POST /api/v1/auth/signin
-// {"name","password"[,"site"]} [C2], keeps the csrftoken and sessionid cookies, and sends on
+// {"name","password"[,"site"]}, keeps the csrftoken and sessionid cookies, and sends on
 // every call the cookies, X-CSRFToken, a same-origin Referer, "Ems-Call-Type: 2" and, with
 // [WithSite], the Site header. Concurrent callers share one sign-in (singleflight). When EMS
-// answers that the session expired (401, retval -4 [M]) the client signs in again and
+// answers that the session expired (401, retval -4) the client signs in again and
 // replays the call once; a second refusal is returned. [Client.SignOut] closes the session.
 // The password is only ever put in the sign-in body: it never appears in logs, errors or
 // %v/%#v of the client. Credentials come from sitekit.WithCredentials; there is no API
-// token on on-premises EMS [I].
+// token on on-premises EMS [inferred].
 //
 // # TLS
 //
@@ -49,7 +53,7 @@
 // method, path) that matches one sitekit sentinel with errors.Is: ErrUnauthorized (401, 403
 // incl. Django's HTML CSRF page, retval -4), ErrNotFound, ErrExists, ErrInUse, ErrInvalid,
 // ErrRateLimited. A 2xx answer whose retval is not positive is an error too. The mapping of
-// messages to ErrExists/ErrNotFound/ErrInUse is inferred [I].
+// messages to ErrExists/ErrNotFound/ErrInUse is [inferred].
 //
 // # Retries
 //
@@ -59,11 +63,11 @@
 // name before trying again. Some EMS writes are GETs (workgroups/create, move): they are
 // treated as writes.
 //
-// # What rests on inferred facts [I]
+// # What rests on inferred facts
 //
-//   - Groups.Rename and Groups.Delete paths (workgroups/rename, workgroups/delete as GETs).
+//   - Groups.Update and Groups.Delete paths (workgroups/rename, workgroups/delete as GETs).
 //   - TagRules: the body fields, the listing member "tag_rules", update_one and {id}/delete
-//     (index and create paths are [C]).
+//     (index and create paths are used by public clients).
 //   - RuleType values other than 1 (AD group) and 4 (file); OS values other than 1 (Windows).
 //   - The "name" and "authorized" fields of client_certificates/index; the FortiGate bring-up order.
 //   - The error vocabulary (which retval/message means duplicate, missing, in use) and the

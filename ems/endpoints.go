@@ -18,13 +18,13 @@ import (
 // DefaultPageSize is a sensible page size for listings (public clients use 100 to 2000).
 const DefaultPageSize = 100
 
-// MaxPageSize bounds a page: larger pages are slow on EMS [I].
+// MaxPageSize bounds a page: larger pages are slow on EMS [inferred].
 const MaxPageSize = 2000
 
 // EndpointsService lists and acts on endpoints (devices running FortiClient).
 type EndpointsService struct{ c *Client }
 
-// Endpoint is one record of GET /api/v1/endpoints/index [C2] (and of its details). Flags
+// Endpoint is one record of GET /api/v1/endpoints/index (and of its details). Flags
 // arrive as 1/0 on the wire and are decoded as booleans; LastSeen is epoch seconds.
 type Endpoint struct {
 	DeviceID     int    `json:"device_id"`
@@ -36,7 +36,7 @@ type Endpoint struct {
 	MACAddr      string `json:"mac_addr"`
 	PublicIPAddr string `json:"public_ip_addr"`
 	GroupPath    string `json:"group_path"`
-	// Groups lists the groups of the endpoint (details answer) [C].
+	// Groups lists the groups of the endpoint (details answer).
 	Groups     []EndpointGroup `json:"groups"`
 	OSVersion  string          `json:"os_version"`
 	FCTVersion string          `json:"fct_version"`
@@ -80,26 +80,25 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// EndpointListOptions selects one page of endpoints. Count (the page size) is required.
+// EndpointListOptions filters the endpoint listing; EMS applies the filters. A nil
+// *EndpointListOptions lists every endpoint.
 type EndpointListOptions struct {
-	// Offset of the first endpoint (0-based).
-	Offset int
-	// Count is the page size, 1..MaxPageSize (use DefaultPageSize).
-	Count int
-	// GroupID keeps the endpoints of one group (0: all) [C].
+	// GroupID keeps the endpoints of one group and its subgroups (0: all).
 	GroupID int
-	// DeviceID keeps one endpoint (0: all) [C].
+	// DeviceID keeps one endpoint (0: all).
 	DeviceID int
-	// Connection filters by connection state, e.g. "online" [C].
+	// Connection filters by connection state, e.g. "online".
 	Connection string
-	// Status filters by status, e.g. "outofsync" [C].
+	// Status filters by status, e.g. "outofsync".
 	Status string
+	// PageSize is the number of endpoints asked per call, 1..MaxPageSize (0: DefaultPageSize).
+	PageSize int
 }
 
 // Validate checks the options before any I/O.
-func (o EndpointListOptions) Validate() error {
-	if err := validatePage(o.Count, o.Offset); err != nil {
-		return err
+func (o *EndpointListOptions) Validate() error {
+	if o == nil {
+		return nil
 	}
 	switch {
 	case o.GroupID < 0:
@@ -107,11 +106,14 @@ func (o EndpointListOptions) Validate() error {
 	case o.DeviceID < 0:
 		return sitekit.Invalid("DeviceID", o.DeviceID, "must not be negative")
 	}
-	return nil
+	return validatePageSize(o.PageSize)
 }
 
-func (o EndpointListOptions) query() url.Values {
-	q := url.Values{"offset": {strconv.Itoa(o.Offset)}, "count": {strconv.Itoa(o.Count)}}
+func (o *EndpointListOptions) query(offset, count int) url.Values {
+	q := url.Values{"offset": {strconv.Itoa(offset)}, "count": {strconv.Itoa(count)}}
+	if o == nil {
+		return q
+	}
 	if o.GroupID > 0 {
 		q.Set("group_id", strconv.Itoa(o.GroupID))
 	}
@@ -127,75 +129,36 @@ func (o EndpointListOptions) query() url.Values {
 	return q
 }
 
-// EndpointPage is one page of endpoints and the total matching the filters.
-type EndpointPage struct {
-	Endpoints []Endpoint `json:"endpoints"`
-	Total     int        `json:"total"`
+// endpointPage is one page of GET /api/v1/endpoints/index: data {endpoints, total}.
+type endpointPage struct {
+	Endpoints []Endpoint  `json:"endpoints"`
+	Total     lenient.Int `json:"total"`
 }
 
-// UnmarshalJSON accepts total as a number or a string.
-func (p *EndpointPage) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Endpoints []Endpoint  `json:"endpoints"`
-		Total     lenient.Int `json:"total"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	*p = EndpointPage{Endpoints: raw.Endpoints, Total: int(raw.Total)}
-	return nil
+// List returns every endpoint matching opts (GET /api/v1/endpoints/index?offset=&count=,
+// one call per page).
+func (s *EndpointsService) List(ctx context.Context, opts *EndpointListOptions) ([]Endpoint, error) {
+	return collect(s.All(ctx, opts))
 }
 
-// List returns one page (GET /api/v1/endpoints/index?offset=&count= [C2]).
-func (s *EndpointsService) List(ctx context.Context, opts EndpointListOptions) (EndpointPage, error) {
-	var p EndpointPage
+// All iterates over the endpoints matching opts, one page at a time; an error is yielded
+// last. It stops when a page is short, the total is reached or the loop breaks.
+func (s *EndpointsService) All(ctx context.Context, opts *EndpointListOptions) iter.Seq2[Endpoint, error] {
 	if err := opts.Validate(); err != nil {
-		return p, err
+		return items(func() ([]Endpoint, error) { return nil, err })
 	}
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/endpoints/index", query: opts.query(), out: &p})
-	return p, err
+	size := 0
+	if opts != nil {
+		size = opts.PageSize
+	}
+	return paged(size, func(offset, count int) ([]Endpoint, int, error) {
+		var p endpointPage
+		err := s.c.do(ctx, call{method: http.MethodGet, path: "/endpoints/index", query: opts.query(offset, count), out: &p})
+		return p.Endpoints, int(p.Total), err
+	})
 }
 
-// All iterates over every endpoint matching opts from opts.Offset on, one page of opts.Count
-// at a time; an error is yielded last. It stops when a page is short or the total is reached.
-func (s *EndpointsService) All(ctx context.Context, opts EndpointListOptions) iter.Seq2[Endpoint, error] {
-	return func(yield func(Endpoint, error) bool) {
-		if err := opts.Validate(); err != nil {
-			yield(Endpoint{}, err)
-			return
-		}
-		for {
-			p, err := s.List(ctx, opts)
-			if err != nil {
-				yield(Endpoint{}, err)
-				return
-			}
-			for _, e := range p.Endpoints {
-				if !yield(e, nil) {
-					return
-				}
-			}
-			opts.Offset += len(p.Endpoints)
-			if len(p.Endpoints) < opts.Count || opts.Offset >= p.Total {
-				return
-			}
-		}
-	}
-}
-
-// ListAll collects All into a slice.
-func (s *EndpointsService) ListAll(ctx context.Context, opts EndpointListOptions) ([]Endpoint, error) {
-	var out []Endpoint
-	for e, err := range s.All(ctx, opts) {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-// Get returns the details of one endpoint (GET /api/v1/endpoints/device/{id}/details [C]).
+// Get returns the details of one endpoint (GET /api/v1/endpoints/device/{id}/details).
 // An unknown id matches sitekit.ErrNotFound.
 func (s *EndpointsService) Get(ctx context.Context, deviceID int) (Endpoint, error) {
 	var e Endpoint
@@ -222,7 +185,7 @@ type idsBody struct {
 	IDs []int `json:"ids"`
 }
 
-// Quarantine isolates endpoints (POST /api/v1/clients/quarantine {"ids":[…]} [C2]).
+// Quarantine isolates endpoints (POST /api/v1/clients/quarantine {"ids":[…]}).
 func (s *EndpointsService) Quarantine(ctx context.Context, deviceIDs ...int) error {
 	if err := validateIDs("DeviceIDs", deviceIDs); err != nil {
 		return err
@@ -230,7 +193,7 @@ func (s *EndpointsService) Quarantine(ctx context.Context, deviceIDs ...int) err
 	return s.c.do(ctx, call{method: http.MethodPost, path: "/clients/quarantine", body: idsBody{deviceIDs}})
 }
 
-// Unquarantine releases endpoints (POST /api/v1/clients/unquarantine [C2]).
+// Unquarantine releases endpoints (POST /api/v1/clients/unquarantine).
 func (s *EndpointsService) Unquarantine(ctx context.Context, deviceIDs ...int) error {
 	if err := validateIDs("DeviceIDs", deviceIDs); err != nil {
 		return err
@@ -238,8 +201,8 @@ func (s *EndpointsService) Unquarantine(ctx context.Context, deviceIDs ...int) e
 	return s.c.do(ctx, call{method: http.MethodPost, path: "/clients/unquarantine", body: idsBody{deviceIDs}})
 }
 
-// Move puts endpoints into a group (GET /api/v1/workgroups/move/?id_list=&group_id= [C]; the
-// id_list format, comma-separated ids, is inferred [I]).
+// Move puts endpoints into a group (GET /api/v1/workgroups/move/?id_list=&group_id=; the
+// id_list format, comma-separated ids, is inferred).
 func (s *EndpointsService) Move(ctx context.Context, groupID int, deviceIDs ...int) error {
 	if err := validateID("GroupID", groupID); err != nil {
 		return err
@@ -255,15 +218,12 @@ func (s *EndpointsService) Move(ctx context.Context, groupID int, deviceIDs ...i
 	return s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/move/", query: q, write: true})
 }
 
-// Delete removes endpoints from EMS (DELETE /api/v1/devices/delete?ids=… [C2]); their
-// license seats are freed.
-func (s *EndpointsService) Delete(ctx context.Context, deviceIDs ...int) error {
-	if err := validateIDs("DeviceIDs", deviceIDs); err != nil {
+// Delete removes endpoint deviceID from EMS (DELETE /api/v1/devices/delete?ids=…); its
+// license seat is freed. An unknown id matches sitekit.ErrNotFound.
+func (s *EndpointsService) Delete(ctx context.Context, deviceID int) error {
+	if err := validateID("DeviceID", deviceID); err != nil {
 		return err
 	}
-	q := url.Values{}
-	for _, id := range deviceIDs {
-		q.Add("ids", strconv.Itoa(id))
-	}
+	q := url.Values{"ids": {strconv.Itoa(deviceID)}}
 	return s.c.do(ctx, call{method: http.MethodDelete, path: "/devices/delete", query: q})
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/rest"
 )
@@ -20,7 +23,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var page EndpointPage
+		var page endpointPage
 		env := envelope{Data: &page}
 		err := decodeEnvelope(b, &env)
 		if err != nil {
@@ -50,23 +53,18 @@ func FuzzDecodeEnvelope(f *testing.F) {
 }
 
 func TestDecodeEnvelopeLenient(t *testing.T) {
-	var page EndpointPage
+	var page endpointPage
 	env := envelope{Data: &page}
 	err := decodeEnvelope([]byte(`{"result":{"retval":"1","message":null},"data":{"endpoints":[{"device_id":"7","is_quarantined":"1","is_ems_online":true,"last_seen":"1767225600"}],"total":"1"}}`), &env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.Len(t, page.Endpoints, 1)
 	e := page.Endpoints[0]
-	if page.Total != 1 {
-		t.Fatalf("total: %d", page.Total)
-	}
-	if env.Result.RetVal != 1 || env.Result.Message != "" || e.DeviceID != 7 || !e.Quarantined || !e.Online || e.LastSeen != 1767225600 {
-		t.Fatalf("lenient decode: %+v %+v", env.Result, e)
-	}
-	if err := decodeEnvelope([]byte(`<html>`), &envelope{}); err == nil {
-		t.Fatal("HTML accepted as an envelope")
-	}
-	if err := decodeEnvelope([]byte(`{"data":1}`), &envelope{}); err != errNoEnvelope {
-		t.Fatalf("missing result: %v", err)
-	}
+	assert.Equal(t, 1, int(page.Total))
+	assert.Equal(t, Result{RetVal: 1}, *env.Result)
+	assert.Equal(t, 7, e.DeviceID)
+	assert.True(t, e.Quarantined)
+	assert.True(t, e.Online)
+	assert.Equal(t, int64(1767225600), e.LastSeen)
+	require.Error(t, decodeEnvelope([]byte(`<html>`), &envelope{}), "HTML is not an envelope")
+	require.ErrorIs(t, decodeEnvelope([]byte(`{"data":1}`), &envelope{}), errNoEnvelope)
 }

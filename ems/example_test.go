@@ -37,7 +37,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	var ids []int
-	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize, Connection: "online"}) {
+	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Connection: "online"}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -57,8 +57,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	site, ok := sitekit.ParseMarker(tag.Comments)
-	fmt.Println("tag", tag.Name, "managed:", ok && site == "pessac")
+	site, _ := sitekit.ParseMarker(tag.Comments)
+	fmt.Println("tag", tag.Name, "managed by", site)
 
 	srv.AddPendingFortiGate("FGT60FTK00000001", "fw-pessac") // the FortiGate's connector came up
 	fgt, err := c.FortiGates.Authorize(ctx, "FGT60FTK00000001")
@@ -69,6 +69,6 @@ func Example() {
 	// Output:
 	// EPP seats: 12 used of 100
 	// moved [1001 1002 1004] to All Groups/Compta
-	// tag ERP-Compliant managed: true
+	// tag ERP-Compliant managed by pessac
 	// authorized FGT60FTK00000001 true
 }

@@ -44,7 +44,7 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	require.NoError(t, err)
 	srv.Faults().ResetCounters()
 
-	all, err := c.Endpoints.ListAll(ctx, ems.EndpointListOptions{Count: 5})
+	all, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{PageSize: 5})
 	require.NoError(t, err)
 	require.Len(t, all, 12)
 	assert.Equal(t, 1001, all[0].DeviceID)
@@ -56,7 +56,7 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	// Early stop: the iterator honours yield's false and fetches no further page.
 	srv.Faults().ResetCounters()
 	n := 0
-	for e, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: 4}) {
+	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{PageSize: 4}) {
 		require.NoError(t, err)
 		n++
 		if e.DeviceID == 1002 {
@@ -66,17 +66,17 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v1/endpoints/index"))
 
-	online, err := c.Endpoints.ListAll(ctx, ems.EndpointListOptions{Count: ems.DefaultPageSize, Connection: "online"})
+	online, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: "online"})
 	require.NoError(t, err)
 	assert.Len(t, online, 8)
 	for _, e := range online {
 		assert.True(t, e.Online)
 	}
 
-	p, err := c.Endpoints.List(ctx, ems.EndpointListOptions{Count: 3, Offset: 10})
+	one, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{DeviceID: 1010})
 	require.NoError(t, err)
-	assert.Equal(t, 12, p.Total)
-	assert.Len(t, p.Endpoints, 2)
+	require.Len(t, one, 1)
+	assert.Equal(t, "PC-10", one[0].Name)
 
 	d, err := c.Endpoints.Get(ctx, 1005)
 	require.NoError(t, err)
@@ -109,11 +109,13 @@ func TestEndpointActions(t *testing.T) {
 	require.NoError(t, c.Endpoints.Move(ctx, g.ID, 1003, 1004))
 	e, _ = srv.Endpoint(1003)
 	assert.Equal(t, g.ID, e.GroupID)
-	inGroup, err := c.Endpoints.ListAll(ctx, ems.EndpointListOptions{Count: 10, GroupID: g.ID})
+	inGroup, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{GroupID: g.ID})
 	require.NoError(t, err)
 	assert.Len(t, inGroup, 2)
 
-	require.NoError(t, c.Endpoints.Delete(ctx, 1011, 1012))
+	require.NoError(t, c.Endpoints.Delete(ctx, 1011))
+	require.NoError(t, c.Endpoints.Delete(ctx, 1012))
+	require.ErrorIs(t, c.Endpoints.Delete(ctx, 1012), sitekit.ErrNotFound)
 	_, ok := srv.Endpoint(1011)
 	assert.False(t, ok)
 	l, err := c.System.License(ctx)
@@ -136,24 +138,41 @@ func TestGroups(t *testing.T) {
 	_, err = c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "Technique"})
 	require.ErrorIs(t, err, sitekit.ErrExists)
 
-	custom, err := c.Groups.List(ctx, ems.GroupListOptions{CustomOnly: true})
+	custom, err := c.Groups.List(ctx, &ems.GroupListOptions{CustomOnly: true})
 	require.NoError(t, err)
 	assert.Len(t, custom, 2)
-	all, err := c.Groups.List(ctx, ems.GroupListOptions{})
+	all, err := c.Groups.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Len(t, all, 4)
 	assert.Equal(t, 12, all[0].TotalDevices)
 
-	got, err := c.Groups.Get(ctx, "All Groups/Technique/Bureau d'etudes")
+	got, err := c.Groups.Find(ctx, "All Groups/Technique/Bureau d'etudes")
 	require.NoError(t, err)
 	assert.Equal(t, sub.ID, got.ID)
-	_, err = c.Groups.Get(ctx, "Nope")
+	_, err = c.Groups.Find(ctx, "Nope")
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+	got, err = c.Groups.Get(ctx, sub.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Bureau d'etudes", got.Name)
+	_, err = c.Groups.Get(ctx, 4242)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
-	require.NoError(t, c.Groups.Rename(ctx, sub.ID, "BE"))
-	got, err = c.Groups.Get(ctx, "BE")
+	renamed, err := c.Groups.Update(ctx, sub.ID, ems.GroupUpdateRequest{Name: "BE"})
+	require.NoError(t, err)
+	assert.Equal(t, "All Groups/Technique/BE", renamed.FullPath)
+	got, err = c.Groups.Find(ctx, "BE")
 	require.NoError(t, err)
 	assert.Equal(t, sub.ID, got.ID)
+
+	// The same name under another parent: Find by bare name is ambiguous, by path it is not.
+	twin, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "BE"})
+	require.NoError(t, err)
+	_, err = c.Groups.Find(ctx, "BE")
+	require.ErrorIs(t, err, ems.ErrAmbiguousName)
+	got, err = c.Groups.Find(ctx, "All Groups/BE")
+	require.NoError(t, err)
+	assert.Equal(t, twin.ID, got.ID)
+	require.NoError(t, c.Groups.Delete(ctx, twin.ID))
 
 	require.NoError(t, c.Endpoints.Move(ctx, sub.ID, 1001))
 	err = c.Groups.Delete(ctx, sub.ID)
@@ -171,7 +190,7 @@ func TestGroups(t *testing.T) {
 func TestProfiles(t *testing.T) {
 	srv, c := setup(t)
 	ctx := context.Background()
-	ps, err := c.Profiles.List(ctx)
+	ps, err := c.Profiles.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, ps, 2)
 	assert.Equal(t, "Default", ps[0].Name)
@@ -181,16 +200,22 @@ func TestProfiles(t *testing.T) {
 	assert.Contains(t, xml, "<forticlient_configuration>")
 
 	golden := `<?xml version="1.0"?><forticlient_configuration><vpn/></forticlient_configuration>`
-	require.NoError(t, c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "Pessac", XML: golden}))
+	imported, err := c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "Pessac", XML: golden})
+	require.NoError(t, err)
+	assert.Equal(t, "Pessac", imported.Name)
 	got, ok := srv.ProfileXML("Pessac")
 	require.True(t, ok)
 	assert.Equal(t, golden, got, "content round-trips untouched")
-	p, err := c.Profiles.Get(ctx, "Pessac")
+	p, err := c.Profiles.Find(ctx, "Pessac")
 	require.NoError(t, err)
+	assert.Equal(t, imported.ID, p.ID)
+	byID, err := c.Profiles.Get(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Pessac", byID.Name)
 	xml, err = c.Profiles.XML(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, golden, xml)
-	err = c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "Pessac", XML: golden})
+	_, err = c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "Pessac", XML: golden})
 	require.ErrorIs(t, err, sitekit.ErrExists)
 	_, err = c.Profiles.XML(ctx, 99)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
@@ -232,14 +257,14 @@ func TestZTNATags(t *testing.T) {
 	assert.Len(t, upd.Rules, 2, "partial update keeps the rules")
 	assert.Equal(t, tag.Comments, upd.Comments)
 
-	ts, err := c.ZTNATags.List(ctx)
+	ts, err := c.ZTNATags.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Len(t, ts, 1)
 	require.NoError(t, c.ZTNATags.Delete(ctx, tag.ID))
 	assert.Empty(t, srv.Tags())
-	_, err = c.ZTNATags.Get(ctx, tag.Name)
+	_, err = c.ZTNATags.Find(ctx, tag.Name)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
-	_, err = c.ZTNATags.GetByID(ctx, tag.ID)
+	_, err = c.ZTNATags.Get(ctx, tag.ID)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 	err = c.ZTNATags.Delete(ctx, tag.ID)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
@@ -256,13 +281,18 @@ func TestTagRules(t *testing.T) {
 		return ems.TagRuleRequest{Name: name, Tag: tag.Name, Enabled: true, Comments: sitekit.Marker("pessac"),
 			Rules: []ems.Rule{{ID: 1, Type: ems.RuleOSVersion, OS: ems.OSWindows, Content: "Windows 11"}}}
 	}
+	var second ems.TagRule
 	for _, n := range []string{"Patched-1", "Patched-2", "Patched-3"} {
-		_, err := c.TagRules.Create(ctx, rule(n))
+		r, err := c.TagRules.Create(ctx, rule(n))
 		require.NoError(t, err)
+		assert.Equal(t, n, r.Name)
+		if n == "Patched-2" {
+			second = r
+		}
 	}
 	srv.Faults().ResetCounters()
 	var names []string
-	for r, err := range c.TagRules.All(ctx, ems.TagRuleListOptions{Count: 2}) {
+	for r, err := range c.TagRules.All(ctx, &ems.ListOptions{PageSize: 2}) {
 		require.NoError(t, err)
 		names = append(names, r.Name)
 		assert.Equal(t, tag.Name, r.Tag)
@@ -277,7 +307,7 @@ func TestTagRules(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
 	off := false
-	upd, err := c.TagRules.Update(ctx, "Patched-2", ems.TagRuleUpdate{Enabled: &off})
+	upd, err := c.TagRules.Update(ctx, second.ID, ems.TagRuleUpdate{Enabled: &off})
 	require.NoError(t, err)
 	assert.False(t, upd.Enabled)
 	assert.Equal(t, sitekit.Marker("pessac"), upd.Comments)
@@ -303,7 +333,7 @@ func TestFortiGates(t *testing.T) {
 
 	srv.AddPendingFortiGate("FGT60FTK00000001", "fw-pessac")
 	srv.AddPendingFortiGate("FGT40FTK00000009", "fw-other")
-	pending, err := c.FortiGates.Pending(ctx)
+	pending, err := c.FortiGates.List(ctx, &ems.FortiGateListOptions{Pending: true})
 	require.NoError(t, err)
 	require.Len(t, pending, 2)
 	assert.Equal(t, "FGT60FTK00000001", pending[0].CN)
@@ -317,7 +347,7 @@ func TestFortiGates(t *testing.T) {
 	_, err = c.FortiGates.Authorize(ctx, "FGT60FTK00000001")
 	require.NoError(t, err, "idempotent")
 	assert.Len(t, authorized, 1, "no second PATCH")
-	pending, err = c.FortiGates.Pending(ctx)
+	pending, err = c.FortiGates.List(ctx, &ems.FortiGateListOptions{Pending: true})
 	require.NoError(t, err)
 	assert.Len(t, pending, 1)
 
@@ -343,14 +373,15 @@ func TestBadInputSendsNothing(t *testing.T) {
 	}{
 		{"Name", func() error { _, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: ""}); return err }},
 		{"Name", func() error { _, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "a/b"}); return err }},
-		{"Name", func() error { return c.Groups.Rename(ctx, 5, " ") }},
-		{"Count", func() error { _, err := c.Endpoints.List(ctx, ems.EndpointListOptions{Count: 0}); return err }},
-		{"Count", func() error { _, err := c.Endpoints.ListAll(ctx, ems.EndpointListOptions{}); return err }},
-		{"Count", func() error { _, err := c.TagRules.List(ctx, ems.TagRuleListOptions{Count: 0}); return err }},
-		{"Offset", func() error {
-			_, err := c.Endpoints.List(ctx, ems.EndpointListOptions{Count: 1, Offset: -1})
+		{"Name", func() error { _, err := c.Groups.Update(ctx, 5, ems.GroupUpdateRequest{Name: " "}); return err }},
+		{"PageSize", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{PageSize: -1}); return err }},
+		{"PageSize", func() error {
+			_, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{PageSize: ems.MaxPageSize + 1})
 			return err
 		}},
+		{"PageSize", func() error { _, err := c.TagRules.List(ctx, &ems.ListOptions{PageSize: -1}); return err }},
+		{"GroupID", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{GroupID: -1}); return err }},
+		{"ID", func() error { _, err := c.Groups.Get(ctx, 0); return err }},
 		{"Rules[1].Type", func() error { _, err := c.ZTNATags.Create(ctx, unknownType); return err }},
 		{"Logic.Windows", func() error { _, err := c.ZTNATags.Create(ctx, unknownLogicRule); return err }},
 		{"Tag", func() error {
@@ -364,11 +395,15 @@ func TestBadInputSendsNothing(t *testing.T) {
 			return err
 		}},
 		{"DeviceIDs", func() error { return c.Endpoints.Quarantine(ctx) }},
-		{"DeviceIDs[1]", func() error { return c.Endpoints.Delete(ctx, 1001, -3) }},
+		{"DeviceIDs[1]", func() error { return c.Endpoints.Quarantine(ctx, 1001, -3) }},
+		{"DeviceID", func() error { return c.Endpoints.Delete(ctx, 0) }},
 		{"GroupID", func() error { return c.Endpoints.Move(ctx, 0, 1001) }},
 		{"ID", func() error { return c.FortiGates.SetAuthorized(ctx, 0, true) }},
 		{"Serial", func() error { _, err := c.FortiGates.Authorize(ctx, ""); return err }},
-		{"XML", func() error { return c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "p", XML: "{}"}) }},
+		{"XML", func() error {
+			_, err := c.Profiles.Import(ctx, ems.ProfileImportRequest{Name: "p", XML: "{}"})
+			return err
+		}},
 	}
 	for _, tc := range cases {
 		err := tc.call()
@@ -379,7 +414,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 		}
 	}
 	// The iterator reports the same error as its only element.
-	for _, err := range c.Endpoints.All(ctx, ems.EndpointListOptions{Count: 0}) {
+	for _, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{PageSize: -1}) {
 		require.ErrorIs(t, err, sitekit.ErrInvalid)
 	}
 	assert.Zero(t, srv.Faults().TotalCalls(), "no request reached the simulator: %v", srv.Faults().CallCounts())

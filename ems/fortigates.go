@@ -3,7 +3,9 @@ package ems
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/sitekit/sitekit"
@@ -12,12 +14,12 @@ import (
 )
 
 // FortiGatesService lists the FortiGates that connected to EMS over the Fabric connector
-// (their client certificates, /api/v1/client_certificates [C]) and authorizes them.
+// (their client certificates, /api/v1/client_certificates) and authorizes them.
 type FortiGatesService struct{ c *Client }
 
-// FortiGate is one Fabric device of GET /api/v1/client_certificates/index [C]. CN is the
-// FortiGate's serial number [C]; Name and Authorized are inferred field names [I] (the
-// authorize call sets "authorized" [C]).
+// FortiGate is one Fabric device of GET /api/v1/client_certificates/index. CN is the
+// FortiGate's serial number; Name and Authorized are inferred field names (the
+// authorize call sets "authorized").
 type FortiGate struct {
 	ID         int    `json:"id"`
 	CN         string `json:"cn"`
@@ -40,44 +42,50 @@ func (f *FortiGate) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// List returns every FortiGate known to EMS (a bare array [C]).
-func (s *FortiGatesService) List(ctx context.Context) ([]FortiGate, error) {
-	var fs []FortiGate
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/client_certificates/index", out: &fs})
-	return fs, err
+// FortiGateListOptions filters the FortiGate listing (applied by the client: EMS answers
+// every FortiGate in one call). A nil *FortiGateListOptions lists every FortiGate.
+type FortiGateListOptions struct {
+	// Pending keeps the FortiGates awaiting authorization.
+	Pending bool
 }
 
-// Pending returns the FortiGates awaiting authorization.
-func (s *FortiGatesService) Pending(ctx context.Context) ([]FortiGate, error) {
-	fs, err := s.List(ctx)
-	out := fs[:0]
-	for _, f := range fs {
-		if !f.Authorized {
-			out = append(out, f)
-		}
+// List returns the FortiGates known to EMS (GET /api/v1/client_certificates/index, a bare
+// array).
+func (s *FortiGatesService) List(ctx context.Context, opts *FortiGateListOptions) ([]FortiGate, error) {
+	fs := []FortiGate{}
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/client_certificates/index", out: &fs}); err != nil {
+		return nil, err
 	}
-	return out, err
+	if opts != nil && opts.Pending {
+		fs = slices.DeleteFunc(fs, func(f FortiGate) bool { return f.Authorized })
+	}
+	return fs, nil
 }
 
-// Get finds a FortiGate by serial number (sitekit.ErrNotFound when it never connected).
-func (s *FortiGatesService) Get(ctx context.Context, serial string) (FortiGate, error) {
+// All iterates over List's answer.
+func (s *FortiGatesService) All(ctx context.Context, opts *FortiGateListOptions) iter.Seq2[FortiGate, error] {
+	return items(func() ([]FortiGate, error) { return s.List(ctx, opts) })
+}
+
+// Get returns FortiGate id, found in the listing. An unknown id matches sitekit.ErrNotFound.
+func (s *FortiGatesService) Get(ctx context.Context, id int) (FortiGate, error) {
+	if err := validateID("ID", id); err != nil {
+		return FortiGate{}, err
+	}
+	return findOne(s.All(ctx, nil), "fortigate", "", id, func(f FortiGate) bool { return f.ID == id })
+}
+
+// Find returns the FortiGate whose serial number (its certificate CN) is serial, compared
+// without case. A FortiGate that never connected matches sitekit.ErrNotFound.
+func (s *FortiGatesService) Find(ctx context.Context, serial string) (FortiGate, error) {
 	if strings.TrimSpace(serial) == "" {
 		return FortiGate{}, sitekit.Invalid("Serial", serial, "must not be empty")
 	}
-	fs, err := s.List(ctx)
-	if err != nil {
-		return FortiGate{}, err
-	}
-	for _, f := range fs {
-		if strings.EqualFold(f.CN, serial) {
-			return f, nil
-		}
-	}
-	return FortiGate{}, notFound("fortigate", serial)
+	return findOne(s.All(ctx, nil), "fortigate", serial, 0, func(f FortiGate) bool { return strings.EqualFold(f.CN, serial) })
 }
 
 // SetAuthorized authorizes (or denies) FortiGate id
-// (PATCH /api/v1/client_certificates/{id}/set {"authorized":…} [C]).
+// (PATCH /api/v1/client_certificates/{id}/set {"authorized":…}).
 func (s *FortiGatesService) SetAuthorized(ctx context.Context, id int, authorized bool) error {
 	if err := validateID("ID", id); err != nil {
 		return err
@@ -88,9 +96,9 @@ func (s *FortiGatesService) SetAuthorized(ctx context.Context, id int, authorize
 
 // Authorize authorizes the FortiGate with this serial number and returns it. The FortiGate
 // must have connected first (its fctems connector enabled); until then the error matches
-// sitekit.ErrNotFound and the caller polls (the bring-up order is inferred [I]).
+// sitekit.ErrNotFound and the caller polls (the bring-up order is inferred).
 func (s *FortiGatesService) Authorize(ctx context.Context, serial string) (FortiGate, error) {
-	f, err := s.Get(ctx, serial)
+	f, err := s.Find(ctx, serial)
 	if err != nil {
 		return FortiGate{}, err
 	}
@@ -104,7 +112,7 @@ func (s *FortiGatesService) Authorize(ctx context.Context, serial string) (Forti
 	return f, nil
 }
 
-// Delete forgets FortiGate id (DELETE /api/v1/client_certificates/{id}/delete [C]).
+// Delete forgets FortiGate id (DELETE /api/v1/client_certificates/{id}/delete).
 func (s *FortiGatesService) Delete(ctx context.Context, id int) error {
 	if err := validateID("ID", id); err != nil {
 		return err

@@ -13,20 +13,20 @@ import (
 	"github.com/sitekit/sitekit/internal/lenient"
 )
 
-// RootGroupID is the id of the "All Groups" root group [C].
+// RootGroupID is the id of the "All Groups" root group.
 const RootGroupID = 1
 
 // GroupsService manages endpoint groups ("workgroups"). Groups have no free-text field, so the
 // blueprint layer identifies them by name (or full path) only.
 type GroupsService struct{ c *Client }
 
-// Group is one endpoint group of GET /api/v1/workgroups/index [C2].
+// Group is one endpoint group of GET /api/v1/workgroups/index.
 type Group struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`
-	// ParentID is the parent group's id (RootGroupID under the root) [I: field name].
+	// ParentID is the parent group's id (RootGroupID under the root) [inferred: field name].
 	ParentID int `json:"parent_id"`
-	// FullPath is the group path, e.g. "All Groups/Compta" [C: optional].
+	// FullPath is the group path, e.g. "All Groups/Compta".
 	FullPath     string `json:"full_path"`
 	TotalDevices int    `json:"total_devices"`
 }
@@ -48,52 +48,51 @@ func (g *Group) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// GroupListOptions filters the group listing.
+// GroupListOptions filters the group listing. A nil *GroupListOptions lists every group.
 type GroupListOptions struct {
-	// CustomOnly keeps the groups created by administrators (custom=true [C2]).
+	// CustomOnly keeps the groups created by administrators (custom=true).
 	CustomOnly bool
 }
 
-// List returns the groups (one call: the API answers a bare array without paging [C2]).
-func (s *GroupsService) List(ctx context.Context, opts GroupListOptions) ([]Group, error) {
-	var gs []Group
-	q := url.Values{"custom": {strconv.FormatBool(opts.CustomOnly)}}
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/index", query: q, out: &gs})
-	return gs, err
-}
-
-// All iterates over List's answer, for symmetry with the paged families.
-func (s *GroupsService) All(ctx context.Context, opts GroupListOptions) iter.Seq2[Group, error] {
-	return func(yield func(Group, error) bool) {
-		gs, err := s.List(ctx, opts)
-		if err != nil {
-			yield(Group{}, err)
-			return
-		}
-		for _, g := range gs {
-			if !yield(g, nil) {
-				return
-			}
-		}
+// List returns the groups (GET /api/v1/workgroups/index: one call, EMS does not page groups).
+func (s *GroupsService) List(ctx context.Context, opts *GroupListOptions) ([]Group, error) {
+	gs := []Group{}
+	custom := opts != nil && opts.CustomOnly
+	q := url.Values{"custom": {strconv.FormatBool(custom)}}
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/index", query: q, out: &gs}); err != nil {
+		return nil, err
 	}
+	return gs, nil
 }
 
-// Get finds a group by name, or by full path when name contains "/". No match is an error
-// matching sitekit.ErrNotFound.
-func (s *GroupsService) Get(ctx context.Context, name string) (Group, error) {
+// All iterates over List's answer.
+func (s *GroupsService) All(ctx context.Context, opts *GroupListOptions) iter.Seq2[Group, error] {
+	return items(func() ([]Group, error) { return s.List(ctx, opts) })
+}
+
+// Get returns group id. EMS has no call reading one group: the listing is searched. An
+// unknown id matches sitekit.ErrNotFound.
+func (s *GroupsService) Get(ctx context.Context, id int) (Group, error) {
+	if err := validateID("ID", id); err != nil {
+		return Group{}, err
+	}
+	return findOne(s.All(ctx, nil), "group", "", id, func(g Group) bool { return g.ID == id })
+}
+
+// Find returns the group called name, or whose full path is name when name contains "/"
+// ("All Groups/Compta"). No match matches sitekit.ErrNotFound; a name shared by groups
+// under different parents matches ErrAmbiguousName (use the full path).
+func (s *GroupsService) Find(ctx context.Context, name string) (Group, error) {
 	if strings.TrimSpace(name) == "" {
 		return Group{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	gs, err := s.List(ctx, GroupListOptions{})
-	if err != nil {
-		return Group{}, err
-	}
-	for _, g := range gs {
-		if g.Name == name || (strings.Contains(name, "/") && g.FullPath == name) {
-			return g, nil
+	byPath := strings.Contains(name, "/")
+	return findOne(s.All(ctx, nil), "group", name, 0, func(g Group) bool {
+		if byPath {
+			return g.FullPath == name
 		}
-	}
-	return Group{}, notFound("group", name)
+		return g.Name == name
+	})
 }
 
 // GroupCreateRequest creates a group.
@@ -126,9 +125,9 @@ func validateGroupName(name string) error {
 	return nil
 }
 
-// Create adds a group (GET /api/v1/workgroups/create?name=&parent_id= [C]: a GET that writes).
-// The answer's data is not publicly documented; the created group is read back by name when
-// the answer does not carry its id [I].
+// Create adds a group (GET /api/v1/workgroups/create?name=&parent_id=: a GET that writes)
+// and returns it. When the answer does not carry the group, it is read back by name under its parent
+// [inferred: the create answer's data is not publicly documented].
 func (s *GroupsService) Create(ctx context.Context, req GroupCreateRequest) (Group, error) {
 	if err := req.Validate(); err != nil {
 		return Group{}, err
@@ -142,31 +141,45 @@ func (s *GroupsService) Create(ctx context.Context, req GroupCreateRequest) (Gro
 	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/create", query: q, out: &g, write: true}); err != nil {
 		return Group{}, err
 	}
-	if g.ID == 0 {
-		return s.Get(ctx, req.Name)
+	if g.ID != 0 {
+		return g, nil
 	}
-	return g, nil
+	return findOne(s.All(ctx, nil), "group", req.Name, 0, func(g Group) bool {
+		return g.Name == req.Name && (g.ParentID == parent || g.ParentID == 0)
+	})
 }
 
-// Rename renames group id. The path (GET /api/v1/workgroups/rename?id=&name=) is inferred [I]
-// from the workgroups family (create and move are GETs with query parameters); verify on the
-// target EMS, or use Client.Do.
-func (s *GroupsService) Rename(ctx context.Context, id int, name string) error {
+// GroupUpdateRequest changes a group. EMS groups have a name only.
+type GroupUpdateRequest struct {
+	// Name is the new name.
+	Name string
+}
+
+// Validate checks the request before any I/O.
+func (r GroupUpdateRequest) Validate() error { return validateGroupName(r.Name) }
+
+// Update renames group id and returns it. The path (GET /api/v1/workgroups/rename?id=&name=)
+// is inferred from the workgroups family (create and move are GETs with query parameters);
+// verify it on the target EMS, or use Client.Do. The root group cannot be renamed.
+func (s *GroupsService) Update(ctx context.Context, id int, req GroupUpdateRequest) (Group, error) {
 	if err := validateID("ID", id); err != nil {
-		return err
+		return Group{}, err
 	}
-	if err := validateGroupName(name); err != nil {
-		return err
+	if err := req.Validate(); err != nil {
+		return Group{}, err
 	}
 	if id == RootGroupID {
-		return sitekit.Invalid("ID", id, "the root group cannot be renamed")
+		return Group{}, sitekit.Invalid("ID", id, "the root group cannot be renamed")
 	}
-	q := url.Values{"id": {strconv.Itoa(id)}, "name": {name}}
-	return s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/rename", query: q, write: true})
+	q := url.Values{"id": {strconv.Itoa(id)}, "name": {req.Name}}
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/rename", query: q, write: true}); err != nil {
+		return Group{}, err
+	}
+	return s.Get(ctx, id)
 }
 
-// Delete removes group id. The path (GET /api/v1/workgroups/delete?id=) is inferred [I] like
-// Rename's. A group that still holds endpoints matches sitekit.ErrInUse.
+// Delete removes group id. The path (GET /api/v1/workgroups/delete?id=) is inferred like
+// Update's. A group that still holds endpoints matches sitekit.ErrInUse.
 func (s *GroupsService) Delete(ctx context.Context, id int) error {
 	if err := validateID("ID", id); err != nil {
 		return err
@@ -176,23 +189,3 @@ func (s *GroupsService) Delete(ctx context.Context, id int) error {
 	}
 	return s.c.do(ctx, call{method: http.MethodGet, path: "/workgroups/delete", query: url.Values{"id": {strconv.Itoa(id)}}, write: true})
 }
-
-// notFound is the error of a find-by-name that matched nothing.
-func notFound(kind, name string) error {
-	return &NotFoundError{Kind: kind, Name: name}
-}
-
-// NotFoundError reports a find-by-name (Groups.Get, ZTNATags.Get, …) that matched nothing. It
-// matches sitekit.ErrNotFound.
-type NotFoundError struct {
-	Kind string // "group", "ztna tag", …
-	Name string
-}
-
-// Error implements error.
-func (e *NotFoundError) Error() string {
-	return "ems: " + e.Kind + " " + strconv.Quote(e.Name) + " not found"
-}
-
-// Is reports whether target is sitekit.ErrNotFound.
-func (e *NotFoundError) Is(target error) bool { return target == sitekit.ErrNotFound }

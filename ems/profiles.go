@@ -3,6 +3,7 @@ package ems
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 // imported, never modelled field by field.
 type ProfilesService struct{ c *Client }
 
-// Profile is one entry of the profile listing. Only id and name are modelled [I]; Raw keeps
+// Profile is one entry of the profile listing. Only id and name are modelled [inferred]; Raw keeps
 // the whole record.
 type Profile struct {
 	ID   int             `json:"id"`
@@ -38,38 +39,48 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// List returns the profiles (GET /api/v1/profiles/index/?call_type=2 → data[0].profiles [C]).
-func (s *ProfilesService) List(ctx context.Context) ([]Profile, error) {
+// List returns the profiles (GET /api/v1/profiles/index/?call_type=2, one call).
+func (s *ProfilesService) List(ctx context.Context, opts *ListOptions) ([]Profile, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	var data []struct {
 		Profiles []Profile `json:"profiles"`
 	}
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/profiles/index/", query: url.Values{"call_type": {"2"}}, out: &data})
-	var out []Profile
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/profiles/index/", query: url.Values{"call_type": {"2"}}, out: &data}); err != nil {
+		return nil, err
+	}
+	out := []Profile{}
 	for _, d := range data {
 		out = append(out, d.Profiles...)
 	}
-	return out, err
+	return out, nil
 }
 
-// Get finds a profile by name (sitekit.ErrNotFound when absent).
-func (s *ProfilesService) Get(ctx context.Context, name string) (Profile, error) {
+// All iterates over List's answer.
+func (s *ProfilesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Profile, error] {
+	return items(func() ([]Profile, error) { return s.List(ctx, opts) })
+}
+
+// Get returns profile id, found in the listing. An unknown id matches sitekit.ErrNotFound.
+func (s *ProfilesService) Get(ctx context.Context, id int) (Profile, error) {
+	if err := validateID("ID", id); err != nil {
+		return Profile{}, err
+	}
+	return findOne(s.All(ctx, nil), "profile", "", id, func(p Profile) bool { return p.ID == id })
+}
+
+// Find returns the profile called name: sitekit.ErrNotFound when absent, ErrAmbiguousName
+// when several profiles carry it.
+func (s *ProfilesService) Find(ctx context.Context, name string) (Profile, error) {
 	if strings.TrimSpace(name) == "" {
 		return Profile{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	ps, err := s.List(ctx)
-	if err != nil {
-		return Profile{}, err
-	}
-	for _, p := range ps {
-		if p.Name == name {
-			return p, nil
-		}
-	}
-	return Profile{}, notFound("profile", name)
+	return findOne(s.All(ctx, nil), "profile", name, 0, func(p Profile) bool { return p.Name == name })
 }
 
 // XML returns the FortiClient XML configuration of profile id, or of the default profile when
-// id is 0 (GET /api/v1/profiles/get/?is_chrome=false&id=&call_type=2 → data.xml [C]).
+// id is 0 (GET /api/v1/profiles/get/?is_chrome=false&id=&call_type=2 → data.xml).
 func (s *ProfilesService) XML(ctx context.Context, id int) (string, error) {
 	if id < 0 {
 		return "", sitekit.Invalid("ID", id, "must not be negative")
@@ -85,7 +96,7 @@ func (s *ProfilesService) XML(ctx context.Context, id int) (string, error) {
 	return data.XML, err
 }
 
-// ProfileComponent selects a part of a profile to import [C: QA numbering].
+// ProfileComponent selects a part of a profile to import.
 type ProfileComponent int
 
 // Profile components.
@@ -124,10 +135,11 @@ func (r ProfileImportRequest) Validate() error {
 }
 
 // Import creates a profile from XML (POST /api/v1/profiles/import/xml {name, xml, components:
-// "1..7", profile_component_id: 1} [C]).
-func (s *ProfilesService) Import(ctx context.Context, req ProfileImportRequest) error {
+// "1,…,7", profile_component_id: 1}) and returns it, read back by name (the import answer
+// carries no profile).
+func (s *ProfilesService) Import(ctx context.Context, req ProfileImportRequest) (Profile, error) {
 	if err := req.Validate(); err != nil {
-		return err
+		return Profile{}, err
 	}
 	comps := req.Components
 	if len(comps) == 0 {
@@ -138,5 +150,8 @@ func (s *ProfilesService) Import(ctx context.Context, req ProfileImportRequest) 
 		parts[i] = strconv.Itoa(int(c))
 	}
 	body := map[string]any{"name": req.Name, "xml": req.XML, "components": strings.Join(parts, ","), "profile_component_id": 1}
-	return s.c.do(ctx, call{method: http.MethodPost, path: "/profiles/import/xml", body: body})
+	if err := s.c.do(ctx, call{method: http.MethodPost, path: "/profiles/import/xml", body: body}); err != nil {
+		return Profile{}, err
+	}
+	return s.Find(ctx, req.Name)
 }

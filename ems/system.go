@@ -12,7 +12,7 @@ import (
 // SystemService reads the EMS identity, version and license.
 type SystemService struct{ c *Client }
 
-// Serial returns the EMS serial number (GET /api/v1/system/serial_number [C2]). It is also
+// Serial returns the EMS serial number (GET /api/v1/system/serial_number). It is also
 // the cheapest call to check that a session works.
 func (s *SystemService) Serial(ctx context.Context) (string, error) {
 	var sn string
@@ -21,7 +21,7 @@ func (s *SystemService) Serial(ctx context.Context) (string, error) {
 }
 
 // Version returns the EMS version, e.g. "7.4.3" (GET /api/v1/system/consts/get
-// ?system_update_time=1 → data.System.VERSION [C], undocumented "according to Fortinet support").
+// ?system_update_time=1 → data.System.VERSION, undocumented "according to Fortinet support").
 func (s *SystemService) Version(ctx context.Context) (string, error) {
 	var data struct {
 		System struct {
@@ -32,7 +32,7 @@ func (s *SystemService) Version(ctx context.Context) (string, error) {
 	return data.System.Version, err
 }
 
-// SystemInfo is GET /api/v1/system/info/ [C2].
+// SystemInfo is GET /api/v1/system/info/.
 type SystemInfo struct {
 	Name       string  `json:"name"`
 	SystemTime string  `json:"system_time"` // "YYYY-MM-DD hh:mm:ss", server local time
@@ -46,7 +46,7 @@ func (s *SystemService) Info(ctx context.Context) (SystemInfo, error) {
 	return info, err
 }
 
-// License is GET /api/v1/license/get [C2]. Seats, FutureSeats and Used are keyed by license
+// License is GET /api/v1/license/get. Seats, FutureSeats and Used are keyed by license
 // kind as EMS names them: fabric_agent, sandbox_cloud, chromebook, ztna, epp, sase,
 // ztna_user, epp_user, sase_user, vpn_only.
 type License struct {
@@ -61,7 +61,7 @@ type License struct {
 	Error        string         `json:"error"`
 }
 
-// LicenseEntry is one purchased license; dates are ISO "2099-01-01T00:00:00" [C].
+// LicenseEntry is one purchased license; dates are ISO "2099-01-01T00:00:00".
 type LicenseEntry struct {
 	Type       string `json:"type"`
 	StartDate  string `json:"start_date"`

@@ -8,13 +8,14 @@ import (
 	"strconv"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/lenient"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // TagRulesService manages zero-trust tagging rule sets (/api/v1/tag_rules/zero_trust): each
-// set tags the endpoints matching its rules with an existing ZTNA tag. Listing [C: SOAR] and
-// create [C: UMB importer] are confirmed paths; the body fields, the listing's "tag_rules"
-// member, update_one and {id}/delete are inferred from the tags family [I].
+// set tags the endpoints matching its rules with an existing ZTNA tag. Listing and
+// create are confirmed paths; the body fields, the listing's "tag_rules"
+// member, update_one and {id}/delete are inferred from the tags family.
 type TagRulesService struct{ c *Client }
 
 // TagRule is a tagging rule set.
@@ -58,78 +59,49 @@ func (r TagRuleRequest) Validate() error {
 	return validateRules(r.Rules, r.UseCustomLogic, r.Logic)
 }
 
-// TagRuleListOptions selects one page of rule sets.
-type TagRuleListOptions struct {
-	Offset int
-	// Count is the page size, 1..MaxPageSize.
-	Count int
+// tagRulePage is one page of GET /api/v1/tag_rules/zero_trust/index: data {tag_rules, total}.
+type tagRulePage struct {
+	TagRules []TagRule   `json:"tag_rules"`
+	Total    lenient.Int `json:"total"`
 }
 
-// Validate checks the options before any I/O.
-func (o TagRuleListOptions) Validate() error {
-	return validatePage(o.Count, o.Offset)
+// List returns every rule set (GET /api/v1/tag_rules/zero_trust/index?offset=&count=, one
+// call per page of opts.PageSize).
+func (s *TagRulesService) List(ctx context.Context, opts *ListOptions) ([]TagRule, error) {
+	return collect(s.All(ctx, opts))
 }
 
-// TagRulePage is one page of rule sets.
-type TagRulePage struct {
-	TagRules []TagRule `json:"tag_rules"`
-	Total    int       `json:"total"`
-}
-
-// List returns one page (GET /api/v1/tag_rules/zero_trust/index?offset=&count= [C]).
-func (s *TagRulesService) List(ctx context.Context, opts TagRuleListOptions) (TagRulePage, error) {
-	var p TagRulePage
+// All iterates over the rule sets one page at a time; an error is yielded last.
+func (s *TagRulesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[TagRule, error] {
 	if err := opts.Validate(); err != nil {
-		return p, err
+		return items(func() ([]TagRule, error) { return nil, err })
 	}
-	q := url.Values{"offset": {strconv.Itoa(opts.Offset)}, "count": {strconv.Itoa(opts.Count)}}
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/tag_rules/zero_trust/index", query: q, out: &p})
-	return p, err
+	return paged(opts.pageSize(), func(offset, count int) ([]TagRule, int, error) {
+		var p tagRulePage
+		q := url.Values{"offset": {strconv.Itoa(offset)}, "count": {strconv.Itoa(count)}}
+		err := s.c.do(ctx, call{method: http.MethodGet, path: "/tag_rules/zero_trust/index", query: q, out: &p})
+		return p.TagRules, int(p.Total), err
+	})
 }
 
-// All iterates over every rule set, page by page; an error is yielded last.
-func (s *TagRulesService) All(ctx context.Context, opts TagRuleListOptions) iter.Seq2[TagRule, error] {
-	return func(yield func(TagRule, error) bool) {
-		if err := opts.Validate(); err != nil {
-			yield(TagRule{}, err)
-			return
-		}
-		for {
-			p, err := s.List(ctx, opts)
-			if err != nil {
-				yield(TagRule{}, err)
-				return
-			}
-			for _, r := range p.TagRules {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			opts.Offset += len(p.TagRules)
-			if len(p.TagRules) < opts.Count || opts.Offset >= p.Total {
-				return
-			}
-		}
+// Get returns rule set id, found in the listing (EMS has no call reading one rule set). An
+// unknown id matches sitekit.ErrNotFound.
+func (s *TagRulesService) Get(ctx context.Context, id int) (TagRule, error) {
+	if err := validateID("ID", id); err != nil {
+		return TagRule{}, err
 	}
+	return findOne(s.All(ctx, nil), "tag rule set", "", id, func(r TagRule) bool { return r.ID == id })
 }
 
-// Get finds a rule set by name (sitekit.ErrNotFound when absent).
-func (s *TagRulesService) Get(ctx context.Context, name string) (TagRule, error) {
+// Find returns the rule set called name: sitekit.ErrNotFound when absent.
+func (s *TagRulesService) Find(ctx context.Context, name string) (TagRule, error) {
 	if err := validateTagName("Name", name); err != nil {
 		return TagRule{}, err
 	}
-	for r, err := range s.All(ctx, TagRuleListOptions{Count: DefaultPageSize}) {
-		if err != nil {
-			return TagRule{}, err
-		}
-		if r.Name == name {
-			return r, nil
-		}
-	}
-	return TagRule{}, notFound("tag rule set", name)
+	return findOne(s.All(ctx, nil), "tag rule set", name, 0, func(r TagRule) bool { return r.Name == name })
 }
 
-// Create adds a rule set and returns it as stored (read back by name [I]).
+// Create adds a rule set and returns it as stored (read back by name [inferred]).
 func (s *TagRulesService) Create(ctx context.Context, req TagRuleRequest) (TagRule, error) {
 	if err := req.Validate(); err != nil {
 		return TagRule{}, err
@@ -137,7 +109,7 @@ func (s *TagRulesService) Create(ctx context.Context, req TagRuleRequest) (TagRu
 	if err := s.c.do(ctx, call{method: http.MethodPost, path: "/tag_rules/zero_trust/create", body: req}); err != nil {
 		return TagRule{}, err
 	}
-	return s.Get(ctx, req.Name)
+	return s.Find(ctx, req.Name)
 }
 
 // TagRuleUpdate changes some fields of a rule set; nil fields keep their value.
@@ -155,16 +127,17 @@ type tagRuleUpdateBody struct {
 	TagRuleRequest
 }
 
-// Update changes the rule set named name: read, merge u, validate, then
-// POST /api/v1/tag_rules/zero_trust/update_one with the whole body [I].
-func (s *TagRulesService) Update(ctx context.Context, name string, u TagRuleUpdate) (TagRule, error) {
-	if err := validateTagName("Name", name); err != nil {
+// Update changes rule set id: it reads the set, applies u, validates, then sends the whole
+// body to POST /api/v1/tag_rules/zero_trust/update_one [inferred from the tags family]. It
+// returns the set after the update.
+func (s *TagRulesService) Update(ctx context.Context, id int, u TagRuleUpdate) (TagRule, error) {
+	if err := validateID("ID", id); err != nil {
 		return TagRule{}, err
 	}
 	if err := validateRuleSetChange("Tag", u.Tag, u.Rules); err != nil {
 		return TagRule{}, err
 	}
-	cur, err := s.Get(ctx, name)
+	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return TagRule{}, err
 	}
@@ -184,10 +157,10 @@ func (s *TagRulesService) Update(ctx context.Context, name string, u TagRuleUpda
 	if err := s.c.do(ctx, call{method: http.MethodPost, path: "/tag_rules/zero_trust/update_one", body: tagRuleUpdateBody{cur.ID, req}}); err != nil {
 		return TagRule{}, err
 	}
-	return s.Get(ctx, name)
+	return s.Get(ctx, id)
 }
 
-// Delete removes rule set id (DELETE /api/v1/tag_rules/zero_trust/{id}/delete [I]).
+// Delete removes rule set id (DELETE /api/v1/tag_rules/zero_trust/{id}/delete [inferred]).
 func (s *TagRulesService) Delete(ctx context.Context, id int) error {
 	if err := validateID("ID", id); err != nil {
 		return err

@@ -17,14 +17,10 @@ func validateID(field string, id int) error {
 	return nil
 }
 
-// validatePage checks the paging of a listing: a page size of 1..MaxPageSize and an offset
-// that is not negative.
-func validatePage(count, offset int) error {
-	switch {
-	case count <= 0 || count > MaxPageSize:
-		return sitekit.Invalid("Count", count, fmt.Sprintf("page size must be between 1 and %d", MaxPageSize))
-	case offset < 0:
-		return sitekit.Invalid("Offset", offset, "must not be negative")
+// validatePageSize checks the page size of a listing: 0 (the default) or 1..MaxPageSize.
+func validatePageSize(size int) error {
+	if size < 0 || size > MaxPageSize {
+		return sitekit.Invalid("PageSize", size, fmt.Sprintf("must be between 1 and %d (0: %d)", MaxPageSize, DefaultPageSize))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/http"
 	"strings"
 
@@ -11,29 +12,29 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// ZTNATagsService manages zero-trust tags (/api/v1/tags/zero_trust [C2]). EMS evaluates each
+// ZTNATagsService manages zero-trust tags (/api/v1/tags/zero_trust). EMS evaluates each
 // tag's rules on the endpoints and pushes the tags to the FortiGate over the Fabric connector,
 // where they become dynamic "ems-tag" addresses used by ZTNA policies.
 type ZTNATagsService struct{ c *Client }
 
 // RuleType is the kind of a detection rule. EMS numbers rule types by their position in the
-// GUI drop-down, which may change between releases [C: ZT script comment]: only ADGroup (1)
-// and File (4) are confirmed by a public client; the other values are inferred [I] and must be
+// GUI drop-down, which may change between releases: only ADGroup (1)
+// and File (4) are confirmed by a public client; the other values are inferred and must be
 // checked against a capture from the target EMS version.
 type RuleType int
 
 // Rule types.
 const (
-	RuleADGroup       RuleType = 1  // content "GROUPS/<name>", DomainName set [C]
-	RuleAntivirus     RuleType = 2  // antivirus software running and up to date [I]
-	RuleCertificate   RuleType = 3  // certificate present [I]
-	RuleFile          RuleType = 4  // content is a file path [C]
-	RuleRegistryKey   RuleType = 5  // [I]
-	RuleOSVersion     RuleType = 6  // content e.g. "Windows 11" [I]
-	RuleRunningProc   RuleType = 7  // [I]
-	RuleVulnerability RuleType = 8  // vulnerable-device severity [I]
-	RuleUserIdentity  RuleType = 9  // [I]
-	RuleOnNet         RuleType = 10 // on-fabric status [I]
+	RuleADGroup       RuleType = 1  // content "GROUPS/<name>", DomainName set
+	RuleAntivirus     RuleType = 2  // antivirus software running and up to date [inferred]
+	RuleCertificate   RuleType = 3  // certificate present [inferred]
+	RuleFile          RuleType = 4  // content is a file path
+	RuleRegistryKey   RuleType = 5  // inferred
+	RuleOSVersion     RuleType = 6  // content e.g. "Windows 11" [inferred]
+	RuleRunningProc   RuleType = 7  // inferred
+	RuleVulnerability RuleType = 8  // vulnerable-device severity [inferred]
+	RuleUserIdentity  RuleType = 9  // inferred
+	RuleOnNet         RuleType = 10 // on-fabric status [inferred]
 )
 
 var ruleTypeNames = map[RuleType]string{
@@ -53,22 +54,22 @@ func (t RuleType) String() string {
 // Known reports whether t is one of the rule types above.
 func (t RuleType) Known() bool { _, ok := ruleTypeNames[t]; return ok }
 
-// OS is the platform column of a rule, numbered from 1 = Windows in GUI order [C: ZT]; the
-// other values are inferred [I].
+// OS is the platform column of a rule, numbered from 1 = Windows in GUI order; the
+// other values are inferred.
 type OS int
 
 // Platforms.
 const (
 	OSWindows OS = 1
-	OSMac     OS = 2 // [I]
-	OSLinux   OS = 3 // [I]
-	OSIOS     OS = 4 // [I]
-	OSAndroid OS = 5 // [I]
+	OSMac     OS = 2 // inferred
+	OSLinux   OS = 3 // inferred
+	OSIOS     OS = 4 // inferred
+	OSAndroid OS = 5 // inferred
 )
 
-// Rule is one detection rule of a tag or tagging rule set [C: ZT body].
+// Rule is one detection rule of a tag or tagging rule set.
 type Rule struct {
-	// ID numbers the rule inside its tag; ids must increase [C].
+	// ID numbers the rule inside its tag; ids must increase.
 	ID       int      `json:"id"`
 	Type     RuleType `json:"type"`
 	OS       OS       `json:"os"`
@@ -82,7 +83,7 @@ type Rule struct {
 }
 
 // Logic holds per-platform custom logic, each a JSON string such as
-// `{"op":"or","rules":[{"id":1},{"id":2}]}` [C]; nil platforms use the default (all rules).
+// `{"op":"or","rules":[{"id":1},{"id":2}]}`; nil platforms use the default (all rules).
 type Logic struct {
 	Windows *string `json:"windows"`
 	Mac     *string `json:"mac"`
@@ -111,7 +112,7 @@ type ZTNATag struct {
 	Logic          *Logic `json:"logic,omitempty"`
 }
 
-// ZTNATagRequest is the body of a tag create (POST /api/v1/tags/zero_trust/create [C2]).
+// ZTNATagRequest is the body of a tag create (POST /api/v1/tags/zero_trust/create).
 type ZTNATagRequest struct {
 	Name           string `json:"name"`
 	Description    string `json:"description"`
@@ -135,7 +136,7 @@ func validateTagName(field, name string) error {
 	case strings.TrimSpace(name) == "":
 		return sitekit.Invalid(field, name, "must not be empty")
 	case len(name) > 64:
-		return sitekit.Invalid(field, name, "must be at most 64 bytes [I]")
+		return sitekit.Invalid(field, name, "must be at most 64 bytes")
 	case strings.ContainsAny(name, "\"'<>"):
 		return sitekit.Invalid(field, name, `must not contain " ' < or >`)
 	}
@@ -198,34 +199,38 @@ func unknownRule(e logicExpr, ids map[int]bool) (int, bool) {
 	return 0, true
 }
 
-// List returns every tag (GET /api/v1/tags/zero_trust/index → data.tags [C2]).
-func (s *ZTNATagsService) List(ctx context.Context) ([]ZTNATag, error) {
+// List returns every tag (GET /api/v1/tags/zero_trust/index → data.tags, one call).
+func (s *ZTNATagsService) List(ctx context.Context, opts *ListOptions) ([]ZTNATag, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	var data struct {
 		Tags []ZTNATag `json:"tags"`
 	}
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "/tags/zero_trust/index", out: &data})
-	return data.Tags, err
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "/tags/zero_trust/index", out: &data}); err != nil {
+		return nil, err
+	}
+	if data.Tags == nil {
+		data.Tags = []ZTNATag{}
+	}
+	return data.Tags, nil
 }
 
-// Get finds a tag by name (sitekit.ErrNotFound when absent).
-func (s *ZTNATagsService) Get(ctx context.Context, name string) (ZTNATag, error) {
+// All iterates over List's answer.
+func (s *ZTNATagsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[ZTNATag, error] {
+	return items(func() ([]ZTNATag, error) { return s.List(ctx, opts) })
+}
+
+// Find returns the tag called name: sitekit.ErrNotFound when absent.
+func (s *ZTNATagsService) Find(ctx context.Context, name string) (ZTNATag, error) {
 	if err := validateTagName("Name", name); err != nil {
 		return ZTNATag{}, err
 	}
-	ts, err := s.List(ctx)
-	if err != nil {
-		return ZTNATag{}, err
-	}
-	for _, t := range ts {
-		if t.Name == name {
-			return t, nil
-		}
-	}
-	return ZTNATag{}, notFound("ztna tag", name)
+	return findOne(s.All(ctx, nil), "ztna tag", name, 0, func(t ZTNATag) bool { return t.Name == name })
 }
 
-// GetByID returns tag id (GET /api/v1/tags/zero_trust/{id}/get [C]).
-func (s *ZTNATagsService) GetByID(ctx context.Context, id int) (ZTNATag, error) {
+// Get returns tag id (GET /api/v1/tags/zero_trust/{id}/get).
+func (s *ZTNATagsService) Get(ctx context.Context, id int) (ZTNATag, error) {
 	var t ZTNATag
 	if err := validateID("ID", id); err != nil {
 		return t, err
@@ -235,7 +240,7 @@ func (s *ZTNATagsService) GetByID(ctx context.Context, id int) (ZTNATag, error) 
 }
 
 // Create adds a tag and returns it as stored. A duplicate name matches sitekit.ErrExists.
-// The create answer's data is not publicly documented: the tag is read back by name [I].
+// The create answer's data is not publicly documented: the tag is read back by name [inferred].
 func (s *ZTNATagsService) Create(ctx context.Context, req ZTNATagRequest) (ZTNATag, error) {
 	if err := req.Validate(); err != nil {
 		return ZTNATag{}, err
@@ -243,7 +248,7 @@ func (s *ZTNATagsService) Create(ctx context.Context, req ZTNATagRequest) (ZTNAT
 	if err := s.c.do(ctx, call{method: http.MethodPost, path: "/tags/zero_trust/create", body: req}); err != nil {
 		return ZTNATag{}, err
 	}
-	return s.Get(ctx, req.Name)
+	return s.Find(ctx, req.Name)
 }
 
 // ZTNATagUpdate changes some fields of a tag; nil fields keep their value.
@@ -289,7 +294,7 @@ type ztnaTagUpdateBody struct {
 }
 
 // Update changes tag id: it reads the tag, applies u and sends the whole body to
-// POST /api/v1/tags/zero_trust/update_one [C] (the API replaces the tag). It returns the
+// POST /api/v1/tags/zero_trust/update_one (the API replaces the tag). It returns the
 // updated tag.
 func (s *ZTNATagsService) Update(ctx context.Context, id int, u ZTNATagUpdate) (ZTNATag, error) {
 	if err := validateID("ID", id); err != nil {
@@ -298,7 +303,7 @@ func (s *ZTNATagsService) Update(ctx context.Context, id int, u ZTNATagUpdate) (
 	if err := u.Validate(); err != nil {
 		return ZTNATag{}, err
 	}
-	cur, err := s.GetByID(ctx, id)
+	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return ZTNATag{}, err
 	}
@@ -309,11 +314,11 @@ func (s *ZTNATagsService) Update(ctx context.Context, id int, u ZTNATagUpdate) (
 	if err := s.c.do(ctx, call{method: http.MethodPost, path: "/tags/zero_trust/update_one", body: ztnaTagUpdateBody{id, req}}); err != nil {
 		return ZTNATag{}, err
 	}
-	return s.GetByID(ctx, id)
+	return s.Get(ctx, id)
 }
 
-// Delete removes tag id (DELETE /api/v1/tags/zero_trust/{id}/delete [C]). A tag used by a
-// tagging rule set matches sitekit.ErrInUse [I].
+// Delete removes tag id (DELETE /api/v1/tags/zero_trust/{id}/delete). A tag used by a
+// tagging rule set matches sitekit.ErrInUse [inferred].
 func (s *ZTNATagsService) Delete(ctx context.Context, id int) error {
 	if err := validateID("ID", id); err != nil {
 		return err

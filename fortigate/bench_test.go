@@ -29,11 +29,11 @@ func BenchmarkClientOverhead(b *testing.B) {
 	if _, err := c.Addresses.Create(ctx, fortigate.Address{Name: "bench", Subnet: fortigate.MustIPMask("10.9.9.0/24")}); err != nil {
 		b.Fatal(err)
 	}
-	tlsCfg, _ := sitekit.TLSConfig{CertSHA256: []string{s.Fingerprint}}.Build()
+	tlsCfg, _ := sitekit.TLSConfig{CertSHA256: []string{s.Fingerprint()}}.Build()
 	raw := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg.Clone()}}
 	rawGet := func() {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v2/cmdb/firewall/address/bench", nil)
-		req.Header.Set("Authorization", "Bearer "+s.Token)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/api/v2/cmdb/firewall/address/bench", nil)
+		req.Header.Set("Authorization", "Bearer "+s.Token())
 		resp, err := raw.Do(req)
 		if err != nil {
 			b.Fatal(err)

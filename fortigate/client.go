@@ -22,24 +22,24 @@ type Client struct {
 	conn *conn
 
 	// CMDB families (one file each).
-	Interfaces     *InterfaceService    // system/interface (VLAN sub-interfaces)
-	Zones          *ZoneService         // system/zone
-	DHCPServers    *DHCPServerService   // system.dhcp/server
-	Addresses      *AddressService      // firewall/address
-	AddressGroups  *AddressGroupService // firewall/addrgrp
-	Services       *ServiceService      // firewall.service/custom
-	ServiceGroups  *ServiceGroupService // firewall.service/group
-	Policies       *PolicyService       // firewall/policy (+ Move, EnsureOrder)
-	VIPs           *VIPService          // firewall/vip
-	StaticRoutes   *StaticRouteService  // router/static
-	LocalUsers     *LocalUserService    // user/local
-	UserGroups     *UserGroupService    // user/group
-	EMSConnectors  *EMSConnectorService // endpoint-control/fctems
-	AccessProxies  *AccessProxyService  // firewall/access-proxy (ZTNA)
-	ZTNAWebProxies *ZTNAWebProxyService // ztna/web-proxy (7.6)
-	Global         *GlobalService       // system/global (singleton)
-	Monitor        *MonitorService      // /api/v2/monitor/…
-	Transactions   *TransactionService  // batch transactions (6.4+)
+	Interfaces     *InterfacesService     // system/interface (VLAN sub-interfaces)
+	Zones          *ZonesService          // system/zone
+	DHCPServers    *DHCPServersService    // system.dhcp/server
+	Addresses      *AddressesService      // firewall/address
+	AddressGroups  *AddressGroupsService  // firewall/addrgrp
+	Services       *ServicesService       // firewall.service/custom
+	ServiceGroups  *ServiceGroupsService  // firewall.service/group
+	Policies       *PoliciesService       // firewall/policy (+ Move, EnsureOrder)
+	VIPs           *VIPsService           // firewall/vip
+	StaticRoutes   *StaticRoutesService   // router/static
+	LocalUsers     *LocalUsersService     // user/local
+	UserGroups     *UserGroupsService     // user/group
+	EMSConnectors  *EMSConnectorsService  // endpoint-control/fctems
+	AccessProxies  *AccessProxiesService  // firewall/access-proxy (ZTNA)
+	ZTNAWebProxies *ZTNAWebProxiesService // ztna/web-proxy (7.6)
+	Global         *GlobalService         // system/global (singleton)
+	Monitor        *MonitorService        // /api/v2/monitor/…
+	Transactions   *TransactionsService   // batch transactions (6.4+)
 }
 
 // conn is the HTTP state shared by every service of a Client (and by transaction clients).
@@ -99,24 +99,24 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 func newClient(c *conn) *Client {
 	return &Client{
 		conn:           c,
-		Interfaces:     &InterfaceService{table: table[string, Interface]{c: c, path: "system/interface"}},
-		Zones:          &ZoneService{table: table[string, Zone]{c: c, path: "system/zone"}},
-		DHCPServers:    &DHCPServerService{table: table[int, DHCPServer]{c: c, path: "system.dhcp/server"}},
-		Addresses:      &AddressService{table: table[string, Address]{c: c, path: "firewall/address"}},
-		AddressGroups:  &AddressGroupService{table: table[string, AddressGroup]{c: c, path: "firewall/addrgrp"}},
-		Services:       &ServiceService{table: table[string, Service]{c: c, path: "firewall.service/custom"}},
-		ServiceGroups:  &ServiceGroupService{table: table[string, ServiceGroup]{c: c, path: "firewall.service/group"}},
-		Policies:       &PolicyService{table: table[int, Policy]{c: c, path: "firewall/policy"}},
-		VIPs:           &VIPService{table: table[string, VIP]{c: c, path: "firewall/vip"}},
-		StaticRoutes:   &StaticRouteService{table: table[int, StaticRoute]{c: c, path: "router/static"}},
-		LocalUsers:     &LocalUserService{table: table[string, LocalUser]{c: c, path: "user/local"}},
-		UserGroups:     &UserGroupService{table: table[string, UserGroup]{c: c, path: "user/group"}},
-		EMSConnectors:  &EMSConnectorService{table: table[int, EMSConnector]{c: c, path: "endpoint-control/fctems"}},
-		AccessProxies:  &AccessProxyService{table: table[string, AccessProxy]{c: c, path: "firewall/access-proxy"}},
-		ZTNAWebProxies: &ZTNAWebProxyService{table: table[string, ZTNAWebProxy]{c: c, path: "ztna/web-proxy"}},
+		Interfaces:     &InterfacesService{t: table[string, Interface]{c: c, path: "system/interface"}},
+		Zones:          &ZonesService{t: table[string, Zone]{c: c, path: "system/zone"}},
+		DHCPServers:    &DHCPServersService{t: table[int, DHCPServer]{c: c, path: "system.dhcp/server"}},
+		Addresses:      &AddressesService{t: table[string, Address]{c: c, path: "firewall/address"}},
+		AddressGroups:  &AddressGroupsService{t: table[string, AddressGroup]{c: c, path: "firewall/addrgrp"}},
+		Services:       &ServicesService{t: table[string, Service]{c: c, path: "firewall.service/custom"}},
+		ServiceGroups:  &ServiceGroupsService{t: table[string, ServiceGroup]{c: c, path: "firewall.service/group"}},
+		Policies:       &PoliciesService{t: table[int, Policy]{c: c, path: "firewall/policy"}},
+		VIPs:           &VIPsService{t: table[string, VIP]{c: c, path: "firewall/vip"}},
+		StaticRoutes:   &StaticRoutesService{t: table[int, StaticRoute]{c: c, path: "router/static"}},
+		LocalUsers:     &LocalUsersService{t: table[string, LocalUser]{c: c, path: "user/local"}},
+		UserGroups:     &UserGroupsService{t: table[string, UserGroup]{c: c, path: "user/group"}},
+		EMSConnectors:  &EMSConnectorsService{t: table[int, EMSConnector]{c: c, path: "endpoint-control/fctems"}},
+		AccessProxies:  &AccessProxiesService{t: table[string, AccessProxy]{c: c, path: "firewall/access-proxy"}},
+		ZTNAWebProxies: &ZTNAWebProxiesService{t: table[string, ZTNAWebProxy]{c: c, path: "ztna/web-proxy"}},
 		Global:         &GlobalService{c: c},
 		Monitor:        &MonitorService{c: c},
-		Transactions:   &TransactionService{c: c},
+		Transactions:   &TransactionsService{c: c},
 	}
 }
 

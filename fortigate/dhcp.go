@@ -1,8 +1,13 @@
 package fortigate
 
-import "net/netip"
+import (
+	"context"
+	"iter"
+	"net/netip"
+	"strconv"
+)
 
-// DHCPServer is a system.dhcp/server record (reference §3.2), keyed by ID (0 on create:
+// DHCPServer is a system.dhcp/server record, keyed by ID (0 on create:
 // FortiOS allocates it). Interface must name an interface with a static address.
 type DHCPServer struct {
 	ID              int               `json:"id,omitempty"`
@@ -67,9 +72,9 @@ func (o DHCPServer) validate(partial bool) error {
 	v.netmask("Netmask", o.Netmask)
 	v.str("Domain", o.Domain, 35)
 	for i, r := range append(append([]DHCPRange{}, o.IPRange...), o.ExcludeRange...) {
-		f := "IPRange[" + itoa(i) + "]"
+		f := "IPRange[" + strconv.Itoa(i) + "]"
 		if i >= len(o.IPRange) {
-			f = "ExcludeRange[" + itoa(i-len(o.IPRange)) + "]"
+			f = "ExcludeRange[" + strconv.Itoa(i-len(o.IPRange)) + "]"
 		}
 		v.ipv4(f+".StartIP", r.StartIP)
 		v.ipv4(f+".EndIP", r.EndIP)
@@ -82,7 +87,7 @@ func (o DHCPServer) validate(partial bool) error {
 		}
 	}
 	for i, r := range o.ReservedAddress {
-		f := "ReservedAddress[" + itoa(i) + "]"
+		f := "ReservedAddress[" + strconv.Itoa(i) + "]"
 		v.ipv4(f+".IP", r.IP)
 		v.enum(f+".Type", r.Type, "mac", "option82")
 		v.enum(f+".Action", r.Action, "assign", "block", "reserved")
@@ -91,5 +96,65 @@ func (o DHCPServer) validate(partial bool) error {
 	return v.err
 }
 
-// DHCPServerService manages system.dhcp/server (generic table verbs, int keys).
-type DHCPServerService struct{ table[int, DHCPServer] }
+// DHCPServersService manages the DHCP servers (system.dhcp/server). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type DHCPServersService struct{ t table[int, DHCPServer] }
+
+// List returns the DHCP servers matching opts (nil: all of them), in table order.
+func (s *DHCPServersService) List(ctx context.Context, opts *ListOptions) ([]DHCPServer, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the DHCP servers matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *DHCPServersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[DHCPServer, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the DHCP server with ID id, or an error matching [sitekit.ErrNotFound].
+func (s *DHCPServersService) Get(ctx context.Context, id int) (DHCPServer, error) {
+	return s.t.get(ctx, id)
+}
+
+// Exists reports whether the DHCP server with ID id exists.
+func (s *DHCPServersService) Exists(ctx context.Context, id int) (bool, error) {
+	return s.t.exists(ctx, id)
+}
+
+// Create validates obj, creates it and returns obj with its ID as FortiOS answered
+// it (0 asks FortiOS to allocate one). Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *DHCPServersService) Create(ctx context.Context, obj DHCPServer) (DHCPServer, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the DHCP server with ID id (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *DHCPServersService) Update(ctx context.Context, id int, obj DHCPServer) (DHCPServer, error) {
+	return s.t.update(ctx, id, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the DHCP server with ID id, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *DHCPServersService) Patch(ctx context.Context, id int, attrs map[string]any) error {
+	return s.t.patch(ctx, id, attrs)
+}
+
+// Delete removes the DHCP server with ID id. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *DHCPServersService) Delete(ctx context.Context, id int) error {
+	return s.t.delete(ctx, id)
+}
+
+// Clone copies the DHCP server with ID id under the key newKey.
+func (s *DHCPServersService) Clone(ctx context.Context, id, newKey int) error {
+	return s.t.clone(ctx, id, newKey)
+}
+
+func (o DHCPServer) withMKey(k int) DHCPServer {
+	o.ID = k
+	return o
+}

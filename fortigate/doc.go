@@ -7,21 +7,25 @@
 //		sitekit.WithToken(sitekit.NewSecret(token)),
 //		sitekit.WithCertSHA256(fingerprint),
 //		fortigate.WithVDOM("root"))
-//	id, err := c.Policies.Create(ctx, fortigate.Policy{Name: "lan-out", …})
-//	_, err = c.Policies.EnsureOrder(ctx, []int{id, other})
+//	p, err := c.Policies.Create(ctx, fortigate.Policy{Name: "lan-out", …})
+//	_, err = c.Policies.EnsureOrder(ctx, []int{p.PolicyID, other})
 //	st, err := c.Monitor.Status(ctx)
 //
 // Every CMDB family (c.Interfaces, c.Zones, c.DHCPServers, c.Addresses, c.AddressGroups,
 // c.Services, c.ServiceGroups, c.Policies, c.VIPs, c.StaticRoutes, c.LocalUsers,
 // c.UserGroups, c.EMSConnectors, c.AccessProxies, c.ZTNAWebProxies) has the same verbs:
-// Get (find by key; an error matching [sitekit.ErrNotFound] when absent), Exists, List with
-// [ListOptions] (filter, format, sort, paging), All (an iter.Seq2 over pages), Create
-// (returns the key, allocated by FortiOS for policies, DHCP servers and routes), Update
-// (partial: the non-zero fields; a table field such as Member replaces the whole list),
-// Patch (raw attributes, to clear a field), Delete and Clone. Objects carry free-text
-// fields (Comments on policies, Comment on addresses, Description on interfaces) for a
-// "managed-by sitekit:<site>" marker. Requests are validated locally before any I/O and a
-// rejected value comes back as a [*sitekit.FieldError] naming the field.
+// Get (by key; an error matching [sitekit.ErrNotFound] when absent), Exists, List with
+// [ListOptions] (filter, format, sort, paging; nil lists everything), All (an iter.Seq2
+// over pages), Create (returns the record sent with its key as FortiOS answered it, the
+// key being allocated by FortiOS for policies, DHCP servers and routes), Update (partial:
+// the non-zero fields, a list field such as Member replacing the whole list; returns the
+// record read back), Patch (raw attributes, to clear a field), Delete and Clone. FortiOS
+// answers a write with the key only, so Create does not re-read the record (Get does) and
+// Update reads it back. There is no Find: a FortiOS record is addressed by its key, which
+// is its name where it has one. Objects carry free-text fields (Comments on policies,
+// Comment on addresses, Description on interfaces) for a "managed-by sitekit:<site>"
+// marker. Requests are validated locally before any I/O and a rejected value comes back as
+// a [*sitekit.FieldError] naming the field.
 //
 // Addresses with masks use [IPMask], which reads and writes FortiOS's "a.b.c.d m.m.m.m"
 // and accepts CIDR; multi-option values use [Options] (compare with Options.Equal: FortiOS

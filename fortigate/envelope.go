@@ -13,7 +13,7 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// Envelope is the JSON wrapper of every FortiOS REST answer (reference §2.4). Results holds
+// Envelope is the JSON wrapper of every FortiOS REST answer. Results holds
 // the payload (an array for tables, an object for singletons and most monitor calls).
 type Envelope struct {
 	HTTPMethod      string          `json:"http_method"`
@@ -156,7 +156,7 @@ func (e *APIError) Unwrap() error { return &e.APIError }
 // Is matches the sentinel in Kind.
 func (e *APIError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
 
-// FortiOS internal error codes (reference §2.6).
+// FortiOS internal error codes.
 const (
 	CodeInvalidLength    = -1
 	CodeOutOfRange       = -2

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -15,19 +17,21 @@ import (
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/fortigate"
 	"github.com/sitekit/sitekit/fortigate/fortigatetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestErrorMapping drives the simulator into every FortiOS error the client maps and
 // checks code, status and sentinel.
 func TestErrorMapping(t *testing.T) {
-	s, c := newSim(t)
+	_, c := newSim(t)
 	ctx := context.Background()
-	check(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "a1", Subnet: fortigate.MustIPMask("10.1.0.0/16")})))
-	check(t, errOf(c.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "g1", Member: fortigate.Refs("a1")})))
-	check(t, errOf(c.Interfaces.Create(ctx, fortigate.Interface{Name: "vl30", VDOM: "root", Type: "vlan", Interface: "internal", VLANID: 30})))
-	check(t, errOf(c.LocalUsers.Create(ctx, fortigate.LocalUser{Name: "u1", Passwd: sitekit.NewSecret("pw")})))
-	check(t, errOf(c.UserGroups.Create(ctx, fortigate.UserGroup{Name: "ug1", Member: fortigate.Refs("u1")})))
-	check(t, errOf(c.Policies.Create(ctx, fortigate.Policy{SrcIntf: fortigate.Refs("internal"), DstIntf: fortigate.Refs("wan1"),
+	require.NoError(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "a1", Subnet: fortigate.MustIPMask("10.1.0.0/16")})))
+	require.NoError(t, errOf(c.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "g1", Member: fortigate.Refs("a1")})))
+	require.NoError(t, errOf(c.Interfaces.Create(ctx, fortigate.Interface{Name: "vl30", VDOM: "root", Type: "vlan", Interface: "internal", VLANID: 30})))
+	require.NoError(t, errOf(c.LocalUsers.Create(ctx, fortigate.LocalUser{Name: "u1", Passwd: sitekit.NewSecret("pw")})))
+	require.NoError(t, errOf(c.UserGroups.Create(ctx, fortigate.UserGroup{Name: "ug1", Member: fortigate.Refs("u1")})))
+	require.NoError(t, errOf(c.Policies.Create(ctx, fortigate.Policy{SrcIntf: fortigate.Refs("internal"), DstIntf: fortigate.Refs("wan1"),
 		SrcAddr: fortigate.Refs("all"), DstAddr: fortigate.Refs("all"), Service: fortigate.Refs("ALL"), Schedule: "always", Groups: fortigate.Refs("ug1")})))
 
 	cases := []struct {
@@ -46,14 +50,14 @@ func TestErrorMapping(t *testing.T) {
 		{"in use", func() error { return c.Addresses.Delete(ctx, "a1") }, -23, 500, sitekit.ErrInUse},
 		{"group in use by policy", func() error { return c.UserGroups.Delete(ctx, "ug1") }, -94, 500, sitekit.ErrInUse},
 		{"unknown reference", func() error {
-			return c.AddressGroups.Update(ctx, "g1", fortigate.AddressGroup{Member: fortigate.Refs("ghost")})
+			return errOf(c.AddressGroups.Update(ctx, "g1", fortigate.AddressGroup{Member: fortigate.Refs("ghost")}))
 		}, -651, 500, sitekit.ErrInvalid},
 		{"length", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"comment": strings.Repeat("x", 256)}) }, -1, 500, sitekit.ErrInvalid},
 		{"range", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"color": 33}) }, -650, 500, sitekit.ErrInvalid},
 		{"enum", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"type": "bogus"}) }, -651, 500, sitekit.ErrInvalid},
 		{"bad ip", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"subnet": "10.0.0.300/24"}) }, -8, 500, sitekit.ErrInvalid},
 		{"bad mask", func() error { return c.Addresses.Patch(ctx, "a1", map[string]any{"subnet": "10.0.0.0 255.0.255.0"}) }, -9, 500, sitekit.ErrInvalid},
-		{"vlan immutable", func() error { return c.Interfaces.Update(ctx, "vl30", fortigate.Interface{VLANID: 31}) }, -522, 500, sitekit.ErrInvalid},
+		{"vlan immutable", func() error { return errOf(c.Interfaces.Update(ctx, "vl30", fortigate.Interface{VLANID: 31})) }, -522, 500, sitekit.ErrInvalid},
 		{"dhcp range", func() error {
 			return c.DHCPServers.Patch(ctx, 1, map[string]any{})
 		}, -3, 404, sitekit.ErrNotFound},
@@ -69,20 +73,17 @@ func TestErrorMapping(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
 			var ae *fortigate.APIError
-			if !errors.As(err, &ae) {
-				t.Fatalf("got %T %v, want *APIError", err, err)
-			}
-			if ae.Code != tc.code || ae.StatusCode != tc.status || !errors.Is(err, tc.kind) {
-				t.Fatalf("got code %d status %d (%v), want %d %d %v", ae.Code, ae.StatusCode, err, tc.code, tc.status, tc.kind)
-			}
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tc.code, ae.Code)
+			assert.Equal(t, tc.status, ae.StatusCode)
+			assert.ErrorIs(t, err, tc.kind)
 			for _, other := range []error{sitekit.ErrNotFound, sitekit.ErrExists, sitekit.ErrInUse, sitekit.ErrInvalid, sitekit.ErrUnauthorized, sitekit.ErrRateLimited} {
-				if other != tc.kind && errors.Is(err, other) {
-					t.Fatalf("%v also matches %v", err, other)
+				if other != tc.kind {
+					assert.NotErrorIs(t, err, other)
 				}
 			}
 		})
 	}
-	_ = s
 }
 
 // TestDecodeErrorShapes covers answers the simulator does not produce on its own: HTML
@@ -104,181 +105,172 @@ func TestDecodeErrorShapes(t *testing.T) {
 	for _, tc := range cases {
 		_, err := fortigate.DecodeEnvelope([]byte(tc.body))
 		var ae *fortigate.APIError
-		if !errors.As(err, &ae) || ae.Code != tc.code || ae.CLIError != tc.cli {
-			t.Fatalf("%s: got %#v", tc.body, err)
-		}
-		if tc.kind != nil && !errors.Is(err, tc.kind) {
-			t.Fatalf("%s: %v does not match %v", tc.body, err, tc.kind)
-		}
-		if tc.kind == nil {
+		require.ErrorAs(t, err, &ae, tc.body)
+		assert.Equal(t, tc.code, ae.Code, tc.body)
+		assert.Equal(t, tc.cli, ae.CLIError, tc.body)
+		if tc.kind != nil {
+			assert.ErrorIs(t, err, tc.kind, tc.body)
+		} else {
 			for _, k := range []error{sitekit.ErrNotFound, sitekit.ErrExists, sitekit.ErrInvalid, sitekit.ErrInUse} {
-				if errors.Is(err, k) {
-					t.Fatalf("%s: unexpected match %v", tc.body, k)
-				}
+				assert.NotErrorIs(t, err, k, tc.body)
 			}
 		}
 	}
 }
 
-// unstarted returns a simulator without a listener and a client on its in-memory
-// transport, so that testing/synctest controls every wait.
-func unstarted(t *testing.T, opts ...sitekit.Option) (*fortigatetest.Server, *fortigate.Client) {
+// inMemory serves a simulator's handler without a socket, so that a testing/synctest
+// bubble controls every wait (Retry-After, lockout duration).
+type inMemory struct{ h http.Handler }
+
+func (m inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	r2 := r.Clone(r.Context())
+	r2.RemoteAddr = "127.0.0.1:40000"
+	if r2.Body == nil {
+		r2.Body = http.NoBody
+	}
+	r2.RequestURI = r.URL.RequestURI()
+	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaders != nil {
+		tr.WroteHeaders() // the request is on the wire once the handler sees it
+	}
+	w := httptest.NewRecorder()
+	var aborted bool
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				if p != http.ErrAbortHandler {
+					panic(p)
+				}
+				aborted = true
+			}
+		}()
+		m.h.ServeHTTP(w, r2)
+	}()
+	if aborted {
+		return nil, errors.New("connection reset by simulator")
+	}
+	return w.Result(), nil
+}
+
+// inMemoryClient returns a client of s with the given token over the in-memory transport.
+func inMemoryClient(t *testing.T, s *fortigatetest.Server, token string, opts ...sitekit.Option) *fortigate.Client {
 	t.Helper()
-	s, err := fortigatetest.NewUnstarted()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.Client(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, c
+	c, err := fortigate.New("http://127.0.0.1", append([]sitekit.Option{sitekit.WithToken(sitekit.NewSecret(token)),
+		sitekit.WithHTTPClient(&http.Client{Transport: inMemory{s.Handler()}})}, opts...)...)
+	require.NoError(t, err)
+	return c
 }
 
 func TestRetryRules(t *testing.T) {
 	const list = "GET /api/v2/cmdb/firewall/address"
 	const create = "POST /api/v2/cmdb/firewall/address"
 	t.Run("GET retried after 503, Retry-After honoured", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, c := unstarted(t)
+			c := inMemoryClient(t, s, s.Token())
 			s.Faults().FailNext(http.StatusServiceUnavailable, 7*time.Second)
 			start := time.Now()
-			if _, err := c.Addresses.List(context.Background(), nil); err != nil {
-				t.Fatal(err)
-			}
-			if waited := time.Since(start); waited != 7*time.Second {
-				t.Fatalf("waited %v, want exactly the 7s Retry-After", waited)
-			}
-			if n := s.Faults().Calls(list); n != 2 {
-				t.Fatalf("%d calls, want 2", n)
-			}
+			_, err := c.Addresses.List(context.Background(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, 7*time.Second, time.Since(start), "waits exactly the Retry-After (bubble clock)")
+			assert.Equal(t, 2, s.Faults().Calls(list))
 		})
 	})
 	t.Run("GET retried after a reset", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, c := unstarted(t)
+			c := inMemoryClient(t, s, s.Token())
 			s.Faults().ResetNext()
-			if _, err := c.Addresses.List(context.Background(), nil); err != nil {
-				t.Fatal(err)
-			}
-			if n := s.Faults().Calls(list); n != 2 {
-				t.Fatalf("%d calls, want 2", n)
-			}
+			_, err := c.Addresses.List(context.Background(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, 2, s.Faults().Calls(list))
 		})
 	})
 	t.Run("POST not retried on 503", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, c := unstarted(t)
+			c := inMemoryClient(t, s, s.Token())
 			s.Faults().FailNext(http.StatusServiceUnavailable, time.Second)
 			_, err := c.Addresses.Create(context.Background(), fortigate.Address{Name: "x"})
 			var ae *fortigate.APIError
-			if !errors.As(err, &ae) || ae.StatusCode != 503 {
-				t.Fatalf("got %v", err)
-			}
-			if n := s.Faults().Calls(create); n != 1 {
-				t.Fatalf("%d calls, want 1", n)
-			}
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, 503, ae.StatusCode)
+			assert.Equal(t, 1, s.Faults().Calls(create))
 		})
 	})
 	t.Run("ambiguous POST is outcome-unknown, not re-sent", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, c := unstarted(t)
+			c := inMemoryClient(t, s, s.Token())
 			s.Faults().AmbiguousNext()
 			_, err := c.Addresses.Create(context.Background(), fortigate.Address{Name: "amb"})
-			if !errors.Is(err, sitekit.ErrOutcomeUnknown) {
-				t.Fatalf("got %v, want ErrOutcomeUnknown", err)
-			}
-			if n := s.Faults().Calls(create); n != 1 {
-				t.Fatalf("%d calls, want 1", n)
-			}
-			if _, ok := s.Object("firewall/address", "amb"); !ok {
-				t.Fatal("the ambiguous create was not applied")
-			}
+			require.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
+			assert.Equal(t, 1, s.Faults().Calls(create))
+			_, ok := s.Object("firewall/address", "amb")
+			assert.True(t, ok, "the ambiguous create was applied")
 		})
 	})
 	t.Run("401 not retried, then lockout 429 not retried", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, good := unstarted(t)
-			bad, err := fortigate.New("http://127.0.0.1", sitekit.WithToken(sitekit.NewSecret("wrong")), sitekit.WithHTTPClient(s.HTTPClient()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			good := inMemoryClient(t, s, s.Token())
+			bad := inMemoryClient(t, s, "wrong")
 			ctx := context.Background()
-			for i := range 3 {
-				if _, err := bad.Addresses.List(ctx, nil); !errors.Is(err, sitekit.ErrUnauthorized) {
-					t.Fatalf("attempt %d: %v, want ErrUnauthorized", i, err)
-				}
+			for range 3 {
+				_, err := bad.Addresses.List(ctx, nil)
+				require.ErrorIs(t, err, sitekit.ErrUnauthorized)
 			}
-			if n := s.Faults().Calls(list); n != 3 {
-				t.Fatalf("%d calls, want 3 (no retry of 401)", n)
-			}
+			assert.Equal(t, 3, s.Faults().Calls(list), "no retry of 401")
+			_, err := good.Addresses.List(ctx, nil)
+			require.ErrorIs(t, err, sitekit.ErrRateLimited, "locked-out source")
+			assert.Equal(t, 4, s.Faults().Calls(list), "no retry of 429")
+			time.Sleep(61 * time.Second) // the lockout duration, on the bubble's clock
 			_, err = good.Addresses.List(ctx, nil)
-			if !errors.Is(err, sitekit.ErrRateLimited) {
-				t.Fatalf("locked-out source: %v, want ErrRateLimited", err)
-			}
-			if n := s.Faults().Calls(list); n != 4 {
-				t.Fatalf("%d calls, want 4 (no retry of 429)", n)
-			}
-			time.Sleep(61 * time.Second) // lockout duration (fake time)
-			if _, err := good.Addresses.List(ctx, nil); err != nil {
-				t.Fatalf("after the lockout: %v", err)
-			}
+			require.NoError(t, err, "after the lockout")
 		})
 	})
 	t.Run("Retry-After beyond the cap is returned", func(t *testing.T) {
+		s := fortigatetest.NewTestServer(t)
 		synctest.Test(t, func(t *testing.T) {
-			s, c := unstarted(t, sitekit.WithRetry(sitekit.RetryPolicy{MaxRetryAfter: 5 * time.Second}))
+			c := inMemoryClient(t, s, s.Token(), sitekit.WithRetry(sitekit.RetryPolicy{MaxRetryAfter: 5 * time.Second}))
 			s.Faults().FailNext(http.StatusServiceUnavailable, time.Minute)
 			_, err := c.Addresses.List(context.Background(), nil)
 			var ae *fortigate.APIError
-			if !errors.As(err, &ae) || ae.RetryAfter != time.Minute {
-				t.Fatalf("got %v", err)
-			}
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, time.Minute, ae.RetryAfter)
 		})
 	})
 }
 
 func TestPins(t *testing.T) {
 	s, c := newSim(t)
-	if _, err := c.Monitor.Status(context.Background()); err != nil {
-		t.Fatalf("pinned client: %v", err)
-	}
+	_, err := c.Monitor.Status(context.Background())
+	require.NoError(t, err, "pinned client")
 	wrong := strings.Repeat("ab", 32)
-	bad, err := fortigate.New(s.URL, sitekit.WithToken(sitekit.NewSecret(s.Token)), sitekit.WithCertSHA256(wrong))
-	if err != nil {
-		t.Fatal(err)
-	}
+	bad, err := fortigate.New(s.URL(), sitekit.WithToken(sitekit.NewSecret(s.Token())), sitekit.WithCertSHA256(wrong))
+	require.NoError(t, err)
 	before := s.Faults().TotalCalls()
 	_, err = bad.Monitor.Status(context.Background())
 	var pm *sitekit.PinMismatchError
-	if !errors.As(err, &pm) || pm.Got != s.Fingerprint || !errors.Is(err, sitekit.ErrUnauthorized) {
-		t.Fatalf("got %v", err)
-	}
-	if s.Faults().TotalCalls() != before {
-		t.Fatal("a request reached the server despite the pin mismatch")
-	}
-	unpinned, err := fortigate.New(s.URL, sitekit.WithToken(sitekit.NewSecret(s.Token)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := unpinned.Monitor.Status(context.Background()); err == nil {
-		t.Fatal("a self-signed certificate was accepted without a pin")
-	}
+	require.ErrorAs(t, err, &pm)
+	assert.Equal(t, s.Fingerprint(), pm.Got)
+	assert.ErrorIs(t, err, sitekit.ErrUnauthorized)
+	assert.Equal(t, before, s.Faults().TotalCalls(), "no request reaches a server whose pin mismatches")
+	unpinned, err := fortigate.New(s.URL(), sitekit.WithToken(sitekit.NewSecret(s.Token())))
+	require.NoError(t, err)
+	_, err = unpinned.Monitor.Status(context.Background())
+	assert.Error(t, err, "a self-signed certificate is refused without a pin")
 }
 
 func TestTokenNeverLeaks(t *testing.T) {
 	const token = "fgt-very-secret-token-4242"
-	s, err := fortigatetest.NewServer(fortigatetest.WithToken(token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := fortigatetest.NewTestServer(t, fortigatetest.WithToken(token))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := s.Client(sitekit.WithLogger(logger), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 2, InitialInterval: time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
 	var errs []error
 	_, e := c.Addresses.Get(ctx, "missing")
@@ -288,7 +280,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	errs = append(errs, e)
 	_, e = c.Raw(ctx, http.MethodGet, "/api/v2/cmdb/firewall/address", map[string][]string{"access_token": {token}}, nil)
 	errs = append(errs, e)
-	bad, _ := fortigate.New(s.URL, sitekit.WithToken(sitekit.NewSecret(token+"x")), sitekit.WithCertSHA256(s.Fingerprint), sitekit.WithLogger(logger))
+	bad, _ := fortigate.New(s.URL(), sitekit.WithToken(sitekit.NewSecret(token+"x")), sitekit.WithCertSHA256(s.Fingerprint()), sitekit.WithLogger(logger))
 	_, e = bad.Monitor.Status(ctx)
 	errs = append(errs, e)
 	settings, _ := sitekit.Apply(sitekit.WithToken(sitekit.NewSecret(token)))
@@ -298,10 +290,6 @@ func TestTokenNeverLeaks(t *testing.T) {
 			dump += e.Error() + fmt.Sprintf("%#v", e)
 		}
 	}
-	if strings.Contains(dump, token) {
-		t.Fatalf("token leaked:\n%s", dump)
-	}
-	if !strings.Contains(logs.String(), `"path":"/api/v2/cmdb/firewall/address?access_token=%5Bredacted%5D"`) {
-		t.Fatalf("expected a redacted query in the logs:\n%s", logs.String())
-	}
+	assert.NotContains(t, dump, token)
+	assert.Contains(t, logs.String(), `"path":"/api/v2/cmdb/firewall/address?access_token=%5Bredacted%5D"`, "the query is redacted in the logs")
 }

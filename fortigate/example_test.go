@@ -35,7 +35,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	id, err := c.Policies.Create(ctx, fortigate.Policy{
+	p, err := c.Policies.Create(ctx, fortigate.Policy{
 		Name: "compta-out", SrcIntf: fortigate.Refs("vl20-compta"), DstIntf: fortigate.Refs("wan1"),
 		SrcAddr: fortigate.Refs("net-compta"), DstAddr: fortigate.Refs("all"), Service: fortigate.Refs("HTTPS"),
 		Action: "accept", Schedule: "always", NAT: "enable", Comments: "managed-by sitekit:pessac",
@@ -51,7 +51,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("policy", id)
+	fmt.Println("policy", p.PolicyID)
 	fmt.Println(vlan.Name, vlan.VLANID, vlan.IP.FortiOS())
 	fmt.Println(st.Model, st.Version)
 	// Output:

@@ -46,11 +46,17 @@ func (s *GlobalService) Get(ctx context.Context) (Global, error) {
 	return g, decodeResults(env, &g)
 }
 
-// Update sets the non-zero fields of g.
-func (s *GlobalService) Update(ctx context.Context, g Global) error {
+// Update sets the non-zero fields of g and returns system/global read back after the write
+// (g itself inside a transaction, where the write is not visible before the commit).
+func (s *GlobalService) Update(ctx context.Context, g Global) (Global, error) {
 	if err := g.Validate(); err != nil {
-		return err
+		return Global{}, err
 	}
-	_, err := s.c.do(ctx, http.MethodPut, cmdbPath("system/global"), nil, g)
-	return err
+	if _, err := s.c.do(ctx, http.MethodPut, cmdbPath("system/global"), nil, g); err != nil {
+		return Global{}, err
+	}
+	if s.c.txn != 0 {
+		return g, nil
+	}
+	return s.Get(ctx)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// MonitorService reads live state from /api/v2/monitor (reference §4).
+// MonitorService reads live state from /api/v2/monitor.
 type MonitorService struct{ c *conn }
 
 // SystemStatus is monitor system/status; Serial, Version and Build come from the envelope.

@@ -2,7 +2,6 @@ package fortigate_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +9,8 @@ import (
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/fortigate"
 	"github.com/sitekit/sitekit/fortigate/fortigatetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func policy(name string) fortigate.Policy {
@@ -22,42 +23,27 @@ func TestPolicyMoveAndEnsureOrder(t *testing.T) {
 	ctx := context.Background()
 	var ids []int
 	for _, n := range []string{"p1", "p2", "p3", "p4", "p5"} {
-		id, err := c.Policies.Create(ctx, policy(n))
-		check(t, err)
-		ids = append(ids, id)
+		p, err := c.Policies.Create(ctx, policy(n))
+		require.NoError(t, err)
+		ids = append(ids, p.PolicyID)
 	}
-	check(t, c.Policies.Move(ctx, 5, fortigate.Before, 1))
-	if got := s.PolicyOrder(); !slices.Equal(got, []int{5, 1, 2, 3, 4}) {
-		t.Fatalf("after move: %v", got)
-	}
-	check(t, c.Policies.Move(ctx, 5, fortigate.After, 4))
-	if got := s.PolicyOrder(); !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
-		t.Fatalf("after move back: %v", got)
-	}
-	if err := c.Policies.Move(ctx, 5, fortigate.After, 99); !errors.Is(err, sitekit.ErrNotFound) {
-		t.Fatalf("move after a missing policy: %v", err)
-	}
+	require.Equal(t, []int{1, 2, 3, 4, 5}, ids, "FortiOS allocates policy ids in sequence")
+	require.NoError(t, c.Policies.Move(ctx, 5, fortigate.Before, 1))
+	assert.Equal(t, []int{5, 1, 2, 3, 4}, s.PolicyOrder())
+	require.NoError(t, c.Policies.Move(ctx, 5, fortigate.After, 4))
+	assert.Equal(t, []int{1, 2, 3, 4, 5}, s.PolicyOrder())
+	require.ErrorIs(t, c.Policies.Move(ctx, 5, fortigate.After, 99), sitekit.ErrNotFound, "move after a missing policy")
 	n, err := c.Policies.EnsureOrder(ctx, []int{4, 1, 2})
-	check(t, err)
+	require.NoError(t, err)
 	got := s.PolicyOrder()
-	if n != 1 || slices.Index(got, 4) > slices.Index(got, 1) || slices.Index(got, 1) > slices.Index(got, 2) {
-		t.Fatalf("%d moves, order %v", n, got)
-	}
+	assert.Equal(t, 1, n)
+	assert.Less(t, slices.Index(got, 4), slices.Index(got, 1))
+	assert.Less(t, slices.Index(got, 1), slices.Index(got, 2))
 	n, err = c.Policies.EnsureOrder(ctx, []int{4, 1, 2})
-	if err != nil || n != 0 {
-		t.Fatalf("second EnsureOrder: %d moves, %v", n, err)
-	}
-	if _, err := c.Policies.EnsureOrder(ctx, []int{1, 42}); !errors.Is(err, sitekit.ErrInvalid) {
-		t.Fatalf("unknown id: %v", err)
-	}
-	_ = ids
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
+	require.NoError(t, err)
+	assert.Zero(t, n, "a second EnsureOrder moves nothing")
+	_, err = c.Policies.EnsureOrder(ctx, []int{1, 42})
+	require.ErrorIs(t, err, sitekit.ErrInvalid, "unknown id")
 }
 
 func TestPlanOrderMinimal(t *testing.T) {
@@ -72,9 +58,7 @@ func TestPlanOrderMinimal(t *testing.T) {
 	}
 	for _, tc := range cases {
 		moves := fortigate.PlanOrder(tc.cur, tc.want)
-		if len(moves) != tc.moves {
-			t.Fatalf("%v→%v: %v", tc.cur, tc.want, moves)
-		}
+		require.Len(t, moves, tc.moves, "%v→%v: %v", tc.cur, tc.want, moves)
 		order := slices.Clone(tc.cur)
 		for _, m := range moves {
 			i := slices.Index(order, m.ID)
@@ -87,11 +71,9 @@ func TestPlanOrderMinimal(t *testing.T) {
 		}
 		last := -1
 		for _, id := range tc.want {
-			if p := slices.Index(order, id); p < last {
-				t.Fatalf("%v→%v: applied %v gives %v", tc.cur, tc.want, moves, order)
-			} else {
-				last = p
-			}
+			p := slices.Index(order, id)
+			require.Greater(t, p, last, "%v→%v: applied %v gives %v", tc.cur, tc.want, moves, order)
+			last = p
 		}
 	}
 }
@@ -100,189 +82,176 @@ func TestListOptionsAndPaging(t *testing.T) {
 	_, c := newSim(t)
 	ctx := context.Background()
 	for _, n := range []string{"net-a", "net-b", "net-c", "host.x"} {
-		check(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: n, Comment: "managed-by sitekit:pessac"})))
+		require.NoError(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: n, Comment: "managed-by sitekit:pessac"})))
 	}
 	got, err := c.Addresses.List(ctx, &fortigate.ListOptions{Filter: []string{"name=@net-", "comment==managed-by sitekit:pessac"}, Format: []string{"name", "comment"}})
-	check(t, err)
-	if len(got) != 3 || got[0].Subnet.IsValid() {
-		t.Fatalf("filtered/formatted: %+v", got)
-	}
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	assert.False(t, got[0].Subnet.IsValid(), "format leaves out the subnet")
 	got, err = c.Addresses.List(ctx, &fortigate.ListOptions{Filter: []string{"name==net-a,name==" + fortigate.FilterEscape("host.x")}})
-	check(t, err)
-	if len(got) != 2 {
-		t.Fatalf("OR filter: %+v", got)
-	}
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "OR filter")
 	var names []string
 	for a, err := range c.Addresses.All(ctx, &fortigate.ListOptions{PageSize: 2}) {
-		check(t, err)
+		require.NoError(t, err)
 		names = append(names, a.Name)
 	}
-	all, _ := c.Addresses.List(ctx, nil)
-	if len(names) != len(all) || names[len(names)-1] != "host.x" {
-		t.Fatalf("All: %v (list has %d)", names, len(all))
-	}
+	all, err := c.Addresses.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, names, len(all))
+	assert.Equal(t, "host.x", names[len(names)-1])
 	n := 0
 	for _, err := range c.Zones.All(ctx, nil) { // empty table, default page size
-		check(t, err)
+		require.NoError(t, err)
 		n++
 	}
 	for _, err := range c.Services.All(ctx, &fortigate.ListOptions{PageSize: 1000}) {
-		check(t, err)
+		require.NoError(t, err)
 		n++
 	}
-	if n != len(must(c.Services.List(ctx, nil))) {
-		t.Fatalf("All over a short table: %d", n)
-	}
+	services, err := c.Services.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, services, n, "All over a short table")
 	vlans, err := c.Interfaces.VLANs(ctx, "")
-	if err != nil || len(vlans) != 0 {
-		t.Fatalf("VLANs: %v %v", vlans, err)
-	}
+	require.NoError(t, err)
+	assert.Empty(t, vlans)
 }
 
 func TestMemberHelpersAndClone(t *testing.T) {
 	_, c := newSim(t)
 	ctx := context.Background()
-	check(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "a1"})))
-	check(t, errOf(c.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "g", Member: fortigate.Refs("all")})))
-	check(t, c.AddressGroups.AddMember(ctx, "g", "a1", "all"))
-	check(t, c.AddressGroups.RemoveMember(ctx, "g", "all"))
+	require.NoError(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "a1"})))
+	require.NoError(t, errOf(c.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "g", Member: fortigate.Refs("all")})))
+	require.NoError(t, c.AddressGroups.AddMember(ctx, "g", "a1", "all"))
+	require.NoError(t, c.AddressGroups.RemoveMember(ctx, "g", "all"))
 	g, err := c.AddressGroups.Get(ctx, "g")
-	check(t, err)
-	if !slices.Equal(fortigate.RefNames(g.Member), []string{"a1"}) {
-		t.Fatalf("members %v", g.Member)
-	}
-	check(t, c.ServiceGroups.AddMember(ctx, "Web Access", "SSH"))
-	check(t, c.Addresses.Clone(ctx, "a1", "a2"))
-	if ok, _ := c.Addresses.Exists(ctx, "a2"); !ok {
-		t.Fatal("clone missing")
-	}
-	check(t, errOf(c.LocalUsers.Create(ctx, fortigate.LocalUser{Name: "u", Passwd: sitekit.NewSecret("x")})))
-	check(t, errOf(c.UserGroups.Create(ctx, fortigate.UserGroup{Name: "ug"})))
-	check(t, c.UserGroups.AddMember(ctx, "ug", "u"))
-	check(t, c.UserGroups.RemoveMember(ctx, "ug", "u"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a1"}, fortigate.RefNames(g.Member))
+	require.NoError(t, c.ServiceGroups.AddMember(ctx, "Web Access", "SSH"))
+	require.NoError(t, c.Addresses.Clone(ctx, "a1", "a2"))
+	ok, err := c.Addresses.Exists(ctx, "a2")
+	require.NoError(t, err)
+	assert.True(t, ok, "clone")
+	require.NoError(t, errOf(c.LocalUsers.Create(ctx, fortigate.LocalUser{Name: "u", Passwd: sitekit.NewSecret("x")})))
+	require.NoError(t, errOf(c.UserGroups.Create(ctx, fortigate.UserGroup{Name: "ug"})))
+	require.NoError(t, c.UserGroups.AddMember(ctx, "ug", "u"))
+	require.NoError(t, c.UserGroups.RemoveMember(ctx, "ug", "u"))
 	// a name with a slash and a space is escaped in the path
-	check(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "lan 10.0.0.0/8", Subnet: fortigate.MustIPMask("10.0.0.0/8")})))
+	require.NoError(t, errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "lan 10.0.0.0/8", Subnet: fortigate.MustIPMask("10.0.0.0/8")})))
 	a, err := c.Addresses.Get(ctx, "lan 10.0.0.0/8")
-	if err != nil || a.Name != "lan 10.0.0.0/8" {
-		t.Fatalf("escaped name: %+v %v", a, err)
-	}
-	check(t, c.Addresses.Delete(ctx, "lan 10.0.0.0/8"))
+	require.NoError(t, err)
+	assert.Equal(t, "lan 10.0.0.0/8", a.Name)
+	require.NoError(t, c.Addresses.Delete(ctx, "lan 10.0.0.0/8"))
 }
 
 func TestMonitor(t *testing.T) {
 	s, c := newSim(t)
 	ctx := context.Background()
-	id, err := c.Policies.Create(ctx, policy("p"))
-	check(t, err)
-	s.SetPolicyCounters(id, 42, 1000, 10, 3)
+	p, err := c.Policies.Create(ctx, policy("p"))
+	require.NoError(t, err)
+	s.SetPolicyCounters(p.PolicyID, 42, 1000, 10, 3)
 	stats, err := c.Monitor.PolicyStats(ctx, 0)
-	check(t, err)
-	if len(stats) != 2 || stats[0].PolicyID != id || stats[0].HitCount != 42 || stats[1].PolicyID != 0 {
-		t.Fatalf("stats %+v", stats)
-	}
+	require.NoError(t, err)
+	require.Len(t, stats, 2)
+	assert.Equal(t, p.PolicyID, stats[0].PolicyID)
+	assert.EqualValues(t, 42, stats[0].HitCount)
+	assert.Zero(t, stats[1].PolicyID, "the implicit deny")
 	st, err := c.Monitor.Status(ctx)
-	check(t, err)
-	if st.ModelNumber != "80F" || st.Serial == "" || st.Build != 3651 {
-		t.Fatalf("status %+v", st)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "80F", st.ModelNumber)
+	assert.NotEmpty(t, st.Serial)
+	assert.Equal(t, 3651, st.Build)
 	u, err := c.Monitor.ResourceUsage(ctx, "session", "1-min")
-	check(t, err)
-	if u["session"][0].Current != 3 || len(u["session"][0].Historical["1-min"].Values) == 0 {
-		t.Fatalf("usage %+v", u)
-	}
-	if _, err := c.Monitor.ResourceUsage(ctx, "", "2-min"); !errors.Is(err, sitekit.ErrInvalid) {
-		t.Fatal(err)
-	}
-	check(t, errOf(c.Interfaces.Create(ctx, fortigate.Interface{Name: "vl10", VDOM: "root", Type: "vlan", Interface: "internal", VLANID: 10, IP: fortigate.MustIPMask("10.0.10.1/24")})))
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, u["session"][0].Current)
+	assert.NotEmpty(t, u["session"][0].Historical["1-min"].Values)
+	_, err = c.Monitor.ResourceUsage(ctx, "", "2-min")
+	require.ErrorIs(t, err, sitekit.ErrInvalid)
+	require.NoError(t, errOf(c.Interfaces.Create(ctx, fortigate.Interface{Name: "vl10", VDOM: "root", Type: "vlan", Interface: "internal", VLANID: 10, IP: fortigate.MustIPMask("10.0.10.1/24")})))
 	s.SetLink("wan1", false)
 	ifs, err := c.Monitor.Interfaces(ctx, "")
-	check(t, err)
-	if ifs["vl10"].Mask != 24 || ifs["vl10"].IP != "10.0.10.1" || ifs["wan1"].Link || !ifs["internal"].Link {
-		t.Fatalf("interfaces %+v", ifs)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 24, ifs["vl10"].Mask)
+	assert.Equal(t, "10.0.10.1", ifs["vl10"].IP)
+	assert.False(t, ifs["wan1"].Link)
+	assert.True(t, ifs["internal"].Link)
 	lic, err := c.Monitor.Licenses(ctx)
-	check(t, err)
-	if lic["forticare"].Status != "registered" || lic["vdom"].Max != 10 {
-		t.Fatalf("licenses %+v", lic)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "registered", lic["forticare"].Status)
+	assert.EqualValues(t, 10, lic["vdom"].Max)
 	cfg, err := c.Monitor.Backup(ctx, fortigate.BackupOptions{})
-	check(t, err)
-	if !strings.Contains(string(cfg), "config firewall policy") || !strings.HasPrefix(string(cfg), "#config-version=FGT80F-7.6.5") {
-		t.Fatalf("backup:\n%s", cfg)
-	}
-	check(t, errOf(c.EMSConnectors.Create(ctx, fortigate.EMSConnector{EMSID: 2, Name: "ems", Server: "10.0.20.30", Status: "enable"})))
+	require.NoError(t, err)
+	assert.Contains(t, string(cfg), "config firewall policy")
+	assert.True(t, strings.HasPrefix(string(cfg), "#config-version=FGT80F-7.6.5"), "backup:\n%s", cfg)
+	require.NoError(t, errOf(c.EMSConnectors.Create(ctx, fortigate.EMSConnector{EMSID: 2, Name: "ems", Server: "10.0.20.30", Status: "enable"})))
 	ems, err := c.Monitor.EMSStatus(ctx, 2)
-	check(t, err)
-	if ems.Status != "not_auth" || ems.IsConnected {
-		t.Fatalf("ems %+v", ems)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "not_auth", ems.Status)
+	assert.False(t, ems.IsConnected)
 	s.SetEMSStatus(2, "success")
-	check(t, c.Monitor.VerifyEMSCert(ctx, 2, "AB:CD"))
-	ems, _ = c.Monitor.EMSStatus(ctx, 2)
-	if ems.Status != "success" || !ems.IsConnected || !ems.IsVerified || !s.EMSCertVerified(2) {
-		t.Fatalf("ems %+v", ems)
-	}
+	require.NoError(t, c.Monitor.VerifyEMSCert(ctx, 2, "AB:CD"))
+	ems, err = c.Monitor.EMSStatus(ctx, 2)
+	require.NoError(t, err)
+	assert.Equal(t, "success", ems.Status)
+	assert.True(t, ems.IsConnected)
+	assert.True(t, ems.IsVerified)
+	assert.True(t, s.EMSCertVerified(2))
 	s.SetEMSStatusFunc(func(id int, server, serial string) string { return "auth_denied" })
-	if ems, _ = c.Monitor.EMSStatus(ctx, 2); ems.Status != "auth_denied" {
-		t.Fatalf("ems hook: %+v", ems)
-	}
+	ems, err = c.Monitor.EMSStatus(ctx, 2)
+	require.NoError(t, err)
+	assert.Equal(t, "auth_denied", ems.Status)
 }
 
 func TestBackupFallsBackToGETBefore745(t *testing.T) {
 	for _, v := range []string{"v7.2.8", "v7.6.5"} {
 		s, c := newSim(t, fortigatetest.WithVersion(v, 1000))
 		cfg, err := c.Monitor.Backup(context.Background(), fortigate.BackupOptions{})
-		check(t, err)
-		if !strings.Contains(string(cfg), "config system global") {
-			t.Fatal(string(cfg))
-		}
-		if v == "v7.6.5" && s.Faults().Calls("GET /api/v2/monitor/system/config/backup") != 0 {
-			t.Fatal("GET used on 7.6.5")
+		require.NoError(t, err)
+		assert.Contains(t, string(cfg), "config system global")
+		if v == "v7.6.5" {
+			assert.Zero(t, s.Faults().Calls("GET /api/v2/monitor/system/config/backup"), "no GET on 7.6.5")
 		}
 	}
-	// a 7.4.5+ unit refuses GET with 405: the client falls back only the other way
-	s, c := newSim(t)
+	// a 7.4.5+ unit refuses GET with 405
+	_, c := newSim(t)
 	_, err := c.Raw(context.Background(), "GET", "/api/v2/monitor/system/config/backup", nil, nil)
 	var ae *fortigate.APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 405 {
-		t.Fatalf("GET on 7.6.5: %v", err)
-	}
-	_ = s
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 405, ae.StatusCode)
 }
 
 func TestTransactions(t *testing.T) {
 	s, c := newSim(t)
 	ctx := context.Background()
 	tx, err := c.Transactions.Begin(ctx, 0)
-	check(t, err)
-	check(t, errOf(tx.Client.Addresses.Create(ctx, fortigate.Address{Name: "tx-a"})))
-	check(t, errOf(tx.Client.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "tx-g", Member: fortigate.Refs("tx-a")})))
-	if _, ok := s.Object("firewall/address", "tx-a"); ok {
-		t.Fatal("write visible before commit")
-	}
-	if _, err := c.Addresses.Create(ctx, fortigate.Address{Name: "outside"}); err == nil {
-		t.Fatal("table locked by the transaction accepted an outside write")
-	}
+	require.NoError(t, err)
+	a, err := tx.Client.Addresses.Create(ctx, fortigate.Address{Name: "tx-a"})
+	require.NoError(t, err)
+	assert.Equal(t, "tx-a", a.Name)
+	require.NoError(t, errOf(tx.Client.AddressGroups.Create(ctx, fortigate.AddressGroup{Name: "tx-g", Member: fortigate.Refs("tx-a")})))
+	upd, err := tx.Client.Addresses.Update(ctx, "tx-a", fortigate.Address{Comment: "pending"})
+	require.NoError(t, err)
+	assert.Equal(t, fortigate.Address{Name: "tx-a", Comment: "pending"}, upd, "inside a transaction Update returns what it sent")
+	_, ok := s.Object("firewall/address", "tx-a")
+	assert.False(t, ok, "write visible before commit")
+	_, err = c.Addresses.Create(ctx, fortigate.Address{Name: "outside"})
+	assert.Error(t, err, "table locked by the transaction accepted an outside write")
 	lines, err := tx.Show(ctx)
-	check(t, err)
-	if !slices.Contains(lines, ` edit "tx-a"`) {
-		t.Fatalf("show: %q", lines)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, lines, ` edit "tx-a"`)
 	rev := s.Revision()
-	check(t, tx.Commit(ctx))
-	if _, ok := s.Object("firewall/addrgrp", "tx-g"); !ok || s.Revision() == rev {
-		t.Fatal("commit not applied")
-	}
+	require.NoError(t, tx.Commit(ctx))
+	_, ok = s.Object("firewall/addrgrp", "tx-g")
+	assert.True(t, ok, "commit applied")
+	assert.NotEqual(t, rev, s.Revision())
 	tx2, err := c.Transactions.Begin(ctx, 30e9)
-	check(t, err)
-	check(t, errOf(tx2.Client.Addresses.Create(ctx, fortigate.Address{Name: "tx-b"})))
-	check(t, tx2.Abort(ctx))
-	if _, ok := s.Object("firewall/address", "tx-b"); ok || s.OpenTransactions() != 0 {
-		t.Fatal("abort applied the write")
-	}
-	if err := tx2.Commit(ctx); !errors.Is(err, sitekit.ErrNotFound) {
-		t.Fatalf("commit after abort: %v", err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, errOf(tx2.Client.Addresses.Create(ctx, fortigate.Address{Name: "tx-b"})))
+	require.NoError(t, tx2.Abort(ctx))
+	_, ok = s.Object("firewall/address", "tx-b")
+	assert.False(t, ok, "abort applied the write")
+	assert.Zero(t, s.OpenTransactions())
+	require.ErrorIs(t, tx2.Commit(ctx), sitekit.ErrNotFound, "commit after abort")
 }
 
 func TestLocalValidation(t *testing.T) {
@@ -307,36 +276,32 @@ func TestLocalValidation(t *testing.T) {
 		{errOf(c.LocalUsers.Create(ctx, fortigate.LocalUser{Name: "nopass"})), "Passwd"},
 		{c.Policies.Move(ctx, 1, "above", 2), "pos"},
 		{errOf(c.Addresses.Get(ctx, "")), "key"},
-		{c.Global.Update(ctx, fortigate.Global{AdminLockoutThreshold: 11}), "AdminLockoutThreshold"},
+		{errOf(c.Global.Update(ctx, fortigate.Global{AdminLockoutThreshold: 11})), "AdminLockoutThreshold"},
 	}
 	for i, tc := range cases {
 		var fe *sitekit.FieldError
-		if !errors.As(tc.err, &fe) || !errors.Is(tc.err, sitekit.ErrInvalid) || (tc.field != "" && fe.Field != tc.field) {
-			t.Fatalf("case %d: %v, want a FieldError on %q", i, tc.err, tc.field)
+		require.ErrorAs(t, tc.err, &fe, "case %d", i)
+		assert.ErrorIs(t, tc.err, sitekit.ErrInvalid, "case %d", i)
+		if tc.field != "" {
+			assert.Equal(t, tc.field, fe.Field, "case %d", i)
 		}
 	}
-	if s.Faults().TotalCalls() != before {
-		t.Fatal("local validation did I/O")
-	}
-	if _, err := fortigate.New("https://fw", sitekit.WithToken(sitekit.NewSecret("t")), fortigate.WithVDOM("bad vdom")); !errors.Is(err, sitekit.ErrInvalid) {
-		t.Fatal(err)
-	}
-	if _, err := fortigate.New("https://fw"); !errors.Is(err, sitekit.ErrInvalid) {
-		t.Fatal(err)
-	}
+	assert.Equal(t, before, s.Faults().TotalCalls(), "local validation does no I/O")
+	_, err := fortigate.New("https://fw", sitekit.WithToken(sitekit.NewSecret("t")), fortigate.WithVDOM("bad vdom"))
+	require.ErrorIs(t, err, sitekit.ErrInvalid)
+	_, err = fortigate.New("https://fw")
+	require.ErrorIs(t, err, sitekit.ErrInvalid)
 }
 
 func TestIPMask(t *testing.T) {
 	for in, want := range map[string]string{"10.0.20.1/24": "10.0.20.1 255.255.255.0", "10.0.20.1 255.255.255.0": "10.0.20.1 255.255.255.0",
 		"10.1.2.3": "10.1.2.3 255.255.255.255", "0.0.0.0 0.0.0.0": "0.0.0.0 0.0.0.0"} {
 		m, err := fortigate.ParseIPMask(in)
-		if err != nil || m.FortiOS() != want {
-			t.Fatalf("%q: %q %v", in, m.FortiOS(), err)
-		}
+		require.NoError(t, err, in)
+		assert.Equal(t, want, m.FortiOS(), in)
 	}
 	for _, bad := range []string{"10.0.0.1 255.0.255.0", "10.0.0.256/24", "::1/64", "10.0.0.1/33", "x"} {
-		if _, err := fortigate.ParseIPMask(bad); err == nil {
-			t.Fatalf("%q accepted", bad)
-		}
+		_, err := fortigate.ParseIPMask(bad)
+		assert.Error(t, err, bad)
 	}
 }

@@ -3,6 +3,7 @@ package fortigate
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,7 +11,7 @@ import (
 	"github.com/sitekit/sitekit"
 )
 
-// Policy is a firewall/policy record (reference §3.6), keyed by PolicyID (0 on create:
+// Policy is a firewall/policy record, keyed by PolicyID (0 on create:
 // FortiOS allocates the next number). Evaluation order is the table order, not the id:
 // new policies are appended; use Move or EnsureOrder. Comments (≤1023) carries the
 // "managed-by sitekit:<site>" marker.
@@ -97,8 +98,68 @@ func (o Policy) validate(partial bool) error {
 	return v.err
 }
 
-// PolicyService manages firewall/policy: the generic table verbs plus ordering.
-type PolicyService struct{ table[int, Policy] }
+// PoliciesService manages the policies (firewall/policy). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type PoliciesService struct{ t table[int, Policy] }
+
+// List returns the policies matching opts (nil: all of them), in table order.
+func (s *PoliciesService) List(ctx context.Context, opts *ListOptions) ([]Policy, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the policies matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *PoliciesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Policy, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the policy with PolicyID id, or an error matching [sitekit.ErrNotFound].
+func (s *PoliciesService) Get(ctx context.Context, id int) (Policy, error) {
+	return s.t.get(ctx, id)
+}
+
+// Exists reports whether the policy with PolicyID id exists.
+func (s *PoliciesService) Exists(ctx context.Context, id int) (bool, error) {
+	return s.t.exists(ctx, id)
+}
+
+// Create validates obj, creates it and returns obj with its PolicyID as FortiOS answered
+// it (0 asks FortiOS to allocate one). Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *PoliciesService) Create(ctx context.Context, obj Policy) (Policy, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the policy with PolicyID id (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *PoliciesService) Update(ctx context.Context, id int, obj Policy) (Policy, error) {
+	return s.t.update(ctx, id, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the policy with PolicyID id, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *PoliciesService) Patch(ctx context.Context, id int, attrs map[string]any) error {
+	return s.t.patch(ctx, id, attrs)
+}
+
+// Delete removes the policy with PolicyID id. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *PoliciesService) Delete(ctx context.Context, id int) error {
+	return s.t.delete(ctx, id)
+}
+
+// Clone copies the policy with PolicyID id under the key newKey.
+func (s *PoliciesService) Clone(ctx context.Context, id, newKey int) error {
+	return s.t.clone(ctx, id, newKey)
+}
+
+func (o Policy) withMKey(k int) Policy {
+	o.PolicyID = k
+	return o
+}
 
 // Position says where Move puts a policy relative to the reference one.
 type Position string
@@ -111,7 +172,7 @@ const (
 
 // Move moves policy id just before or after policy ref
 // (PUT …/firewall/policy/<id>?action=move&before|after=<ref>).
-func (s *PolicyService) Move(ctx context.Context, id int, pos Position, ref int) error {
+func (s *PoliciesService) Move(ctx context.Context, id int, pos Position, ref int) error {
 	if pos != Before && pos != After {
 		return sitekit.Invalid("pos", string(pos), `must be "before" or "after"`)
 	}
@@ -121,15 +182,15 @@ func (s *PolicyService) Move(ctx context.Context, id int, pos Position, ref int)
 	if ref <= 0 || ref == id {
 		return sitekit.Invalid("ref", ref, "must be another policy id")
 	}
-	q := s.c.query()
+	q := s.t.c.query()
 	q.Set("action", "move")
 	q.Set(string(pos), strconv.Itoa(ref))
-	_, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, id), q, nil)
+	_, err := s.t.c.do(ctx, http.MethodPut, cmdbPath(s.t.path, id), q, nil)
 	return err
 }
 
 // Order returns the policy ids in evaluation (table) order.
-func (s *PolicyService) Order(ctx context.Context) ([]int, error) {
+func (s *PoliciesService) Order(ctx context.Context) ([]int, error) {
 	ps, err := s.List(ctx, &ListOptions{Format: []string{"policyid", "name"}})
 	if err != nil {
 		return nil, err
@@ -145,7 +206,7 @@ func (s *PolicyService) Order(ctx context.Context) ([]int, error) {
 // their places), with the fewest moves: the policies already in order (a longest increasing
 // run of positions) stay, every other one is moved after its predecessor in ids. It
 // returns the number of moves issued (0 when the order is already right).
-func (s *PolicyService) EnsureOrder(ctx context.Context, ids []int) (int, error) {
+func (s *PoliciesService) EnsureOrder(ctx context.Context, ids []int) (int, error) {
 	seen := map[int]bool{}
 	for i, id := range ids {
 		if seen[id] {

@@ -1,6 +1,11 @@
 package fortigate
 
-// StaticRoute is a router/static record (reference §3.8), keyed by SeqNum (0 on create:
+import (
+	"context"
+	"iter"
+)
+
+// StaticRoute is a router/static record, keyed by SeqNum (0 on create:
 // FortiOS allocates it). A zero Dst means the default route 0.0.0.0/0.
 type StaticRoute struct {
 	SeqNum    int    `json:"seq-num,omitempty"`
@@ -41,5 +46,65 @@ func (o StaticRoute) validate(partial bool) error {
 	return v.err
 }
 
-// StaticRouteService manages router/static (generic table verbs, int keys).
-type StaticRouteService struct{ table[int, StaticRoute] }
+// StaticRoutesService manages the static routes (router/static). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type StaticRoutesService struct{ t table[int, StaticRoute] }
+
+// List returns the static routes matching opts (nil: all of them), in table order.
+func (s *StaticRoutesService) List(ctx context.Context, opts *ListOptions) ([]StaticRoute, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the static routes matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *StaticRoutesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[StaticRoute, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the static route with SeqNum seq, or an error matching [sitekit.ErrNotFound].
+func (s *StaticRoutesService) Get(ctx context.Context, seq int) (StaticRoute, error) {
+	return s.t.get(ctx, seq)
+}
+
+// Exists reports whether the static route with SeqNum seq exists.
+func (s *StaticRoutesService) Exists(ctx context.Context, seq int) (bool, error) {
+	return s.t.exists(ctx, seq)
+}
+
+// Create validates obj, creates it and returns obj with its SeqNum as FortiOS answered
+// it (0 asks FortiOS to allocate one). Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *StaticRoutesService) Create(ctx context.Context, obj StaticRoute) (StaticRoute, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the static route with SeqNum seq (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *StaticRoutesService) Update(ctx context.Context, seq int, obj StaticRoute) (StaticRoute, error) {
+	return s.t.update(ctx, seq, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the static route with SeqNum seq, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *StaticRoutesService) Patch(ctx context.Context, seq int, attrs map[string]any) error {
+	return s.t.patch(ctx, seq, attrs)
+}
+
+// Delete removes the static route with SeqNum seq. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *StaticRoutesService) Delete(ctx context.Context, seq int) error {
+	return s.t.delete(ctx, seq)
+}
+
+// Clone copies the static route with SeqNum seq under the key newKey.
+func (s *StaticRoutesService) Clone(ctx context.Context, seq, newKey int) error {
+	return s.t.clone(ctx, seq, newKey)
+}
+
+func (o StaticRoute) withMKey(k int) StaticRoute {
+	o.SeqNum = k
+	return o
+}

@@ -14,22 +14,23 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// object is what every typed CMDB record implements: its key and its local validation
-// (partial for an update, where required fields may be absent).
-type object[K int | string] interface {
+// object is what every typed CMDB record implements: its key, a copy of itself with another
+// key, and its local validation (partial for an update, where required fields may be absent).
+type object[K int | string, T any] interface {
 	mkey() K
+	withMKey(K) T
 	validate(partial bool) error
 }
 
 // table is the generic CMDB table plumbing under every family:
-// /api/v2/cmdb/<path>[/<mkey>] with List/Get/Create/Update/Patch/Delete.
-type table[K int | string, T object[K]] struct {
+// /api/v2/cmdb/<path>[/<mkey>]. Each family's service exposes it through explicit methods.
+type table[K int | string, T object[K, T]] struct {
 	c    *conn
 	path string // "firewall/address", "system.dhcp/server", …
 }
 
-// ListOptions filter, select and page a CMDB listing (reference §2.3). The zero value lists
-// everything.
+// ListOptions filter, select and page a CMDB listing. The zero value (or nil) lists
+// everything. FortiOS applies filter, then sort, then paging, then format.
 type ListOptions struct {
 	// Filter holds filter expressions "<key><op><pattern>" (op: == != =* !* =@ !@ <= < >= >);
 	// several entries are ANDed, a comma inside one entry ORs patterns of the same key.
@@ -72,8 +73,8 @@ func FilterEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `.`, `\.`, `,`, `\,`).Replace(s)
 }
 
-// List returns the records of the table matching opts (nil: all), in table order.
-func (s *table[K, T]) List(ctx context.Context, opts *ListOptions) ([]T, error) {
+// list returns the records of the table matching opts (nil: all), in table order.
+func (s *table[K, T]) list(ctx context.Context, opts *ListOptions) ([]T, error) {
 	env, err := s.c.do(ctx, http.MethodGet, cmdbPath(s.path), opts.query(s.c), nil)
 	if err != nil {
 		return nil, err
@@ -85,10 +86,10 @@ func (s *table[K, T]) List(ctx context.Context, opts *ListOptions) ([]T, error) 
 	return out, nil
 }
 
-// All iterates over the table page by page (opts.PageSize records per request, the rest
+// all iterates over the table page by page (opts.PageSize records per request, the rest
 // at once when FortiOS answers that the count exceeds what is left); the iteration stops
 // at the first error, which is yielded last.
-func (s *table[K, T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, error] {
+func (s *table[K, T]) all(ctx context.Context, opts *ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var o ListOptions
 		if opts != nil {
@@ -105,12 +106,12 @@ func (s *table[K, T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, e
 			if limit > 0 && limit-served < size {
 				o.Count = limit - served
 			}
-			page, err := s.List(ctx, &o)
+			page, err := s.list(ctx, &o)
 			var ae *APIError
 			if errors.As(err, &ae) && ae.Code == CodeOutOfRange && limit == 0 {
 				// FortiOS refuses a count larger than what is left: take the rest at once.
 				o.Count = 0
-				page, err = s.List(ctx, &o)
+				page, err = s.list(ctx, &o)
 				o.Count = len(page) + 1
 			}
 			if err != nil {
@@ -132,8 +133,8 @@ func (s *table[K, T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, e
 	}
 }
 
-// Get returns the record with key, or an error matching sitekit.ErrNotFound.
-func (s *table[K, T]) Get(ctx context.Context, key K) (T, error) {
+// get returns the record with key, or an error matching sitekit.ErrNotFound.
+func (s *table[K, T]) get(ctx context.Context, key K) (T, error) {
 	var zero T
 	if err := checkKey("key", key); err != nil {
 		return zero, err
@@ -153,21 +154,19 @@ func (s *table[K, T]) Get(ctx context.Context, key K) (T, error) {
 	return out[0], nil
 }
 
-// Exists reports whether a record with key exists.
-func (s *table[K, T]) Exists(ctx context.Context, key K) (bool, error) {
-	_, err := s.Get(ctx, key)
+// exists reports whether a record with key exists.
+func (s *table[K, T]) exists(ctx context.Context, key K) (bool, error) {
+	_, err := s.get(ctx, key)
 	if errors.Is(err, sitekit.ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// Create validates obj locally, then creates it. It returns the new record's key (the one
-// FortiOS allocated for an id of 0). A duplicate answers an error matching sitekit.ErrExists.
-// A create is never retried after it was sent: an answer lost in transit surfaces an error
-// matching sitekit.ErrOutcomeUnknown (observe with Get before trying again).
-func (s *table[K, T]) Create(ctx context.Context, obj T) (K, error) {
-	var zero K
+// create validates obj locally, then creates it and returns obj with the key FortiOS
+// answered (allocated for an int key of 0).
+func (s *table[K, T]) create(ctx context.Context, obj T) (T, error) {
+	var zero T
 	if err := obj.validate(false); err != nil {
 		return zero, err
 	}
@@ -175,26 +174,39 @@ func (s *table[K, T]) Create(ctx context.Context, obj T) (K, error) {
 	if err != nil {
 		return zero, err
 	}
-	return parseKey[K](env.MKeyString(), obj.mkey())
+	key, err := parseKey(env.MKeyString(), obj.mkey())
+	if err != nil {
+		return zero, err
+	}
+	return obj.withMKey(key), nil
 }
 
-// Update changes the record key with the non-zero fields of obj (FortiOS PUT is a partial
-// merge, but a table field sent — a member list — replaces the whole table). To clear a
-// field, use Patch. A missing record answers an error matching sitekit.ErrNotFound.
-func (s *table[K, T]) Update(ctx context.Context, key K, obj T) error {
+// update validates obj as a partial record, sends it with PUT and reads the record back
+// (inside a transaction, where the write is not visible before the commit, it returns obj
+// with key instead).
+func (s *table[K, T]) update(ctx context.Context, key K, obj T) (T, error) {
+	var zero T
 	if err := checkKey("key", key); err != nil {
-		return err
+		return zero, err
 	}
 	if err := obj.validate(true); err != nil {
-		return err
+		return zero, err
 	}
-	_, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, obj)
-	return err
+	if _, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, obj); err != nil {
+		return zero, err
+	}
+	if s.c.txn != 0 {
+		return obj.withMKey(key), nil
+	}
+	out, err := s.get(ctx, key)
+	if err != nil {
+		return zero, fmt.Errorf("fortigate: %s %v updated, reading it back: %w", s.path, key, err)
+	}
+	return out, nil
 }
 
-// Patch sends raw attributes (hyphenated FortiOS names) to the record key, e.g.
-// {"comments": ""} to clear a field. No local validation beyond the key.
-func (s *table[K, T]) Patch(ctx context.Context, key K, attrs map[string]any) error {
+// patch sends raw attributes (hyphenated FortiOS names) to the record key.
+func (s *table[K, T]) patch(ctx context.Context, key K, attrs map[string]any) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
@@ -202,9 +214,8 @@ func (s *table[K, T]) Patch(ctx context.Context, key K, attrs map[string]any) er
 	return err
 }
 
-// Delete removes the record key. A missing record answers an error matching
-// sitekit.ErrNotFound; a referenced one sitekit.ErrInUse.
-func (s *table[K, T]) Delete(ctx context.Context, key K) error {
+// delete removes the record key.
+func (s *table[K, T]) delete(ctx context.Context, key K) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
@@ -212,8 +223,8 @@ func (s *table[K, T]) Delete(ctx context.Context, key K) error {
 	return err
 }
 
-// Clone copies the record key under the name newKey (POST ?action=clone&nkey=).
-func (s *table[K, T]) Clone(ctx context.Context, key, newKey K) error {
+// clone copies the record key under newKey (POST ?action=clone&nkey=).
+func (s *table[K, T]) clone(ctx context.Context, key, newKey K) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}

@@ -3,13 +3,14 @@ package fortigate
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sitekit/sitekit"
 )
 
-// TransactionService starts CMDB batch transactions (FortiOS 6.4+, reference §5).
-type TransactionService struct{ c *conn }
+// TransactionsService starts CMDB batch transactions (FortiOS 6.4+).
+type TransactionsService struct{ c *conn }
 
 // Transaction is an open batch. Writes made through Client carry the X-TRANSACTION-ID
 // header and are applied only by Commit; Abort (or the timeout) discards them.
@@ -23,7 +24,7 @@ type Transaction struct {
 
 // Begin starts a transaction that FortiOS discards after timeout (1s to 1h, default 60s
 // when zero).
-func (s *TransactionService) Begin(ctx context.Context, timeout time.Duration) (*Transaction, error) {
+func (s *TransactionsService) Begin(ctx context.Context, timeout time.Duration) (*Transaction, error) {
 	if timeout == 0 {
 		timeout = time.Minute
 	}
@@ -63,7 +64,7 @@ func (t *Transaction) Abort(ctx context.Context) error { return t.end(ctx, "tran
 func (t *Transaction) Show(ctx context.Context) ([]string, error) {
 	q := t.c.query()
 	q.Set("action", "transaction-show")
-	q.Set("transaction-id", itoa(t.ID))
+	q.Set("transaction-id", strconv.Itoa(t.ID))
 	env, err := t.c.do(ctx, http.MethodGet, "/api/v2/cmdb", q, nil)
 	if err != nil {
 		return nil, err

@@ -293,5 +293,3 @@ func validPorts(s string) bool {
 }
 
 var enableDisable = []string{"enable", "disable"}
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,12 +1,14 @@
 package fortigate
 
 import (
+	"context"
 	"encoding/json"
+	"iter"
 
 	"github.com/sitekit/sitekit"
 )
 
-// LocalUser is a user/local record (reference §3.10). Passwd is write-only: FortiOS reads
+// LocalUser is a user/local record. Passwd is write-only: FortiOS reads
 // it back as "ENC …" (kept in PasswdENC, never compare it); the Secret never prints.
 type LocalUser struct {
 	Name         string         `json:"name,omitempty"`
@@ -72,5 +74,65 @@ func (o LocalUser) validate(partial bool) error {
 	return v.err
 }
 
-// LocalUserService manages user/local (generic table verbs).
-type LocalUserService struct{ table[string, LocalUser] }
+// LocalUsersService manages the local users (user/local). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type LocalUsersService struct{ t table[string, LocalUser] }
+
+// List returns the local users matching opts (nil: all of them), in table order.
+func (s *LocalUsersService) List(ctx context.Context, opts *ListOptions) ([]LocalUser, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the local users matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *LocalUsersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[LocalUser, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the local user named name, or an error matching [sitekit.ErrNotFound].
+func (s *LocalUsersService) Get(ctx context.Context, name string) (LocalUser, error) {
+	return s.t.get(ctx, name)
+}
+
+// Exists reports whether the local user named name exists.
+func (s *LocalUsersService) Exists(ctx context.Context, name string) (bool, error) {
+	return s.t.exists(ctx, name)
+}
+
+// Create validates obj, creates it and returns obj with its Name as FortiOS answered
+// it. Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *LocalUsersService) Create(ctx context.Context, obj LocalUser) (LocalUser, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the local user named name (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *LocalUsersService) Update(ctx context.Context, name string, obj LocalUser) (LocalUser, error) {
+	return s.t.update(ctx, name, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the local user named name, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *LocalUsersService) Patch(ctx context.Context, name string, attrs map[string]any) error {
+	return s.t.patch(ctx, name, attrs)
+}
+
+// Delete removes the local user named name. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *LocalUsersService) Delete(ctx context.Context, name string) error {
+	return s.t.delete(ctx, name)
+}
+
+// Clone copies the local user named name under the key newKey.
+func (s *LocalUsersService) Clone(ctx context.Context, name, newKey string) error {
+	return s.t.clone(ctx, name, newKey)
+}
+
+func (o LocalUser) withMKey(k string) LocalUser {
+	o.Name = k
+	return o
+}

@@ -1,6 +1,13 @@
 package fortigate
 
-// VIP is a firewall/vip record (reference §3.7): destination NAT (port forwarding) from
+import (
+	"context"
+	"iter"
+	"strconv"
+	"strings"
+)
+
+// VIP is a firewall/vip record: destination NAT (port forwarding) from
 // ExtIntf/ExtIP to MappedIP. Use its name in a policy's DstAddr.
 type VIP struct {
 	Name         string     `json:"name,omitempty"`
@@ -38,9 +45,9 @@ func (o VIP) validate(partial bool) error {
 	v.enum("Type", o.Type, "static-nat", "load-balance", "server-load-balance", "dns-translation", "fqdn", "access-proxy")
 	v.str("ExtIntf", o.ExtIntf, 35)
 	for i, r := range o.MappedIP {
-		v.str("MappedIP["+itoa(i)+"].Range", r.Range, 79)
+		v.str("MappedIP["+strconv.Itoa(i)+"].Range", r.Range, 79)
 		for _, ip := range splitRange(r.Range) {
-			v.ipv4("MappedIP["+itoa(i)+"].Range", ip)
+			v.ipv4("MappedIP["+strconv.Itoa(i)+"].Range", ip)
 		}
 	}
 	for _, ip := range splitRange(o.ExtIP) {
@@ -61,21 +68,72 @@ func splitRange(s string) []string {
 	if s == "" {
 		return nil
 	}
-	a, b, ok := cutRange(s)
+	a, b, ok := strings.Cut(s, "-")
 	if !ok {
 		return []string{s}
 	}
 	return []string{a, b}
 }
 
-func cutRange(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == '-' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
+// VIPsService manages the virtual IPs (firewall/vip). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type VIPsService struct{ t table[string, VIP] }
+
+// List returns the virtual IPs matching opts (nil: all of them), in table order.
+func (s *VIPsService) List(ctx context.Context, opts *ListOptions) ([]VIP, error) {
+	return s.t.list(ctx, opts)
 }
 
-// VIPService manages firewall/vip (generic table verbs).
-type VIPService struct{ table[string, VIP] }
+// All iterates over the virtual IPs matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *VIPsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[VIP, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the virtual IP named name, or an error matching [sitekit.ErrNotFound].
+func (s *VIPsService) Get(ctx context.Context, name string) (VIP, error) {
+	return s.t.get(ctx, name)
+}
+
+// Exists reports whether the virtual IP named name exists.
+func (s *VIPsService) Exists(ctx context.Context, name string) (bool, error) {
+	return s.t.exists(ctx, name)
+}
+
+// Create validates obj, creates it and returns obj with its Name as FortiOS answered
+// it. Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *VIPsService) Create(ctx context.Context, obj VIP) (VIP, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the virtual IP named name (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *VIPsService) Update(ctx context.Context, name string, obj VIP) (VIP, error) {
+	return s.t.update(ctx, name, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the virtual IP named name, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *VIPsService) Patch(ctx context.Context, name string, attrs map[string]any) error {
+	return s.t.patch(ctx, name, attrs)
+}
+
+// Delete removes the virtual IP named name. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *VIPsService) Delete(ctx context.Context, name string) error {
+	return s.t.delete(ctx, name)
+}
+
+// Clone copies the virtual IP named name under the key newKey.
+func (s *VIPsService) Clone(ctx context.Context, name, newKey string) error {
+	return s.t.clone(ctx, name, newKey)
+}
+
+func (o VIP) withMKey(k string) VIP {
+	o.Name = k
+	return o
+}

@@ -1,6 +1,12 @@
 package fortigate
 
-// AccessProxy is a firewall/access-proxy record (reference §3.12): the ZTNA access proxy
+import (
+	"context"
+	"iter"
+	"strconv"
+)
+
+// AccessProxy is a firewall/access-proxy record: the ZTNA access proxy
 // listening on a VIP of type "access-proxy", forwarding to real servers through API
 // gateways. Policies then use ZTNAStatus "enable" and ZTNAEMSTag (EMS tags).
 type AccessProxy struct {
@@ -57,7 +63,7 @@ func (o AccessProxy) validate(partial bool) error {
 
 func validateGateways(v *validator, field string, gws []AccessProxyGateway, services ...string) {
 	for i, g := range gws {
-		f := field + "[" + itoa(i) + "]"
+		f := field + "[" + strconv.Itoa(i) + "]"
 		v.str(f+".URLMap", g.URLMap, 511)
 		v.enum(f+".URLMapType", g.URLMapType, "sub-string", "wildcard", "regex")
 		v.enum(f+".Service", g.Service, services...)
@@ -66,7 +72,7 @@ func validateGateways(v *validator, field string, gws []AccessProxyGateway, serv
 		v.enum(f+".Persistence", g.Persistence, "none", "http-cookie")
 		v.enum(f+".SSLMinVersion", g.SSLMinVersion, "tls-1.0", "tls-1.1", "tls-1.2", "tls-1.3")
 		for j, r := range g.RealServers {
-			rf := f + ".RealServers[" + itoa(j) + "]"
+			rf := f + ".RealServers[" + strconv.Itoa(j) + "]"
 			v.enum(rf+".AddrType", r.AddrType, "ip", "fqdn")
 			v.str(rf+".Address", r.Address, 79)
 			v.ipv4(rf+".IP", r.IP)
@@ -80,8 +86,68 @@ func validateGateways(v *validator, field string, gws []AccessProxyGateway, serv
 	}
 }
 
-// AccessProxyService manages firewall/access-proxy (generic table verbs).
-type AccessProxyService struct{ table[string, AccessProxy] }
+// AccessProxiesService manages the access proxies (firewall/access-proxy). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type AccessProxiesService struct{ t table[string, AccessProxy] }
+
+// List returns the access proxies matching opts (nil: all of them), in table order.
+func (s *AccessProxiesService) List(ctx context.Context, opts *ListOptions) ([]AccessProxy, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the access proxies matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *AccessProxiesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[AccessProxy, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the access proxy named name, or an error matching [sitekit.ErrNotFound].
+func (s *AccessProxiesService) Get(ctx context.Context, name string) (AccessProxy, error) {
+	return s.t.get(ctx, name)
+}
+
+// Exists reports whether the access proxy named name exists.
+func (s *AccessProxiesService) Exists(ctx context.Context, name string) (bool, error) {
+	return s.t.exists(ctx, name)
+}
+
+// Create validates obj, creates it and returns obj with its Name as FortiOS answered
+// it. Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *AccessProxiesService) Create(ctx context.Context, obj AccessProxy) (AccessProxy, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the access proxy named name (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *AccessProxiesService) Update(ctx context.Context, name string, obj AccessProxy) (AccessProxy, error) {
+	return s.t.update(ctx, name, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the access proxy named name, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *AccessProxiesService) Patch(ctx context.Context, name string, attrs map[string]any) error {
+	return s.t.patch(ctx, name, attrs)
+}
+
+// Delete removes the access proxy named name. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *AccessProxiesService) Delete(ctx context.Context, name string) error {
+	return s.t.delete(ctx, name)
+}
+
+// Clone copies the access proxy named name under the key newKey.
+func (s *AccessProxiesService) Clone(ctx context.Context, name, newKey string) error {
+	return s.t.clone(ctx, name, newKey)
+}
+
+func (o AccessProxy) withMKey(k string) AccessProxy {
+	o.Name = k
+	return o
+}
 
 // ZTNAWebProxy is a ztna/web-proxy record (FortiOS 7.6): an explicit ZTNA web proxy on a VIP.
 type ZTNAWebProxy struct {
@@ -111,5 +177,65 @@ func (o ZTNAWebProxy) validate(partial bool) error {
 	return v.err
 }
 
-// ZTNAWebProxyService manages ztna/web-proxy (generic table verbs).
-type ZTNAWebProxyService struct{ table[string, ZTNAWebProxy] }
+// ZTNAWebProxiesService manages the ZTNA web proxies (ztna/web-proxy). Its methods validate records before any
+// I/O; errors match [sitekit.ErrNotFound], [sitekit.ErrExists], [sitekit.ErrInUse] and
+// [sitekit.ErrInvalid] as FortiOS answers.
+type ZTNAWebProxiesService struct{ t table[string, ZTNAWebProxy] }
+
+// List returns the ZTNA web proxies matching opts (nil: all of them), in table order.
+func (s *ZTNAWebProxiesService) List(ctx context.Context, opts *ListOptions) ([]ZTNAWebProxy, error) {
+	return s.t.list(ctx, opts)
+}
+
+// All iterates over the ZTNA web proxies matching opts, fetching opts.PageSize records per request
+// (500 when zero). An error is yielded last and ends the iteration.
+func (s *ZTNAWebProxiesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[ZTNAWebProxy, error] {
+	return s.t.all(ctx, opts)
+}
+
+// Get returns the ZTNA web proxy named name, or an error matching [sitekit.ErrNotFound].
+func (s *ZTNAWebProxiesService) Get(ctx context.Context, name string) (ZTNAWebProxy, error) {
+	return s.t.get(ctx, name)
+}
+
+// Exists reports whether the ZTNA web proxy named name exists.
+func (s *ZTNAWebProxiesService) Exists(ctx context.Context, name string) (bool, error) {
+	return s.t.exists(ctx, name)
+}
+
+// Create validates obj, creates it and returns obj with its Name as FortiOS answered
+// it. Fields FortiOS fills with defaults are not read back: Get does. A duplicate
+// answers an error matching [sitekit.ErrExists]. A create is not re-sent once it reached
+// the wire: an answer lost in transit gives an error matching [sitekit.ErrOutcomeUnknown].
+func (s *ZTNAWebProxiesService) Create(ctx context.Context, obj ZTNAWebProxy) (ZTNAWebProxy, error) {
+	return s.t.create(ctx, obj)
+}
+
+// Update sends the non-zero fields of obj to the ZTNA web proxy named name (FortiOS merges them; a list field
+// such as a member list replaces the whole list) and returns the record read back after
+// the write. Use Patch to clear a field.
+func (s *ZTNAWebProxiesService) Update(ctx context.Context, name string, obj ZTNAWebProxy) (ZTNAWebProxy, error) {
+	return s.t.update(ctx, name, obj)
+}
+
+// Patch sends raw attributes (hyphenated FortiOS names) to the ZTNA web proxy named name, e.g.
+// {"comment": ""} to clear a field. Only the key is checked locally.
+func (s *ZTNAWebProxiesService) Patch(ctx context.Context, name string, attrs map[string]any) error {
+	return s.t.patch(ctx, name, attrs)
+}
+
+// Delete removes the ZTNA web proxy named name. A missing record answers an error matching
+// [sitekit.ErrNotFound]; one still referenced, [sitekit.ErrInUse].
+func (s *ZTNAWebProxiesService) Delete(ctx context.Context, name string) error {
+	return s.t.delete(ctx, name)
+}
+
+// Clone copies the ZTNA web proxy named name under the key newKey.
+func (s *ZTNAWebProxiesService) Clone(ctx context.Context, name, newKey string) error {
+	return s.t.clone(ctx, name, newKey)
+}
+
+func (o ZTNAWebProxy) withMKey(k string) ZTNAWebProxy {
+	o.Name = k
+	return o
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"iter"
 	"net/url"
 	"slices"
 	"sort"
@@ -102,8 +103,8 @@ func (a *Alarm) UnmarshalJSON(b []byte) error {
 // Alarms is /api/v1/alarms.
 type Alarms struct {
 	Hostname string `json:"hostname"`
-	// LatestAlarmLogUniqueID is the newest alarm log entry id: pass it to [AlarmsService.Log]
-	// to poll only newer transitions.
+	// LatestAlarmLogUniqueID is the newest alarm log entry id: pass it as
+	// AlarmLogOptions.After to poll only newer transitions.
 	LatestAlarmLogUniqueID Int  `json:"latest_alarm_log_unique_id"`
 	Status                 Bool `json:"status"` // health enabled
 	// Now is the agent's clock (unix seconds) when it answered.
@@ -188,19 +189,28 @@ func (e *AlarmLogEntry) Time() time.Time { return time.Unix(int64(e.When), 0) }
 // AlarmsService reads alarms. Obtain it as Client.Alarms.
 type AlarmsService struct{ c *Client }
 
-// Active reads /api/v1/alarms?active: the raised alarms (WARNING or CRITICAL) only.
-func (s *AlarmsService) Active(ctx context.Context) (*Alarms, error) {
-	return s.list(ctx, "active")
+// AlarmListOptions selects the alarms listed. A nil *AlarmListOptions lists every enabled
+// alarm, whatever its status (/api/v1/alarms?all).
+type AlarmListOptions struct {
+	// Active keeps the raised alarms only, WARNING or CRITICAL (/api/v1/alarms?active).
+	Active bool
 }
 
-// All reads /api/v1/alarms?all: every enabled alarm, whatever its status.
-func (s *AlarmsService) All(ctx context.Context) (*Alarms, error) {
-	return s.list(ctx, "all")
+// path is /api/v1/alarms with its bare keyword: the agent matches the whole "all" or
+// "active" token of the query string, so "all=" (what url.Values encodes) would list the
+// raised alarms only (observed on 1.37.1).
+func (o *AlarmListOptions) path() string {
+	if o != nil && o.Active {
+		return "/api/v1/alarms?active"
+	}
+	return "/api/v1/alarms?all"
 }
 
-func (s *AlarmsService) list(ctx context.Context, which string) (*Alarms, error) {
+// Report reads /api/v1/alarms as a whole: the alarms selected by opts and the agent's host
+// name, clock and latest alarm log id (to poll [AlarmsService.Log] for newer transitions).
+func (s *AlarmsService) Report(ctx context.Context, opts *AlarmListOptions) (*Alarms, error) {
 	var out Alarms
-	if _, err := s.c.get(ctx, "/api/v1/alarms", url.Values{which: {""}}, &out); err != nil {
+	if _, err := s.c.get(ctx, opts.path(), nil, &out); err != nil {
 		return nil, err
 	}
 	if out.Alarms == nil {
@@ -209,24 +219,55 @@ func (s *AlarmsService) list(ctx context.Context, which string) (*Alarms, error)
 	return &out, nil
 }
 
-// Log reads /api/v1/alarm_log: transitions with a unique id greater than after (0: all
-// retained), newest first as the agent sends them.
-func (s *AlarmsService) Log(ctx context.Context, after int64) ([]AlarmLogEntry, error) {
-	if after < 0 {
-		return nil, sitekit.Invalid("After", after, "must not be negative")
+// List returns the alarms selected by opts, sorted by chart then name.
+func (s *AlarmsService) List(ctx context.Context, opts *AlarmListOptions) ([]Alarm, error) {
+	r, err := s.Report(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Sorted(), nil
+}
+
+// All iterates over List's answer (one call: the agent does not page alarms).
+func (s *AlarmsService) All(ctx context.Context, opts *AlarmListOptions) iter.Seq2[Alarm, error] {
+	return items(func() ([]Alarm, error) { return s.List(ctx, opts) })
+}
+
+// AlarmLogOptions selects the alarm log entries read. A nil *AlarmLogOptions reads every
+// entry the agent retains.
+type AlarmLogOptions struct {
+	// After keeps the transitions whose unique id is greater (0: all). Pass the
+	// LatestAlarmLogUniqueID of [AlarmsService.Report] to poll newer transitions only.
+	After int64
+}
+
+// Validate checks the options without I/O.
+func (o *AlarmLogOptions) Validate() error {
+	if o != nil && o.After < 0 {
+		return sitekit.Invalid("After", o.After, "must not be negative")
+	}
+	return nil
+}
+
+// Log reads /api/v1/alarm_log: the alarm transitions selected by opts, newest first as the
+// agent sends them.
+func (s *AlarmsService) Log(ctx context.Context, opts *AlarmLogOptions) ([]AlarmLogEntry, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	var q url.Values
-	if after > 0 {
-		q = url.Values{"after": {strconv.FormatInt(after, 10)}}
+	if opts != nil && opts.After > 0 {
+		q = url.Values{"after": {strconv.FormatInt(opts.After, 10)}}
 	}
-	var out []AlarmLogEntry
+	out := []AlarmLogEntry{}
 	if _, err := s.c.get(ctx, "/api/v1/alarm_log", q, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// AlarmCountOptions filter /api/v1/alarm_count.
+// AlarmCountOptions filter /api/v1/alarm_count. A nil *AlarmCountOptions counts the raised
+// alarms of every context.
 type AlarmCountOptions struct {
 	// Contexts restricts the count to charts of these contexts (empty: all).
 	Contexts []string
@@ -235,7 +276,10 @@ type AlarmCountOptions struct {
 }
 
 // Validate checks the options without I/O.
-func (o AlarmCountOptions) Validate() error {
+func (o *AlarmCountOptions) Validate() error {
+	if o == nil {
+		return nil
+	}
 	switch o.Status {
 	case "", StatusRaised, StatusWarning, StatusCritical, StatusClear, StatusUndefined, StatusUninitialized, StatusRemoved:
 	default:
@@ -250,9 +294,12 @@ func (o AlarmCountOptions) Validate() error {
 }
 
 // Count reads /api/v1/alarm_count (answered as a one-element array, [n]).
-func (s *AlarmsService) Count(ctx context.Context, opts AlarmCountOptions) (int, error) {
+func (s *AlarmsService) Count(ctx context.Context, opts *AlarmCountOptions) (int, error) {
 	if err := opts.Validate(); err != nil {
 		return 0, err
+	}
+	if opts == nil {
+		opts = &AlarmCountOptions{}
 	}
 	q := url.Values{}
 	for _, c := range opts.Contexts {

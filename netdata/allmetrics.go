@@ -24,7 +24,8 @@ type Sample struct {
 	Timestamp time.Time
 }
 
-// AllMetricsOptions tune /api/v1/allmetrics.
+// AllMetricsOptions tune /api/v1/allmetrics. A nil *AllMetricsOptions exports every chart of
+// the agent with the agent's defaults.
 type AllMetricsOptions struct {
 	// AllHosts exports every host of a parent (format=prometheus_all_hosts).
 	AllHosts bool
@@ -39,7 +40,10 @@ type AllMetricsOptions struct {
 }
 
 // Validate checks the options without I/O.
-func (o AllMetricsOptions) Validate() error {
+func (o *AllMetricsOptions) Validate() error {
+	if o == nil {
+		return nil
+	}
 	switch o.Data {
 	case "", "as-collected", "average", "sum":
 	default:
@@ -52,9 +56,12 @@ func (o AllMetricsOptions) Validate() error {
 }
 
 // AllMetrics reads /api/v1/allmetrics?format=prometheus and parses it into samples.
-func (c *Client) AllMetrics(ctx context.Context, o AllMetricsOptions) ([]Sample, error) {
+func (c *Client) AllMetrics(ctx context.Context, o *AllMetricsOptions) ([]Sample, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o == nil {
+		o = &AllMetricsOptions{}
 	}
 	q := url.Values{"format": {"prometheus"}}
 	if o.AllHosts {

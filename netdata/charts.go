@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sitekit/sitekit"
@@ -73,51 +76,46 @@ type ChartAlarm struct {
 	UpdateEvery Int    `json:"update_every"`
 }
 
-// Charts is /api/v1/charts: the host summary and every chart by id.
-type Charts struct {
-	Hostname        string           `json:"hostname"`
-	Version         string           `json:"version"`
-	ReleaseChannel  string           `json:"release_channel"`
-	OS              string           `json:"os"`
-	Timezone        string           `json:"timezone"`
-	UpdateEvery     Int              `json:"update_every"`
-	History         Int              `json:"history"`
-	MemoryMode      string           `json:"memory_mode"`
-	CustomInfo      string           `json:"custom_info"`
-	ChartsCount     Int              `json:"charts_count"`
-	DimensionsCount Int              `json:"dimensions_count"`
-	AlarmsCount     Int              `json:"alarms_count"`
-	RRDMemoryBytes  Int              `json:"rrd_memory_bytes"`
-	HostsCount      Int              `json:"hosts_count"`
-	Hosts           []ChartsHost     `json:"hosts"`
-	Charts          map[string]Chart `json:"charts"`
-}
-
-// ChartsHost is an entry of Charts.Hosts.
-type ChartsHost struct {
-	Hostname string `json:"hostname"`
-}
-
-// IDs returns the chart ids, sorted.
-func (c *Charts) IDs() []string {
-	ids := make([]string, 0, len(c.Charts))
-	for id := range c.Charts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // ChartsService reads charts. Obtain it as Client.Charts.
 type ChartsService struct{ c *Client }
 
-// List reads /api/v1/charts.
-func (s *ChartsService) List(ctx context.Context) (*Charts, error) {
-	var out Charts
+// ChartListOptions filters the chart listing. The agent's /api/v1/charts takes no
+// parameters: the client applies the filters. A nil *ChartListOptions lists every chart.
+type ChartListOptions struct {
+	// Prefix keeps the charts whose id starts with it (e.g. "disk." or "system.").
+	Prefix string
+	// Context keeps the charts of one context (e.g. "disk.io").
+	Context string
+}
+
+// chartsAnswer is the part of /api/v1/charts the client reads: charts by id.
+type chartsAnswer struct {
+	Charts map[string]Chart `json:"charts"`
+}
+
+// List reads /api/v1/charts and returns the charts matching opts, sorted by id.
+func (s *ChartsService) List(ctx context.Context, opts *ChartListOptions) ([]Chart, error) {
+	var out chartsAnswer
 	if _, err := s.c.get(ctx, "/api/v1/charts", nil, &out); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	charts := make([]Chart, 0, len(out.Charts))
+	for id, ch := range out.Charts {
+		if ch.ID == "" {
+			ch.ID = id
+		}
+		if opts != nil && (!strings.HasPrefix(ch.ID, opts.Prefix) || (opts.Context != "" && ch.Context != opts.Context)) {
+			continue
+		}
+		charts = append(charts, ch)
+	}
+	slices.SortFunc(charts, func(a, b Chart) int { return strings.Compare(a.ID, b.ID) })
+	return charts, nil
+}
+
+// All iterates over List's answer (one call: the agent does not page charts).
+func (s *ChartsService) All(ctx context.Context, opts *ChartListOptions) iter.Seq2[Chart, error] {
+	return items(func() ([]Chart, error) { return s.List(ctx, opts) })
 }
 
 // Get reads /api/v1/chart?chart=id. An unknown chart is an *APIError matching
@@ -135,6 +133,8 @@ func (s *ChartsService) Get(ctx context.Context, id string) (*Chart, error) {
 
 // Context is a metric context (/api/v1/context, and each value of /api/v1/contexts).
 type Context struct {
+	// Name is the context, e.g. "system.cpu" (the key of /api/v1/contexts).
+	Name      string `json:"-"`
 	Title     string `json:"title"`
 	Units     string `json:"units"`
 	Family    string `json:"family"`
@@ -145,26 +145,43 @@ type Context struct {
 	Collected Bool   `json:"collected"`
 }
 
-// Contexts is /api/v1/contexts.
-type Contexts struct {
-	Hostname    string             `json:"hostname"`
-	MachineGUID string             `json:"machine_guid"`
-	NodeID      string             `json:"node_id"`
-	ClaimID     string             `json:"claim_id"`
-	Contexts    map[string]Context `json:"contexts"`
+// contextsAnswer is the part of /api/v1/contexts the client reads: contexts by name.
+type contextsAnswer struct {
+	Contexts map[string]Context `json:"contexts"`
 }
 
 // ContextsService reads metric contexts. Obtain it as Client.Contexts. /api/v1/contexts
 // exists on 1.37 (dbengine or ram) and later agents.
 type ContextsService struct{ c *Client }
 
-// List reads /api/v1/contexts.
-func (s *ContextsService) List(ctx context.Context) (*Contexts, error) {
-	var out Contexts
+// ContextListOptions filters the context listing (applied by the client). A nil
+// *ContextListOptions lists every context.
+type ContextListOptions struct {
+	// Prefix keeps the contexts whose name starts with it (e.g. "disk.").
+	Prefix string
+}
+
+// List reads /api/v1/contexts and returns the contexts matching opts, sorted by name.
+func (s *ContextsService) List(ctx context.Context, opts *ContextListOptions) ([]Context, error) {
+	var out contextsAnswer
 	if _, err := s.c.get(ctx, "/api/v1/contexts", nil, &out); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	list := make([]Context, 0, len(out.Contexts))
+	for name, c := range out.Contexts {
+		if opts != nil && !strings.HasPrefix(name, opts.Prefix) {
+			continue
+		}
+		c.Name = name
+		list = append(list, c)
+	}
+	slices.SortFunc(list, func(a, b Context) int { return strings.Compare(a.Name, b.Name) })
+	return list, nil
+}
+
+// All iterates over List's answer (one call: the agent does not page contexts).
+func (s *ContextsService) All(ctx context.Context, opts *ContextListOptions) iter.Seq2[Context, error] {
+	return items(func() ([]Context, error) { return s.List(ctx, opts) })
 }
 
 // Get reads /api/v1/context?context=name.
@@ -188,5 +205,23 @@ func (s *ContextsService) Get(ctx context.Context, name string) (*Context, error
 	case len(bytes.TrimSpace(resp.Body)) == 0:
 		return nil, notFound(resp.StatusCode)
 	}
+	out.Name = name
 	return &out, nil
+}
+
+// items yields the elements of a listing the agent answers in one call.
+func items[T any](list func() ([]T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		all, err := list()
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, v := range all {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }

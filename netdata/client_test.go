@@ -26,6 +26,19 @@ func setup(t *testing.T, opts ...netdatatest.Option) (*netdatatest.Server, *netd
 	return srv, c
 }
 
+// inBubble runs f inside a testing/synctest bubble with a client served in memory by srv's
+// handler: the agent's clock is the bubble's, so time moves only when the test sleeps.
+func inBubble(t *testing.T, srv *netdatatest.Server, f func(t *testing.T, c *netdata.Client)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		hc := &http.Client{Transport: handlerTransport{srv.Handler()}}
+		c, err := netdata.New(srv.URL(), sitekit.WithHTTPClient(hc), sitekit.WithToken(srv.Token()),
+			sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+		require.NoError(t, err)
+		f(t, c)
+	})
+}
+
 func TestNewValidates(t *testing.T) {
 	_, err := netdata.New("http://10.0.0.5:19999")
 	require.ErrorIs(t, err, sitekit.ErrInvalid, "plain http to a LAN host needs WithPlainHTTP")
@@ -44,13 +57,33 @@ func TestInfoChartsContexts(t *testing.T) {
 	assert.Equal(t, netdata.Int(2), info.CoresTotal)
 	assert.Equal(t, []string{"vm"}, info.MirroredHosts)
 
-	charts, err := c.Charts.List(ctx)
+	charts, err := c.Charts.List(ctx, nil)
 	require.NoError(t, err)
-	assert.Contains(t, charts.IDs(), "system.cpu")
+	ids := make([]string, 0, len(charts))
+	for _, ch := range charts {
+		ids = append(ids, ch.ID)
+	}
+	assert.Contains(t, ids, "system.cpu")
+	assert.IsIncreasing(t, ids, "sorted by id")
+	sys, err := c.Charts.List(ctx, &netdata.ChartListOptions{Prefix: "system.", Context: "system.load"})
+	require.NoError(t, err)
+	require.Len(t, sys, 1)
+	assert.Equal(t, "system.load", sys[0].ID)
+	n := 0
+	for ch, err := range c.Charts.All(ctx, nil) {
+		require.NoError(t, err)
+		n++
+		if ch.ID == ids[1] {
+			break
+		}
+	}
+	assert.Equal(t, 2, n, "All stops when the loop breaks")
 
-	ch, err := c.Charts.Get(ctx, "system.cpu")
-	require.NoError(t, err)
-	assert.Equal(t, srv.Now().Unix(), ch.LastCollected().Unix())
+	inBubble(t, srv, func(t *testing.T, c *netdata.Client) {
+		ch, err := c.Charts.Get(t.Context(), "system.cpu")
+		require.NoError(t, err)
+		assert.Equal(t, time.Now().Unix(), ch.LastCollected().Unix(), "collection is live on the agent's clock")
+	})
 
 	_, err = c.Charts.Get(ctx, "nope.nope")
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
@@ -59,12 +92,17 @@ func TestInfoChartsContexts(t *testing.T) {
 	assert.Equal(t, "Chart is not found: nope.nope", ae.Message)
 	assert.Equal(t, http.StatusNotFound, ae.StatusCode)
 
-	ctxs, err := c.Contexts.List(ctx)
+	ctxs, err := c.Contexts.List(ctx, &netdata.ContextListOptions{Prefix: "system."})
 	require.NoError(t, err)
-	assert.Contains(t, ctxs.Contexts, "system.load")
+	names := make([]string, 0, len(ctxs))
+	for _, c := range ctxs {
+		names = append(names, c.Name)
+	}
+	assert.Contains(t, names, "system.load")
 	one, err := c.Contexts.Get(ctx, "system.cpu")
 	require.NoError(t, err)
 	assert.Equal(t, "percentage", one.Units)
+	assert.Equal(t, "system.cpu", one.Name)
 	_, err = c.Contexts.Get(ctx, "nope")
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
@@ -76,17 +114,28 @@ func TestInfoChartsContexts(t *testing.T) {
 func TestData(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
-	d, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", After: -60, Points: 10})
-	require.NoError(t, err)
-	require.Len(t, d.Rows, 10)
-	assert.Len(t, d.DimensionNames, 9)
-	for i := 1; i < len(d.Rows); i++ {
-		assert.True(t, d.Rows[i].Time.After(d.Rows[i-1].Time), "oldest first")
-	}
-	last, _ := d.Latest()
-	assert.Equal(t, srv.Now().Unix(), last.Time.Unix())
+	inBubble(t, srv, func(t *testing.T, c *netdata.Client) {
+		d, err := c.Data(t.Context(), netdata.DataQuery{Chart: "system.cpu", After: -60, Points: 10})
+		require.NoError(t, err)
+		require.Len(t, d.Rows, 10)
+		assert.Len(t, d.DimensionNames, 9)
+		for i := 1; i < len(d.Rows); i++ {
+			assert.True(t, d.Rows[i].Time.After(d.Rows[i-1].Time), "oldest first")
+		}
+		last, _ := d.Latest()
+		assert.Equal(t, time.Now().Unix(), last.Time.Unix())
 
-	d, err = c.Data(ctx, netdata.DataQuery{Context: "system.cpu", Dimensions: []string{"user", "system"}, Points: 1, Options: []string{"absolute"}})
+		// stalled collection shows as gaps (null) in the newest rows
+		srv.StallCollection("", true)
+		time.Sleep(30 * time.Second)
+		d, err = c.Data(t.Context(), netdata.DataQuery{Chart: "system.load", After: -20, Points: 20})
+		require.NoError(t, err)
+		last, _ = d.Latest()
+		assert.False(t, last.Values[0].Valid)
+		srv.StallCollection("", false)
+	})
+
+	d, err := c.Data(ctx, netdata.DataQuery{Context: "system.cpu", Dimensions: []string{"user", "system"}, Points: 1, Options: []string{"absolute"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"user", "system"}, d.DimensionNames)
 	require.Len(t, d.Rows, 1)
@@ -98,14 +147,6 @@ func TestData(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 	ae, _ := errors.AsType[*netdata.APIError](err)
 	assert.Equal(t, "No metrics where matched to query.", ae.Message)
-
-	// stalled collection shows as gaps (null) in the newest rows
-	srv.StallCollection("", true)
-	srv.Advance(30 * time.Second)
-	d, err = c.Data(ctx, netdata.DataQuery{Chart: "system.load", After: -20, Points: 20})
-	require.NoError(t, err)
-	last, _ = d.Latest()
-	assert.False(t, last.Values[0].Valid)
 }
 
 func TestBadInputSendsNothing(t *testing.T) {
@@ -129,12 +170,12 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"unknown group", "Group", func() error { _, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", Group: "avg"}); return err }},
 		{"empty chart id", "Chart", func() error { _, err := c.Charts.Get(ctx, ""); return err }},
 		{"empty context", "Context", func() error { _, err := c.Contexts.Get(ctx, ""); return err }},
-		{"negative log id", "After", func() error { _, err := c.Alarms.Log(ctx, -1); return err }},
-		{"bad status", "Status", func() error { _, err := c.Alarms.Count(ctx, netdata.AlarmCountOptions{Status: "BAD"}); return err }},
+		{"negative log id", "After", func() error { _, err := c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: -1}); return err }},
+		{"bad status", "Status", func() error { _, err := c.Alarms.Count(ctx, &netdata.AlarmCountOptions{Status: "BAD"}); return err }},
 		{"silence nothing", "Selectors", func() error { _, err := c.HealthManagement.Silence(ctx, netdata.Selectors{}); return err }},
 		{"badge without chart", "Chart", func() error { _, err := c.BadgeURL(netdata.BadgeOptions{}); return err }},
 		{"health bad version", "MinVersion", func() error { _, err := c.Health(ctx, netdata.HealthOptions{MinVersion: "x"}); return err }},
-		{"allmetrics data", "Data", func() error { _, err := c.AllMetrics(ctx, netdata.AllMetricsOptions{Data: "mean"}); return err }},
+		{"allmetrics data", "Data", func() error { _, err := c.AllMetrics(ctx, &netdata.AllMetricsOptions{Data: "mean"}); return err }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,16 +192,20 @@ func TestBadInputSendsNothing(t *testing.T) {
 func TestAlarmsRaiseClearLogCount(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
-	active, err := c.Alarms.Active(ctx)
+	raised := &netdata.AlarmListOptions{Active: true}
+	active, err := c.Alarms.Report(ctx, raised)
 	require.NoError(t, err)
 	assert.Empty(t, active.Alarms)
 	since := int64(active.LatestAlarmLogUniqueID)
 
 	require.NoError(t, srv.RaiseAlarm("", "disk_full", "system.ram", netdata.StatusWarning, 81))
-	srv.Advance(10 * time.Second)
 	require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 97.5))
 
-	active, err = c.Alarms.Active(ctx)
+	list, err := c.Alarms.List(ctx, raised)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, []string{"system.cpu", "system.ram"}, []string{list[0].Chart, list[1].Chart}, "sorted by chart")
+	active, err = c.Alarms.Report(ctx, raised)
 	require.NoError(t, err)
 	require.Len(t, active.Alarms, 2)
 	crit := active.WithStatus(netdata.StatusCritical)
@@ -169,28 +214,28 @@ func TestAlarmsRaiseClearLogCount(t *testing.T) {
 	assert.Equal(t, 97.5, crit[0].Value.Value)
 	assert.Equal(t, "$this > 90", crit[0].Crit)
 
-	all, err := c.Alarms.All(ctx)
+	all, err := c.Alarms.List(ctx, nil)
 	require.NoError(t, err)
-	assert.Len(t, all.Alarms, 4)
+	assert.Len(t, all, 4, "nil options: every enabled alarm")
 
 	info, err := c.Info(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, netdata.Int(1), info.Alarms.Critical)
 	assert.Equal(t, netdata.Int(1), info.Alarms.Warning)
 
-	log, err := c.Alarms.Log(ctx, since)
+	log, err := c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: since})
 	require.NoError(t, err)
 	require.Len(t, log, 2)
 	assert.Equal(t, "cpu_hot", log[0].Name, "newest first")
-	n, err := c.Alarms.Count(ctx, netdata.AlarmCountOptions{})
+	n, err := c.Alarms.Count(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
-	n, err = c.Alarms.Count(ctx, netdata.AlarmCountOptions{Contexts: []string{"system.cpu"}, Status: netdata.StatusCritical})
+	n, err = c.Alarms.Count(ctx, &netdata.AlarmCountOptions{Contexts: []string{"system.cpu"}, Status: netdata.StatusCritical})
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 
 	require.NoError(t, srv.ClearAlarm("", "cpu_hot", "system.cpu"))
-	log, err = c.Alarms.Log(ctx, int64(log[0].UniqueID))
+	log, err = c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: int64(log[0].UniqueID)})
 	require.NoError(t, err)
 	require.Len(t, log, 1)
 	assert.Equal(t, netdata.StatusClear, log[0].Status)
@@ -198,8 +243,8 @@ func TestAlarmsRaiseClearLogCount(t *testing.T) {
 }
 
 func TestAllMetricsAndBadge(t *testing.T) {
-	_, c := setup(t)
-	samples, err := c.AllMetrics(t.Context(), netdata.AllMetricsOptions{Filter: "system.cpu"})
+	srv, c := setup(t)
+	samples, err := c.AllMetrics(t.Context(), &netdata.AllMetricsOptions{Filter: "system.cpu"})
 	require.NoError(t, err)
 	require.Len(t, samples, 1+9)
 	assert.Equal(t, "netdata_info", samples[0].Name)
@@ -211,7 +256,8 @@ func TestAllMetricsAndBadge(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, u, "/api/v1/badge.svg?")
 	assert.Contains(t, u, "alarm=10min_cpu_usage")
-	resp, err := http.Get(u)
+	hc := &http.Client{Transport: handlerTransport{srv.Handler()}}
+	resp, err := hc.Get(u)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	assert.Equal(t, "image/svg+xml", resp.Header.Get("Content-Type"))
@@ -226,13 +272,13 @@ func TestHealthManagement(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 97))
 
-	anon, err := netdata.New(srv.URL)
+	anon, err := netdata.New(srv.URL(), sitekit.WithCertSHA256(srv.Fingerprint()))
 	require.NoError(t, err)
-	_, err = anon.HealthManagement.List(ctx)
+	_, err = anon.HealthManagement.Silencers(ctx)
 	require.ErrorIs(t, err, sitekit.ErrInvalid, "no token: refused locally")
-	wrong, err := netdata.New(srv.URL, sitekit.WithToken(sitekit.NewSecret("wrong")))
+	wrong, err := srv.Client(sitekit.WithToken(sitekit.NewSecret("wrong")))
 	require.NoError(t, err)
-	_, err = wrong.HealthManagement.List(ctx)
+	_, err = wrong.HealthManagement.Silencers(ctx)
 	require.ErrorIs(t, err, sitekit.ErrUnauthorized)
 	assert.Contains(t, err.Error(), "Auth Error")
 	assert.NotContains(t, err.Error(), "wrong", "token never in errors")
@@ -240,11 +286,11 @@ func TestHealthManagement(t *testing.T) {
 	msg, err := c.HealthManagement.Silence(ctx, netdata.Selectors{Alarm: "cpu_*"})
 	require.NoError(t, err)
 	assert.Equal(t, "Alarm notifications silenced for alarms matching the selectors\nAlarm selector added", msg)
-	list, err := c.HealthManagement.List(ctx)
+	list, err := c.HealthManagement.Silencers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "SILENCE", list.Type)
 	assert.Equal(t, []netdata.Selectors{{Alarm: "cpu_*"}}, list.Silencers)
-	active, err := c.Alarms.Active(ctx)
+	active, err := c.Alarms.Report(ctx, &netdata.AlarmListOptions{Active: true})
 	require.NoError(t, err)
 	assert.True(t, bool(active.Alarms["system.cpu.cpu_hot"].Silenced))
 
@@ -254,7 +300,7 @@ func TestHealthManagement(t *testing.T) {
 	msg, err = c.HealthManagement.Reset(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "All health checks and notifications are enabled", msg)
-	list, err = c.HealthManagement.List(ctx)
+	list, err = c.HealthManagement.Silencers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, netdata.Silencers{Type: "None", Silencers: []netdata.Selectors{}}, *list)
 	assert.Equal(t, 6, srv.Faults().Calls("GET /api/v1/manage/health"), "refused LIST, SILENCE, LIST, DISABLE ALL, RESET, LIST; the token-less call sent nothing")
@@ -276,12 +322,12 @@ func TestParentChildren(t *testing.T) {
 	assert.Equal(t, []string{"web"}, winfo.MirroredHosts)
 	assert.True(t, bool(winfo.StreamEnabled))
 	require.NoError(t, srv.RaiseAlarm("web", "ram_full", "system.ram", netdata.StatusCritical, 99))
-	wa, err := web.Alarms.Active(ctx)
+	wa, err := web.Alarms.List(ctx, &netdata.AlarmListOptions{Active: true})
 	require.NoError(t, err)
-	assert.Len(t, wa.Alarms, 1)
-	pa, err := c.Alarms.Active(ctx)
+	assert.Len(t, wa, 1)
+	pa, err := c.Alarms.List(ctx, &netdata.AlarmListOptions{Active: true})
 	require.NoError(t, err)
-	assert.Empty(t, pa.Alarms, "the child's alarm is not the parent's")
+	assert.Empty(t, pa, "the child's alarm is not the parent's")
 	assert.Equal(t, 1, srv.Faults().Calls("GET /host/web/api/v1/alarms"))
 
 	_, err = c.Host("ghost").Info(ctx)
@@ -345,12 +391,14 @@ func TestHealthGate(t *testing.T) {
 	assert.Len(t, r.Problems, 2)
 	srv.SetChildStreaming("web", true)
 
-	srv.StallCollection("", true)
-	srv.Advance(time.Minute)
-	r, err = c.Health(ctx, netdata.HealthOptions{})
-	require.NoError(t, err)
-	assert.False(t, r.Healthy)
-	assert.Contains(t, r.Problems[0], "collection stalled")
+	inBubble(t, srv, func(t *testing.T, c *netdata.Client) {
+		srv.StallCollection("", true)
+		time.Sleep(time.Minute)
+		r, err := c.Health(t.Context(), netdata.HealthOptions{})
+		require.NoError(t, err)
+		assert.False(t, r.Healthy)
+		assert.Contains(t, r.Problems[0], "collection stalled")
+	})
 
 	r, err = c.Health(ctx, netdata.HealthOptions{MinVersion: "v2.0"})
 	require.NoError(t, err)
@@ -382,7 +430,7 @@ func TestWaitHealthy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		require.NoError(t, srv.RaiseAlarm("", "cpu_hot", "system.cpu", netdata.StatusCritical, 99))
 		hc := &http.Client{Transport: handlerTransport{srv.Handler()}}
-		c, err := netdata.New(srv.URL, sitekit.WithHTTPClient(hc), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+		c, err := netdata.New(srv.URL(), sitekit.WithHTTPClient(hc), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
 		require.NoError(t, err)
 
 		go func() {
@@ -425,13 +473,22 @@ func TestFaultsRetried(t *testing.T) {
 }
 
 func TestTLSSimulator(t *testing.T) {
-	srv, c := setup(t, netdatatest.WithTLS())
-	assert.True(t, strings.HasPrefix(srv.URL, "https://"))
+	srv, c := setup(t)
+	assert.True(t, strings.HasPrefix(srv.URL(), "https://"), "TLS by default")
 	info, err := c.Info(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "vm", info.MirroredHosts[0])
-	bad, err := netdata.New(srv.URL, sitekit.WithCertSHA256(strings.Repeat("ab", 32)), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+	bad, err := netdata.New(srv.URL(), sitekit.WithCertSHA256(strings.Repeat("ab", 32)), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
 	require.NoError(t, err)
 	_, err = bad.Info(t.Context())
 	require.ErrorIs(t, err, sitekit.ErrUnauthorized, "pin mismatch")
+}
+
+func TestPlainHTTPSimulator(t *testing.T) {
+	srv, c := setup(t, netdatatest.WithPlainHTTP())
+	assert.True(t, strings.HasPrefix(srv.URL(), "http://"))
+	assert.Empty(t, srv.Fingerprint())
+	info, err := c.Info(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "v1.37.1", info.Version)
 }

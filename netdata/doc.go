@@ -6,16 +6,22 @@
 //
 //	c, err := netdata.New("http://127.0.0.1:19999")
 //	info, err := c.Info(ctx)                                  // version, host facts, alarm counters
-//	charts, err := c.Charts.List(ctx)                         // /api/v1/charts
+//	charts, err := c.Charts.List(ctx, nil)                    // /api/v1/charts, sorted by id
 //	d, err := c.Data(ctx, netdata.DataQuery{Chart: "system.cpu", After: -60, Points: 10})
 //	last, _ := d.Latest()                                     // rows are oldest first
-//	active, err := c.Alarms.Active(ctx)                       // WARNING / CRITICAL alarms
-//	log, err := c.Alarms.Log(ctx, int64(active.LatestAlarmLogUniqueID))
-//	samples, err := c.AllMetrics(ctx, netdata.AllMetricsOptions{}) // prometheus text, parsed
+//	raised, err := c.Alarms.List(ctx, &netdata.AlarmListOptions{Active: true}) // WARNING / CRITICAL
+//	r, err := c.Alarms.Report(ctx, nil)                       // alarms + agent clock + latest log id
+//	log, err := c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: int64(r.LatestAlarmLogUniqueID)})
+//	samples, err := c.AllMetrics(ctx, nil)                    // prometheus text, parsed
 //	url, err := c.BadgeURL(netdata.BadgeOptions{Chart: "system.cpu"})
 //	child := c.Host("web")                                    // /host/web/api/v1/… on a parent
 //	r, err := c.Health(ctx, netdata.HealthOptions{ExpectChildren: []string{"web"}})
 //	r, err = c.WaitHealthy(ctx, netdata.HealthOptions{}, 5*time.Second)
+//
+// Listings follow one shape: List(ctx, opts) returns a slice (nil options: everything) and
+// All iterates over the same elements; the agent answers each listing in one call, and the
+// filters of charts and contexts are applied by the client (v1 takes no parameters there).
+// The agent has nothing to create, update or delete besides health-management silencers.
 //
 // Requests are value structs validated before any I/O (an empty chart, negative points,
 // After later than Before… return a *sitekit.FieldError naming the field; nothing is sent).
@@ -41,7 +47,7 @@
 // # Errors
 //
 // The agent answers errors as plain text ("Chart is not found: x", "Auth Error"); they become
-// a *[APIError] (embedding rest.APIError: status, method, sanitized path, Message) matching
+// a *[APIError] (status, method, sanitized path, Message) matching
 // sitekit.ErrNotFound (404), sitekit.ErrInvalid (400), sitekit.ErrUnauthorized (403) with
 // errors.Is, and [ErrUnsupported] for an API version the agent does not have.
 //

@@ -39,9 +39,9 @@ func Example() {
 		log.Fatal(err)
 	}
 	last, _ := d.Latest()
-	fmt.Println(len(d.Rows), "rows of", d.DimensionNames, "latest at", last.Time.UTC().Format("15:04:05"))
+	fmt.Println(len(d.Rows), "rows of", d.DimensionNames, "oldest first:", d.Rows[0].Time.Before(last.Time))
 	// Output:
 	// netdata monitor (v1.37.1): healthy
 	// netdata web (v1.37.1): critical alarm ram_in_use on system.ram: 97.0% (netdatatest alarm ram_in_use)
-	// 6 rows of [user system] latest at 20:38:08
+	// 6 rows of [user system] oldest first: true
 }

@@ -71,15 +71,7 @@ func TestGoldenInfo2x(t *testing.T) {
 	assert.True(t, info.HasAPIv3())
 }
 
-func TestGoldenCharts(t *testing.T) {
-	var charts netdata.Charts
-	require.NoError(t, json.Unmarshal(recorded(t, "v1_charts_trimmed.json"), &charts))
-	assert.Equal(t, "vm", charts.Hostname)
-	assert.Equal(t, netdata.Int(322), charts.ChartsCount)
-	cpu, ok := charts.Charts["system.cpu"]
-	require.True(t, ok)
-	assert.Equal(t, "percentage", cpu.Units)
-
+func TestGoldenChart(t *testing.T) {
 	var chart netdata.Chart
 	require.NoError(t, json.Unmarshal(recorded(t, "v1_chart_system.cpu.json"), &chart))
 	assert.Equal(t, "system.cpu", chart.ID)
@@ -89,11 +81,6 @@ func TestGoldenCharts(t *testing.T) {
 	assert.Contains(t, chart.DimensionIDs(), "user")
 	assert.Equal(t, netdata.StatusUninitialized, chart.Alarms["10min_cpu_usage"].Status)
 	assert.False(t, chart.Green.Valid)
-
-	var ctxs netdata.Contexts
-	require.NoError(t, json.Unmarshal(recorded(t, "v1_contexts_trimmed.json"), &ctxs))
-	assert.Equal(t, "microseconds lost/s", ctxs.Contexts["system.idlejitter"].Units)
-	assert.True(t, bool(ctxs.Contexts["system.idlejitter"].Collected))
 }
 
 func TestGoldenDataPlainNewestFirst(t *testing.T) {

@@ -113,7 +113,7 @@ func (c *Client) Health(ctx context.Context, o HealthOptions) (*HealthReport, er
 		}
 	}
 
-	alarms, err := c.Alarms.Active(ctx)
+	alarms, err := c.Alarms.Report(ctx, &AlarmListOptions{Active: true})
 	if err != nil {
 		r.Problems = append(r.Problems, "alarms unreadable: "+err.Error())
 	} else {

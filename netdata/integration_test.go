@@ -47,18 +47,26 @@ func TestRealAgentReads(t *testing.T) {
 	require.NotEmpty(t, info.MirroredHosts)
 	host := info.MirroredHosts[0]
 
-	charts, err := c.Charts.List(ctx)
+	charts, err := c.Charts.List(ctx, &netdata.ChartListOptions{Prefix: "system."})
 	require.NoError(t, err)
-	assert.Contains(t, charts.IDs(), "system.cpu")
+	ids := []string{}
+	for _, ch := range charts {
+		ids = append(ids, ch.ID)
+	}
+	assert.Contains(t, ids, "system.cpu")
 	ch, err := c.Charts.Get(ctx, "system.cpu")
 	require.NoError(t, err)
 	assert.NotContains(t, ch.DimensionIDs(), "idle")
 	_, err = c.Charts.Get(ctx, "nope.nope")
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
-	ctxs, err := c.Contexts.List(ctx)
+	ctxs, err := c.Contexts.List(ctx, nil)
 	require.NoError(t, err)
-	assert.Contains(t, ctxs.Contexts, "system.cpu")
+	names := []string{}
+	for _, c := range ctxs {
+		names = append(names, c.Name)
+	}
+	assert.Contains(t, names, "system.cpu")
 	one, err := c.Contexts.Get(ctx, "system.cpu")
 	require.NoError(t, err)
 	assert.Equal(t, "percentage", one.Units)
@@ -78,7 +86,7 @@ func TestRealAgentReads(t *testing.T) {
 	_, err = c.Data(ctx, netdata.DataQuery{Chart: "nope.nope"})
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
-	samples, err := c.AllMetrics(ctx, netdata.AllMetricsOptions{Filter: "system.cpu"})
+	samples, err := c.AllMetrics(ctx, &netdata.AllMetricsOptions{Filter: "system.cpu"})
 	require.NoError(t, err)
 	require.NotEmpty(t, samples)
 	assert.Equal(t, "netdata_info", samples[0].Name)
@@ -117,25 +125,28 @@ func TestRealAgentReads(t *testing.T) {
 func TestRealAgentAlarms(t *testing.T) {
 	c, _ := realAgent(t)
 	ctx := t.Context()
-	active, err := c.Alarms.Active(ctx)
+	active, err := c.Alarms.List(ctx, &netdata.AlarmListOptions{Active: true})
 	require.NoError(t, err)
 	names := map[string]netdata.Alarm{}
-	for _, a := range active.Alarms {
+	for _, a := range active {
 		names[a.Name] = a
 	}
 	warn, ok := names["sitekit_test_always_warn"]
-	require.True(t, ok, "the test health config raises sitekit_test_always_warn (got %v)", active.Sorted())
+	require.True(t, ok, "the test health config raises sitekit_test_always_warn (got %v)", active)
 	assert.Equal(t, netdata.StatusWarning, warn.Status)
 	assert.Equal(t, "$this > 0", warn.Warn, "unescaped expression")
 	crit := names["sitekit_test_always_crit"]
 	assert.Equal(t, netdata.StatusCritical, crit.Status)
 	assert.Equal(t, 2.0, crit.Value.Value)
 
-	all, err := c.Alarms.All(ctx)
+	all, err := c.Alarms.List(ctx, nil)
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, len(all.Alarms), len(active.Alarms))
+	assert.Greater(t, len(all), len(active), "every enabled alarm, not only the raised ones")
+	r, err := c.Alarms.Report(ctx, nil)
+	require.NoError(t, err)
+	assert.Positive(t, int64(r.LatestAlarmLogUniqueID))
 
-	log, err := c.Alarms.Log(ctx, 0)
+	log, err := c.Alarms.Log(ctx, nil)
 	require.NoError(t, err)
 	found := false
 	for _, e := range log {
@@ -145,10 +156,16 @@ func TestRealAgentAlarms(t *testing.T) {
 	}
 	assert.True(t, found, "the CRITICAL transition is in the alarm log")
 
-	n, err := c.Alarms.Count(ctx, netdata.AlarmCountOptions{Status: netdata.StatusCritical})
+	newer, err := c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: int64(r.LatestAlarmLogUniqueID)})
+	require.NoError(t, err)
+	for _, e := range newer {
+		assert.Greater(t, int64(e.UniqueID), int64(r.LatestAlarmLogUniqueID), "after is exclusive")
+	}
+
+	n, err := c.Alarms.Count(ctx, &netdata.AlarmCountOptions{Status: netdata.StatusCritical})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 1)
-	n, err = c.Alarms.Count(ctx, netdata.AlarmCountOptions{Contexts: []string{"system.cpu"}})
+	n, err = c.Alarms.Count(ctx, &netdata.AlarmCountOptions{Contexts: []string{"system.cpu"}})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 2)
 
@@ -190,13 +207,13 @@ func TestRealAgentHealthManagement(t *testing.T) {
 
 	bad, err := netdata.New(os.Getenv("SITEKIT_NETDATA_URL"), sitekit.WithToken(sitekit.NewSecret("not-the-key")))
 	require.NoError(t, err)
-	_, err = bad.HealthManagement.List(ctx)
+	_, err = bad.HealthManagement.Silencers(ctx)
 	require.ErrorIs(t, err, sitekit.ErrUnauthorized)
 
 	msg, err := c.HealthManagement.Silence(ctx, netdata.Selectors{Alarm: "sitekit_test_always_warn"})
 	require.NoError(t, err)
 	assert.Contains(t, msg, "silenced")
-	list, err := c.HealthManagement.List(ctx)
+	list, err := c.HealthManagement.Silencers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "SILENCE", list.Type)
 	assert.Contains(t, list.Silencers, netdata.Selectors{Alarm: "sitekit_test_always_warn"})
@@ -204,14 +221,14 @@ func TestRealAgentHealthManagement(t *testing.T) {
 	msg, err = c.HealthManagement.DisableAll(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "All health checks are disabled", msg)
-	list, err = c.HealthManagement.List(ctx)
+	list, err = c.HealthManagement.Silencers(ctx)
 	require.NoError(t, err)
 	assert.True(t, list.All)
 
 	msg, err = c.HealthManagement.Reset(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "All health checks and notifications are enabled", msg)
-	list, err = c.HealthManagement.List(ctx)
+	list, err = c.HealthManagement.Silencers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "None", list.Type)
 	assert.Empty(t, list.Silencers)

@@ -61,8 +61,8 @@ func (s *HealthManagementService) do(ctx context.Context, cmd string, sel Select
 	return strings.TrimSpace(string(resp.Body)), nil
 }
 
-// List returns the current silencers (cmd=LIST).
-func (s *HealthManagementService) List(ctx context.Context) (*Silencers, error) {
+// Silencers returns the current health-management state (cmd=LIST).
+func (s *HealthManagementService) Silencers(ctx context.Context) (*Silencers, error) {
 	body, err := s.do(ctx, "LIST", Selectors{}, rest.RetryAuto)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -135,29 +134,18 @@ type executor struct {
 	o       options
 	ev      *eventQueue
 	res     *Result
-	indeg   []int
+	sch     *Scheduler
 	final   []bool
 	outputs []Outputs
-	queues  map[string]*stepHeap
-	apps    []string // appliances in first-seen plan order, for determinism
-	busy    map[string]int
-	running int
 	done    chan report
 }
 
 func newExecutor(p *Plan, o options) *executor {
 	n := len(p.Steps)
-	ex := &executor{p: p, o: o, indeg: make([]int, n), final: make([]bool, n), outputs: make([]Outputs, n),
-		queues: map[string]*stepHeap{}, busy: map[string]int{}, done: make(chan report, n)}
+	ex := &executor{p: p, o: o, final: make([]bool, n), outputs: make([]Outputs, n), done: make(chan report, n)}
 	ex.res = &Result{Steps: make([]StepResult, n), index: p.index, plan: p, opts: o}
 	for i, s := range p.Steps {
-		ex.indeg[i] = len(s.deps)
 		ex.res.Steps[i] = StepResult{ID: s.ID, Key: s.Key, Action: s.Action}
-		a := s.Key.Appliance
-		if _, ok := ex.queues[a]; !ok {
-			ex.queues[a] = &stepHeap{steps: p.Steps}
-			ex.apps = append(ex.apps, a)
-		}
 	}
 	return ex
 }
@@ -182,40 +170,39 @@ func (ex *executor) run(parent context.Context) *Result {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 
-	// Take the roots before readying any: readying a no-op root completes it at once and
-	// readies its dependents, which must not be found again as roots below.
-	var roots []int
-	for i := range ex.p.Steps {
-		if ex.indeg[i] == 0 {
-			roots = append(roots, i)
-		}
+	sch, err := NewScheduler(ex.p.Steps, ex.o.limitsData(), ex.o.failFast)
+	if err != nil {
+		// A plan made by Graph.Plan is always schedulable; a hand-made one may not be.
+		cancel(err)
+		sch = nil
 	}
-	for _, i := range roots {
-		ex.ready(i)
-	}
-	stopped := false
-	for {
+	ex.sch = sch
+	stopped := sch == nil
+	for !stopped || (sch != nil && sch.Running() > 0) {
 		if !stopped && ctx.Err() != nil {
 			stopped = true // cancelled: dispatch nothing more
+			sch.Stop()
 		}
 		if !stopped {
 			ex.dispatch(ctx)
 		}
-		if ex.running == 0 {
+		if sch.Finished() {
 			break
 		}
 		if stopped {
-			ex.handle(<-ex.done, true)
+			ex.handle(<-ex.done)
 			continue
 		}
 		select {
 		case r := <-ex.done:
-			if ex.handle(r, false) && ex.o.failFast {
+			ex.handle(r)
+			if sch.Stopped() {
 				cancel(fmt.Errorf("fail-fast: %s failed", ex.p.Steps[r.i].ID))
 				stopped = true
 			}
 		case <-ctx.Done():
 			stopped = true
+			sch.Stop()
 		}
 	}
 	cause := context.Cause(ctx)
@@ -256,109 +243,52 @@ func (ex *executor) finish(i int, out Outcome, err error) {
 	}
 }
 
-// ready makes step i runnable: no-ops complete at once (and may make their
-// dependents ready), others join their appliance's queue.
-func (ex *executor) ready(i int) {
-	work := []int{i}
-	for len(work) > 0 {
-		j := work[len(work)-1]
-		work = work[:len(work)-1]
-		s := ex.p.Steps[j]
-		if s.Action != ActionNoop {
-			heap.Push(ex.queues[s.Key.Appliance], j)
+// dispatch asks the scheduler for the steps to start: no-ops complete here,
+// the others start on their own goroutine.
+func (ex *executor) dispatch(ctx context.Context) {
+	for _, i := range ex.sch.Next() {
+		s := ex.p.Steps[i]
+		if s.Action == ActionNoop {
+			ex.outputs[i] = s.obs.Outputs
+			ex.res.Steps[i].Outputs = s.obs.Outputs
+			ex.finish(i, OutcomeNoop, nil)
+			ex.emit(EventDone, i, nil)
 			continue
 		}
-		ex.outputs[j] = s.obs.Outputs
-		ex.res.Steps[j].Outputs = s.obs.Outputs
-		ex.finish(j, OutcomeNoop, nil)
-		ex.emit(EventDone, j, nil)
-		for _, u := range s.users {
-			ex.indeg[u]--
-			if ex.indeg[u] == 0 && !ex.final[u] {
-				work = append(work, u)
-			}
-		}
-	}
-}
-
-// dispatch starts ready steps while slots and appliance lanes are free,
-// highest priority first.
-func (ex *executor) dispatch(ctx context.Context) {
-	for ex.running < ex.o.parallelism {
-		best := -1
-		for _, a := range ex.apps {
-			q := ex.queues[a]
-			if q.Len() == 0 || ex.busy[a] >= ex.o.limit(a) {
-				continue
-			}
-			if best < 0 || q.less(q.idx[0], best) {
-				best = q.idx[0]
-			}
-		}
-		if best < 0 {
-			return
-		}
-		s := ex.p.Steps[best]
-		heap.Pop(ex.queues[s.Key.Appliance])
-		ex.busy[s.Key.Appliance]++
-		ex.running++
 		in := make(map[Key]Outputs, len(s.deps))
-		for _, d := range s.deps {
+		for _, d := range ex.sch.Deps(i) {
 			in[ex.p.Steps[d].Key] = ex.outputs[d]
 		}
-		ex.emit(EventStarted, best, nil)
-		go ex.work(ctx, best, Inputs{m: in})
+		ex.emit(EventStarted, i, nil)
+		go ex.work(ctx, i, Inputs{m: in})
 	}
 }
 
-// handle records a worker report; it returns true when the step failed.
-func (ex *executor) handle(r report, stopped bool) bool {
-	s := ex.p.Steps[r.i]
-	ex.running--
-	ex.busy[s.Key.Appliance]--
+// handle records a worker report in the result and the scheduler.
+func (ex *executor) handle(r report) {
 	sr := &ex.res.Steps[r.i]
 	sr.Attempts, sr.Start, sr.End = r.attempts, r.start, r.end
 	if r.err == nil {
+		_ = ex.sch.Done(r.i) // the step is running: it was handed out by Next
 		ex.outputs[r.i] = r.outputs
 		sr.Outputs = r.outputs
 		ex.finish(r.i, OutcomeDone, nil)
 		ex.emit(EventDone, r.i, func(e *Event) { e.Attempt = r.attempts })
-		for _, u := range s.users {
-			ex.indeg[u]--
-			if ex.indeg[u] == 0 && !ex.final[u] && !stopped {
-				ex.ready(u)
-			}
-		}
-		return false
+		return
 	}
 	if r.cancelled {
+		_ = ex.sch.Cancelled(r.i)
 		ex.finish(r.i, OutcomeCancelled, r.err)
 		ex.emit(EventCancelled, r.i, func(e *Event) { e.Err = r.err })
-		return false
+		return
 	}
+	skips, _ := ex.sch.Failed(r.i)
 	ex.finish(r.i, OutcomeFailed, r.err)
 	ex.emit(EventFailed, r.i, func(e *Event) { e.Err = r.err; e.Attempt = r.attempts })
-	ex.skipDependents(r.i, s.ID)
-	return true
-}
-
-func (ex *executor) skipDependents(i int, failed string) {
-	work := []int{i}
-	for len(work) > 0 {
-		j := work[0]
-		work = work[1:]
-		for _, u := range ex.p.Steps[j].users {
-			if ex.final[u] {
-				continue
-			}
-			err := fmt.Errorf("%w: %s failed", ErrUpstream, failed)
-			if j != i {
-				err = fmt.Errorf("%w: %s failed (via %s)", ErrUpstream, failed, ex.p.Steps[j].ID)
-			}
-			ex.finish(u, OutcomeSkipped, err)
-			ex.emit(EventSkipped, u, func(e *Event) { e.Reason = err.Error() })
-			work = append(work, u)
-		}
+	for _, k := range skips {
+		err := k.Reason(ex.p.Steps)
+		ex.finish(k.Step, OutcomeSkipped, err)
+		ex.emit(EventSkipped, k.Step, func(e *Event) { e.Reason = err.Error() })
 	}
 }
 
@@ -432,48 +362,16 @@ func (ex *executor) runStep(ctx context.Context, i int, s *Step, in Inputs) (Out
 }
 
 // attempt runs one write with the step timeout, turning panics into errors.
-func (ex *executor) attempt(ctx context.Context, s *Step, action Action, in Inputs, cur Observed) (out Outputs, err error) {
-	if ex.o.stepTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, ex.o.stepTimeout)
-		defer cancel()
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = newPanicError(p)
+func (ex *executor) attempt(ctx context.Context, s *Step, action Action, in Inputs, cur Observed) (Outputs, error) {
+	return write(ctx, ex.o.stepTimeout, func(ctx context.Context) (Outputs, error) {
+		switch action {
+		case ActionCreate:
+			return s.res.Create(ctx, in)
+		case ActionUpdate:
+			return s.res.Update(ctx, in, cur)
+		case ActionDelete:
+			return nil, s.res.Delete(ctx, cur)
 		}
-	}()
-	switch action {
-	case ActionCreate:
-		return s.res.Create(ctx, in)
-	case ActionUpdate:
-		return s.res.Update(ctx, in, cur)
-	case ActionDelete:
-		return nil, s.res.Delete(ctx, cur)
-	}
-	return cur.Outputs, nil
-}
-
-// stepHeap orders ready steps: longest remaining path first, then ID.
-type stepHeap struct {
-	steps []*Step
-	idx   []int
-}
-
-func (h *stepHeap) less(a, b int) bool {
-	sa, sb := h.steps[a], h.steps[b]
-	if sa.priority != sb.priority {
-		return sa.priority > sb.priority
-	}
-	return sa.ID < sb.ID
-}
-func (h *stepHeap) Len() int           { return len(h.idx) }
-func (h *stepHeap) Less(i, j int) bool { return h.less(h.idx[i], h.idx[j]) }
-func (h *stepHeap) Swap(i, j int)      { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
-func (h *stepHeap) Push(x any)         { h.idx = append(h.idx, x.(int)) }
-func (h *stepHeap) Pop() any {
-	n := len(h.idx) - 1
-	x := h.idx[n]
-	h.idx = h.idx[:n]
-	return x
+		return cur.Outputs, nil
+	})
 }

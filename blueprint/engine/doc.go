@@ -46,11 +46,13 @@
 //
 // # Apply
 //
-// [Plan.Apply] runs one coordinator goroutine that owns all scheduling state.
-// It dispatches ready steps, longest remaining path (by [Estimator]
-// durations) first, while fewer than the parallelism ([WithParallelism],
-// default 10) are running and the step's appliance is under its write limit
-// ([WithLimit], [WithDefaultLimit], default 1). A step waiting for a busy
+// [Plan.Apply] runs one coordinator goroutine that drives a [Scheduler], the
+// single, pure scheduling logic (no goroutines, clock or map order, so a
+// durable workflow can drive the same one). It dispatches ready steps,
+// longest remaining path (by [Estimator] durations) first, while fewer than
+// the parallelism ([WithParallelism], default 10) are running and the step's
+// appliance is under its write limit ([WithLimit], [WithDefaultLimit],
+// default 1); [Limits] holds these numbers as data. A step waiting for a busy
 // appliance never holds a global slot. Workers only run a step and send its
 // report on a channel with room for every step, and the coordinator never
 // waits for a slot, so neither can block the other. No-op steps complete inside the coordinator.
@@ -68,6 +70,16 @@
 // and Apply returns once they have returned, with every step's state (those
 // never started are [OutcomeCancelled]). Apply never leaves a goroutine
 // behind.
+//
+// # One step elsewhere
+//
+// A step cannot travel: its resource holds closures over the clients. A
+// distributed executor ships the plan's data (step IDs as [Key] text,
+// [ParseKey] reads them back) and, where a step runs, rebuilds the graph and
+// calls [Graph.Converge]: it takes the resource by key ([Graph.Lookup] finds
+// listers' orphans too), observes it afresh, then creates, updates or
+// deletes, so a repeated call after a crash or a lost answer never writes
+// twice.
 //
 // # Destroy
 //

@@ -3,7 +3,9 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
 )
@@ -95,4 +97,31 @@ func Example() {
 	// 3 done, err: <nil>
 	// vip to web-id
 	// Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged.
+}
+
+// The scheduler alone: a VLAN before two VMs, one write at a time on the firewall and two on
+// XO. Each call to Next returns what may start now.
+func ExampleScheduler() {
+	steps := []*engine.Step{
+		{ID: "fw/vlan/lan", Key: engine.K("fw", "vlan", "lan"), Action: engine.ActionCreate, Estimate: time.Second},
+		{ID: "xo/vm/a", Key: engine.K("xo", "vm", "a"), Action: engine.ActionCreate, Estimate: 10 * time.Second, Deps: []string{"fw/vlan/lan"}},
+		{ID: "xo/vm/b", Key: engine.K("xo", "vm", "b"), Action: engine.ActionCreate, Estimate: 5 * time.Second, Deps: []string{"fw/vlan/lan"}},
+	}
+	s, err := engine.NewScheduler(steps, engine.Limits{Parallelism: 4, Appliances: map[string]int{"xo": 2}}, false)
+	if err != nil {
+		panic(err)
+	}
+	show := func(is []int) {
+		var ids []string
+		for _, i := range is {
+			ids = append(ids, steps[i].ID)
+		}
+		fmt.Println(strings.Join(ids, " "))
+	}
+	show(s.Next())
+	_ = s.Done(0)
+	show(s.Next())
+	// Output:
+	// fw/vlan/lan
+	// xo/vm/a xo/vm/b
 }

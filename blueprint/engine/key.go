@@ -19,8 +19,24 @@ type Key struct {
 // K is shorthand for Key{Appliance: appliance, Kind: kind, Name: name}.
 func K(appliance, kind, name string) Key { return Key{appliance, kind, name} }
 
-// String returns "appliance/kind/name", e.g. "fortigate/vlan/compta".
+// String returns "appliance/kind/name", e.g. "fortigate/vlan/compta";
+// [ParseKey] reads it back (the name may itself contain slashes).
 func (k Key) String() string { return k.Appliance + "/" + k.Kind + "/" + k.Name }
+
+// ParseKey parses the text form of a key, "appliance/kind/name": the first
+// two slashes end the appliance and the kind, the rest is the name. Every
+// part must be non-empty.
+func ParseKey(s string) (Key, error) {
+	parts := strings.SplitN(s, "/", 3)
+	if len(parts) != 3 {
+		return Key{}, fmt.Errorf("key %q: want appliance/kind/name", s)
+	}
+	k := Key{parts[0], parts[1], parts[2]}
+	if err := k.validate(); err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
 
 // Less orders keys by appliance, kind, then name.
 func (k Key) Less(o Key) bool {
@@ -46,6 +62,9 @@ func (k Key) validate() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("resource %q: empty %s", k.String(), strings.Join(missing, ", "))
+	}
+	if strings.Contains(k.Appliance, "/") || strings.Contains(k.Kind, "/") {
+		return fmt.Errorf("resource %q: a slash in the appliance or kind", k.String())
 	}
 	return nil
 }

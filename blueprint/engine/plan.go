@@ -42,12 +42,11 @@ type Step struct {
 	// nanoseconds in JSON.
 	Estimate time.Duration `json:"estimate_ns"`
 
-	res      Resource
-	obs      Observed
-	refs     []Reference
-	deps     []int
-	users    []int
-	priority time.Duration
+	res   Resource
+	obs   Observed
+	refs  []Reference
+	deps  []int
+	users []int
 }
 
 // Observed returns the state observed at plan time.
@@ -369,7 +368,7 @@ func topoSteps(steps []*Step, edges [][]int) []*Step {
 	return out
 }
 
-// finish computes users, priorities and the index.
+// finish computes users and the index.
 func (p *Plan) finish() {
 	p.index = make(map[string]int, len(p.Steps))
 	for i, s := range p.Steps {
@@ -380,14 +379,6 @@ func (p *Plan) finish() {
 		for _, d := range s.deps {
 			p.Steps[d].users = append(p.Steps[d].users, i)
 		}
-	}
-	for i := len(p.Steps) - 1; i >= 0; i-- {
-		s := p.Steps[i]
-		var tail time.Duration
-		for _, u := range s.users {
-			tail = max(tail, p.Steps[u].priority)
-		}
-		s.priority = s.Estimate + tail
 	}
 }
 

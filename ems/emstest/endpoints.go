@@ -71,9 +71,9 @@ func (s *Server) addEndpointLocked(e EndpointSeed) int {
 		gid = defaultGroupID
 	}
 	ep := &endpoint{DeviceID: id, Name: e.Name, Host: e.Name, Username: e.User, UserDomain: "CORP", IPAddr: e.IP,
-		MACAddr: fmt.Sprintf("00-09-0f-aa-%02x-%02x", id/256%256, id%256), PublicIPAddr: "203.0.113.10",
+		MACAddr: fmt.Sprintf("00-09-0f-%02x-%02x-%02x", s.rng.IntN(256), s.rng.IntN(256), s.rng.IntN(256)), PublicIPAddr: "203.0.113.10",
 		OSVersion: "Microsoft Windows 11 Professional Edition, 64-bit (build 22631)", FCTVersion: "7.2.4.0972",
-		FCTSN: fmt.Sprintf("FCT8003%09d", id), LastSeen: 1767225600 + int64(id), IsEMSRegistered: 1, IsRegistered: 1,
+		FCTSN: fmt.Sprintf("FCT8003%09d", s.rng.IntN(1e9)), LastSeen: 1767225600 + int64(id), IsEMSRegistered: 1, IsRegistered: 1,
 		IsEMSOnline: b2i(e.Online), IsEMSOnnet: b2i(e.Online), groupID: gid}
 	s.endpoints[id] = ep
 	return id

@@ -1,11 +1,9 @@
 // Package emstest is an in-process FortiClient EMS simulator, in the spirit of
-// net/http/httptest, faithful to sitekit's EMS reference (paths, envelopes, cookies, CSRF,
-// session expiry, validation). Behaviours the reference marks as inferred [I] carry a
-// "TODO(confirm on a real EMS)" note in this package.
+// net/http/httptest: the /api/v1 paths, envelopes, Django session cookies, CSRF checks,
+// session expiry and validation that public EMS clients rely on.
 //
-//	srv, _ := emstest.NewServer()
-//	defer srv.Close()
-//	c, _ := srv.Client()
+//	srv := emstest.NewTestServer(t)      // or emstest.NewServer() and Close
+//	c, _ := srv.Client()                 // signed in lazily, pinned to the server's certificate
 //	sn, _ := c.System.Serial(ctx)
 //
 // The simulator signs administrators in (JSON or form body) and sets the Django cookies
@@ -21,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -54,7 +53,8 @@ type config struct {
 	faults         simkit.Faults
 	sites          []string
 	onAuthorize    func(serial string, authorized bool)
-	noSeed         bool
+	noFactory      bool
+	seed           uint64
 }
 
 // Option configures a Server.
@@ -71,15 +71,21 @@ func WithVersion(v string) Option { return func(c *config) { c.version = v } }
 // WithSeats sets the seat count of each license kind (default 100).
 func WithSeats(n int) Option { return func(c *config) { c.seats = n } }
 
-// WithPlainHTTP serves http:// instead of TLS (the Referer check is then skipped, as Django
-// does for non-secure requests).
+// WithPlainHTTP serves http:// instead of TLS, which is on by default (the Referer check is
+// then skipped, as Django does for non-secure requests).
 func WithPlainHTTP() Option { return func(c *config) { c.plain = true } }
 
 // WithAddr listens on addr ("127.0.0.1:9442") instead of a random loopback port.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
-// WithFaults configures fault injection from the start.
-func WithFaults(f simkit.Faults) Option { return func(c *config) { c.faults = f } }
+// WithFaults configures fault injection from the start. A zero Faults.Seed takes the
+// server's random seed ([WithSeed]).
+func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
+
+// WithSeed sets the seed of the server's randomness: session and CSRF tokens, endpoint MAC
+// addresses and FortiClient serials, and the fault seed when [WithFaults] gives none. The
+// same seed gives the same values (default 1).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 
 // WithSites adds sites of a multi-site EMS besides "Default".
 func WithSites(names ...string) Option {
@@ -93,26 +99,23 @@ func WithAuthorizeHook(fn func(serial string, authorized bool)) Option {
 	return func(c *config) { c.onAuthorize = fn }
 }
 
-// WithoutSeed starts with no endpoints and no custom objects (groups root and default only).
-func WithoutSeed() Option { return func(c *config) { c.noSeed = true } }
+// WithoutFactoryData starts with what cannot be removed from an EMS only: the "All Groups"
+// root, the "Other Endpoints" default group and the Default profile. Without it the server
+// also holds twelve registered endpoints (eight online) and a "Workstations" profile.
+func WithoutFactoryData() Option { return func(c *config) { c.noFactory = true } }
 
 // Server is a running EMS simulator. Safe for concurrent use.
 type Server struct {
-	// URL is the base URL, e.g. https://127.0.0.1:41234.
-	URL string
-	// Username and Password are the accepted administrator credentials.
-	Username, Password string
-	// Fingerprint is the SHA-256 of the TLS certificate ("" over plain HTTP).
-	Fingerprint string
+	url, fingerprint string
 
 	cfg config
 	srv *httptest.Server
 	inj *simkit.Injector
+	rng *rand.Rand
 
 	mu          sync.Mutex
 	sessions    map[string]*simSession
 	csrfTokens  map[string]bool
-	nextToken   int
 	endpoints   map[int]*endpoint
 	groups      map[int]*group
 	profiles    []*profile
@@ -129,25 +132,30 @@ type simSession struct {
 	expired    bool
 }
 
-// NewServer starts a simulator on loopback. Close it when done.
+// NewServer starts a simulator on loopback, over TLS with a fresh self-signed certificate
+// unless [WithPlainHTTP]. Close it when done.
 func NewServer(opts ...Option) (*Server, error) {
-	cfg := config{user: DefaultUser, password: DefaultPassword, version: DefaultVersion, seats: DefaultSeats}
+	cfg := config{user: DefaultUser, password: DefaultPassword, version: DefaultVersion, seats: DefaultSeats, seed: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{cfg: cfg, Username: cfg.user, Password: cfg.password, inj: simkit.NewInjector(cfg.faults),
+	if cfg.faults.Seed == 0 {
+		cfg.faults.Seed = cfg.seed
+	}
+	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), rng: rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x5eed)),
 		sessions: map[string]*simSession{}, csrfTokens: map[string]bool{}, onAuthorize: cfg.onAuthorize}
-	s.seed()
+	s.factoryData()
 	srv, fp, err := simkit.Start(s.inj.Middleware(s.routes(), nil), cfg.addr, !cfg.plain)
 	if err != nil {
 		return nil, err
 	}
-	s.srv, s.URL, s.Fingerprint = srv, srv.URL, fp
+	s.srv, s.url, s.fingerprint = srv, srv.URL, fp
 	return s, nil
 }
 
-// Start is NewServer for tests: it fails tb on error and closes the server at cleanup.
-func Start(tb testing.TB, opts ...Option) *Server {
+// NewTestServer is NewServer for tests: it fails tb on error and closes the server when the
+// test ends (tb.Cleanup).
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := NewServer(opts...)
 	if err != nil {
@@ -157,23 +165,36 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	return s
 }
 
+// URL returns the base URL, e.g. https://127.0.0.1:41234.
+func (s *Server) URL() string { return s.url }
+
+// Fingerprint returns the hex SHA-256 of the TLS certificate ("" over plain HTTP), for
+// sitekit.WithCertSHA256.
+func (s *Server) Fingerprint() string { return s.fingerprint }
+
+// Username returns the administrator accepted by sign-in.
+func (s *Server) Username() string { return s.cfg.user }
+
+// Password returns the administrator's password.
+func (s *Server) Password() string { return s.cfg.password }
+
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
 // Faults returns the fault injector and call counters (keys "METHOD /path").
-func (s *Server) Faults() *simkit.Injector { return s.inj }
+func (s *Server) Faults() *Injector { return s.inj }
 
 // Client returns an ems.Client signed in as the simulator's administrator, pinned to its
 // certificate, with short retry waits; opts are applied after (and override) those.
 func (s *Server) Client(opts ...sitekit.Option) (*ems.Client, error) {
 	base := []sitekit.Option{
-		sitekit.WithCredentials(s.Username, sitekit.NewSecret(s.Password)),
+		sitekit.WithCredentials(s.cfg.user, sitekit.NewSecret(s.cfg.password)),
 		sitekit.WithRetry(sitekit.RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 10 * time.Millisecond}),
 	}
-	if s.Fingerprint != "" {
-		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	if s.fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.fingerprint))
 	}
-	return ems.New(s.URL, append(base, opts...)...)
+	return ems.New(s.url, append(base, opts...)...)
 }
 
 // ExpireSessions expires every open session: the next call with one of them answers the
@@ -308,9 +329,15 @@ func (s *Server) routes() http.Handler {
 
 // ---- authentication ----
 
-func (s *Server) token(prefix string) string {
-	s.nextToken++
-	return fmt.Sprintf("%s%08x%024d", prefix, s.nextToken*2654435761%(1<<32), s.nextToken)
+// token returns a fresh random 32-character lowercase alphanumeric token, the shape of
+// Django's session keys and CSRF tokens. Call with s.mu held.
+func (s *Server) token() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = alphabet[s.rng.IntN(len(alphabet))]
+	}
+	return string(b)
 }
 
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +365,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	sid, csrf := s.token("s"), s.token("c")
+	sid, csrf := s.token(), s.token()
 	s.sessions[sid] = &simSession{user: body.Name, site: site, expired: s.bornExpired}
 	s.csrfTokens[csrf] = true
 	s.mu.Unlock()

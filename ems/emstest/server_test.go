@@ -28,7 +28,7 @@ func newBrowser(t *testing.T, srv *emstest.Server) *browser {
 	jar, _ := cookiejar.New(nil)
 	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // test against the loopback simulator
 	t.Cleanup(tr.CloseIdleConnections)
-	u, _ := url.Parse(srv.URL)
+	u, _ := url.Parse(srv.URL())
 	return &browser{t: t, srv: srv, hc: &http.Client{Jar: jar, Transport: tr}, base: u}
 }
 
@@ -38,7 +38,7 @@ func (b *browser) do(method, path, body string, hdr map[string]string) (int, str
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, b.srv.URL+path, rd)
+	req, err := http.NewRequest(method, b.srv.URL()+path, rd)
 	require.NoError(b.t, err)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -64,17 +64,17 @@ func (b *browser) csrf() string {
 
 func (b *browser) signin() {
 	b.t.Helper()
-	st, _, body := b.do("POST", "/api/v1/auth/signin", `{"name":"`+b.srv.Username+`","password":"`+b.srv.Password+`"}`, nil)
+	st, _, body := b.do("POST", "/api/v1/auth/signin", `{"name":"`+b.srv.Username()+`","password":"`+b.srv.Password()+`"}`, nil)
 	require.Equal(b.t, http.StatusOK, st, body)
 	require.JSONEq(b.t, `{"result":{"retval":1,"message":"Login successful."}}`, body)
 	require.NotEmpty(b.t, b.csrf())
 }
 
 func TestCSRFAndRefererEnforcedOnWrites(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
 	b.signin()
-	origin := srv.URL + "/"
+	origin := srv.URL() + "/"
 	body := `{"ids":[1001]}`
 
 	st, ct, page := b.do("POST", "/api/v1/clients/quarantine", body, map[string]string{"Referer": origin})
@@ -107,7 +107,7 @@ func TestCSRFAndRefererEnforcedOnWrites(t *testing.T) {
 }
 
 func TestSessionRequiredAndExpiry(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
 	expired := `{"result":{"retval":-4,"message":"Session has expired or does not exist."}}`
 	st, _, page := b.do("GET", "/api/v1/endpoints/index", "", nil)
@@ -130,9 +130,9 @@ func TestSessionRequiredAndExpiry(t *testing.T) {
 }
 
 func TestSigninFormAndWrongPassword(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/auth/signin", strings.NewReader(url.Values{"name": {srv.Username}, "password": {srv.Password}}.Encode()))
+	req, _ := http.NewRequest("POST", srv.URL()+"/api/v1/auth/signin", strings.NewReader(url.Values{"name": {srv.Username()}, "password": {srv.Password()}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.hc.Do(req)
 	require.NoError(t, err)
@@ -155,10 +155,10 @@ func TestSigninFormAndWrongPassword(t *testing.T) {
 }
 
 func TestValidationAnswers(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
 	b.signin()
-	h := map[string]string{"X-CSRFToken": b.csrf(), "Referer": srv.URL + "/"}
+	h := map[string]string{"X-CSRFToken": b.csrf(), "Referer": srv.URL() + "/"}
 	for _, tc := range []struct{ body, want string }{
 		{`{"name":"","rules":[]}`, "name"},
 		{`{"name":"t","rules":[{"id":2,"type":1,"os":1,"content":"a"},{"id":1,"type":1,"os":1,"content":"b"}]}`, "id must increase"},
@@ -180,7 +180,7 @@ func TestValidationAnswers(t *testing.T) {
 }
 
 func TestCountersAndFaults(t *testing.T) {
-	srv := emstest.Start(t)
+	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
 	b.signin()
 	srv.Faults().FailNext(http.StatusServiceUnavailable, 0)

@@ -14,6 +14,6 @@ func init() {
 			return nil, nil, err
 		}
 		emsSim = srv
-		return map[string]string{"url": srv.URL, "user": srv.Username, "password": srv.Password, "sha256": srv.Fingerprint}, srv.Close, nil
+		return map[string]string{"url": srv.URL(), "user": srv.Username(), "password": srv.Password(), "sha256": srv.Fingerprint()}, srv.Close, nil
 	}})
 }

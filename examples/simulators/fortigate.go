@@ -13,6 +13,6 @@ func init() {
 			return nil, nil, err
 		}
 		fortigateSim = s
-		return map[string]string{"url": s.URL, "token": s.Token, "sha256": s.Fingerprint}, s.Close, nil
+		return map[string]string{"url": s.URL(), "token": s.Token(), "sha256": s.Fingerprint()}, s.Close, nil
 	}})
 }

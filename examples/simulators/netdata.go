@@ -13,6 +13,6 @@ func init() {
 		}
 		netdataSim = srv
 		// token: the health-management key (X-Auth-Token), printed on purpose.
-		return map[string]string{"url": srv.URL, "token": srv.Token.Reveal()}, srv.Close, nil
+		return map[string]string{"url": srv.URL(), "sha256": srv.Fingerprint(), "token": srv.Token().Reveal()}, srv.Close, nil
 	}})
 }

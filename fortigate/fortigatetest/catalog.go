@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// The FortiOS 7.6.5 field catalogue (reference/fortigate/fortios-7.6.5-cmdb-key-objects.fields.json,
-// copied verbatim): per object and attribute the type, max_length, min/max, enum options,
+// The FortiOS 7.6.5 field catalogue (catalog/fortios-7.6.5-cmdb-key-objects.fields.json,
+// derived from the hfortix-fortios 7.6.5 models): per object and attribute the type, max_length, min/max, enum options,
 // default and datasources. It drives the simulator's validation.
 //
 //go:embed catalog/fortios-7.6.5-cmdb-key-objects.fields.json

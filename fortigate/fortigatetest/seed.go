@@ -7,9 +7,10 @@ import (
 )
 
 // seedFactory loads the factory entries that references point at: the root VDOM, the
-// "always" schedule, the "all"/"none" addresses, the predefined services and groups, the
-// default security profiles and guest groups.
-func (s *Server) seedFactory() {
+// schedules, the default security profiles, the access profiles and the service
+// categories; with factory, also the "all"/"none" addresses, the predefined services and
+// service groups and the guest user groups.
+func (s *Server) seedFactory(factory bool) {
 	for _, name := range []string{"root"} {
 		s.raw("system/vdom", record{"name": name})
 	}
@@ -25,15 +26,20 @@ func (s *Server) seedFactory() {
 	for _, n := range []string{"super_admin", "prof_admin"} {
 		s.raw("system/accprofile", record{"name": n})
 	}
+	s.raw("firewall.service/category", record{"name": "General"})
+	for _, c := range []string{"Web Access", "File Access", "Email", "Network Services", "Authentication", "Remote Access", "Tunneling", "VoIP, Messaging & Other Applications", "Web Proxy"} {
+		s.raw("firewall.service/category", record{"name": c})
+	}
+	if !factory {
+		s.revCount = 0
+		s.bumpRevision()
+		return
+	}
 	s.mustCreate("firewall/address", record{"name": "all", "type": "ipmask", "subnet": "0.0.0.0 0.0.0.0"})
 	s.mustCreate("firewall/address", record{"name": "none", "type": "ipmask", "subnet": "0.0.0.0 255.255.255.255"})
 	s.mustCreate("firewall/address", record{"name": "FABRIC_DEVICE", "type": "ipmask", "comment": "IPv4 addresses of Fabric Devices."})
 	tcp := func(name, ports, cat string) {
 		s.mustCreate("firewall.service/custom", record{"name": name, "protocol": "TCP/UDP/UDP-Lite/SCTP", "tcp-portrange": ports, "category": cat})
-	}
-	s.raw("firewall.service/category", record{"name": "General"})
-	for _, c := range []string{"Web Access", "File Access", "Email", "Network Services", "Authentication", "Remote Access", "Tunneling", "VoIP, Messaging & Other Applications", "Web Proxy"} {
-		s.raw("firewall.service/category", record{"name": c})
 	}
 	s.mustCreate("firewall.service/custom", record{"name": "ALL", "protocol": "IP", "category": "General"})
 	s.mustCreate("firewall.service/custom", record{"name": "ALL_TCP", "protocol": "TCP/UDP/UDP-Lite/SCTP", "tcp-portrange": "1-65535", "category": "General"})
@@ -56,15 +62,12 @@ func (s *Server) seedFactory() {
 	s.bumpRevision()
 }
 
-// Seed80F adds the ports of a factory-default FortiGate 80F: wan1 and wan2 (WAN, DHCP),
+// seed80F adds the ports of a factory-default FortiGate 80F: wan1 and wan2 (WAN, DHCP),
 // dmz (10.10.10.1/24), the "internal" hardware switch (192.168.1.99/24, ports
 // internal1–internal5 as its members), the FortiLink ports a and b aggregated as
-// "fortilink", the modem and the ssl.root tunnel. NewServer calls it unless WithoutSeed.
-// The port list follows the 80F front panel as far as the reference goes; read
-// monitor system/available-interfaces on a real unit.
-func (s *Server) Seed80F() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// "fortilink", the modem and the ssl.root tunnel. The port list follows the 80F front
+// panel (inferred: read monitor system/available-interfaces on a real unit).
+func (s *Server) seed80F() {
 	port := func(name, typ, role, mode, ip, access, alias string) {
 		r := record{"name": name, "vdom": "root", "type": typ, "role": role, "mode": mode, "ip": ip, "allowaccess": access, "status": "up"}
 		if alias != "" {
@@ -102,9 +105,10 @@ func (s *Server) mustCreate(table string, r record) {
 	}
 }
 
-// Seed creates an object through the same validation as a POST (catalogue, references,
-// duplicates). r uses FortiOS attribute names.
-func (s *Server) Seed(table string, r map[string]any) error {
+// Create creates an object in table ("firewall/address") through the same validation as a
+// POST (field catalogue, references, duplicates), as if a client had sent it. r uses
+// FortiOS attribute names.
+func (s *Server) Create(table string, r map[string]any) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := tableDefs[table]
@@ -115,7 +119,7 @@ func (s *Server) Seed(table string, r map[string]any) error {
 	b, _ := json.Marshal(r)
 	_ = json.Unmarshal(b, &body)
 	if _, err := s.create(s.st, d, body); err != nil {
-		return fmt.Errorf("fortigatetest: seed %s: error %d: %s", table, err.code, err.cli)
+		return fmt.Errorf("fortigatetest: create in %s: error %d: %s", table, err.code, err.cli)
 	}
 	s.bumpRevision()
 	return nil

@@ -1,34 +1,3 @@
-// Package fortigatetest is an in-process FortiOS (FortiGate 80F) REST API simulator, in the
-// spirit of net/http/httptest: start it with [NewServer], point a [fortigate.Client] at it
-// with [Server.Client], seed and inspect its state, inject faults through [Server.Faults].
-//
-// It emulates reference/fortigate.md §7 "Faithful fake server must emulate":
-//   - Bearer token authentication; every bad token is a failed login, and a source with
-//     3 failures within 60s (system/global admin-lockout-threshold/-duration) gets 429 for
-//     the lockout duration, even with the right token. access_token in the query only when
-//     rest-api-key-url-query is enabled.
-//   - /api/v2/cmdb/<path>/<name>[/<mkey>] with dotted paths (system.dhcp/server) and
-//     percent-encoded keys; system/global as a singleton; vdom=root (vdom=* answers an array).
-//   - The §2.4 envelopes: serial, version, build, a revision that changes on every
-//     effective write, revision_changed/old_revision, mkey, q_origin_key on records,
-//     size/matched_count/next_idx/limit_reached on lists.
-//   - Semantics: duplicate POST → 500/−5, missing → 404/−3, PUT merges (tables replaced),
-//     auto-allocated policyid/id/seq-num/ems-id, policy order with action=move, action=clone,
-//     reference integrity from the catalogue's datasources (unknown reference → −651,
-//     deleting a referenced entry → −23, a user group used by a policy → −94), lengths (−1),
-//     ranges (−650), enums (−651), VLAN id/parent immutability (−522), ip/mask answered as
-//     "a.b.c.d m.m.m.m", secrets answered as "ENC …", multi-options reordered.
-//   - filter (all operators, AND/OR, escapes), format, start/count, sort, action=schema
-//     and action=default.
-//   - Transactions: start/show/commit/abort/list, X-TRANSACTION-ID, table locks, expiry.
-//   - Monitor answers computed from state: system/status, resource/usage, interface,
-//     firewall/policy counters, license/status, config backup (POST; GET → 405 from 7.4.5),
-//     endpoint-control/ems/status and verify-cert.
-//   - Faults from simkit (seeded error rates, resets, ambiguous commits, latency, a write
-//     cap) and per-path call counters ("METHOD /api/v2/…").
-//
-// The EMS simulator (or a test) decides what the FortiGate sees of its EMS connectors with
-// [Server.SetEMSStatus] or [Server.SetEMSStatusFunc].
 package fortigatetest
 
 import (
@@ -41,12 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httptrace"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/sitekit/sitekit"
@@ -56,12 +24,8 @@ import (
 
 // Server is a running FortiOS simulator. It is safe for concurrent use.
 type Server struct {
-	// URL is the base URL ("https://127.0.0.1:port").
-	URL string
-	// Token is the REST API admin token the server accepts (as a Bearer header).
-	Token string
-	// Fingerprint is the SHA-256 of the TLS certificate, to pin ("" without TLS).
-	Fingerprint string
+	url         string
+	fingerprint string
 
 	cfg     config
 	srv     *httptest.Server
@@ -93,7 +57,8 @@ type config struct {
 	tls      bool
 	addr     string
 	faults   simkit.Faults
-	seed80F  bool
+	factory  bool
+	seed     uint64
 }
 
 // Option configures a Server.
@@ -103,7 +68,8 @@ type Option func(*config)
 func WithToken(t string) Option { return func(c *config) { c.token = t } }
 
 // WithVersion sets the firmware answered in envelopes, e.g. ("v7.4.3", 2573); the
-// config-backup GET→POST switch follows it. Default "v7.6.5" build 3651.
+// config-backup GET→POST switch and the /logincheck answer follow it. Default "v7.6.5"
+// build 3651.
 func WithVersion(version string, build int) Option {
 	return func(c *config) { c.version, c.build = version, build }
 }
@@ -114,111 +80,96 @@ func WithPlainHTTP() Option { return func(c *config) { c.tls = false } }
 // WithAddr listens on addr ("127.0.0.1:9440") instead of a random loopback port.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
-// WithFaults injects faults from the start (see simkit.Faults).
-func WithFaults(f simkit.Faults) Option { return func(c *config) { c.faults = f } }
+// WithFaults injects faults from the start. A zero Faults.Seed takes the server's seed
+// ([WithSeed]).
+func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
-// WithoutSeed starts with empty tables instead of a factory-default 80F.
-func WithoutSeed() Option { return func(c *config) { c.seed80F = false } }
+// WithoutFactoryData starts without the objects a factory-default FortiGate 80F holds (its
+// ports, the predefined addresses, services, service groups and user groups). The
+// entries FortiOS cannot be without stay: the root VDOM, the schedules, the default
+// security profiles, the access profiles and the service categories.
+func WithoutFactoryData() Option { return func(c *config) { c.factory = false } }
 
-// NewServer starts a simulator on loopback (TLS by default) seeded as a factory-default
-// FortiGate 80F. Call Close when done.
+// WithSeed sets the seed of the server's randomness: object UUIDs, configuration
+// revisions and the fault seed when [WithFaults] gives none. The same seed gives the same
+// values (default 1).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// NewServer starts a simulator on a loopback port, TLS on (a fresh self-signed
+// certificate, see [Server.Fingerprint]), holding the factory data of a FortiGate 80F.
+// Call Close when done.
 func NewServer(opts ...Option) (*Server, error) {
-	s, err := NewUnstarted(opts...)
-	if err != nil {
-		return nil, err
-	}
-	srv, fp, err := simkit.Start(s.handler, s.cfg.addr, s.cfg.tls)
-	if err != nil {
-		return nil, err
-	}
-	s.srv, s.URL, s.Fingerprint = srv, srv.URL, fp
-	return s, nil
-}
-
-// NewUnstarted builds a simulator without a listener: use [Server.Handler] or
-// [Server.HTTPClient] (in-memory transport, handy under testing/synctest).
-func NewUnstarted(opts ...Option) (*Server, error) {
 	cfg := config{token: "fgt-sim-token-0123456789abcdef", version: "v7.6.5", build: 3651, serial: "FGT80FTK22000001",
-		hostname: "FGT80F-SIM", tls: true, seed80F: true}
+		hostname: "FGT80F-SIM", tls: true, factory: true, seed: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.token == "" {
 		return nil, fmt.Errorf("fortigatetest: empty token")
 	}
-	s := &Server{cfg: cfg, Token: cfg.token, inj: simkit.NewInjector(cfg.faults), st: newState(),
+	if cfg.faults.Seed == 0 {
+		cfg.faults.Seed = cfg.seed
+	}
+	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), st: newState(),
 		failures: map[string][]time.Time{}, lockedTo: map[string]time.Time{}, txns: map[int]*txn{},
-		hits: map[int]*policyCounters{}, links: map[string]bool{}, emsStatus: map[int]string{}, emsCert: map[int]bool{}, URL: "http://127.0.0.1"}
+		hits: map[int]*policyCounters{}, links: map[string]bool{}, emsStatus: map[int]string{}, emsCert: map[int]bool{}}
 	s.bumpRevision()
 	s.st.global = record{"hostname": cfg.hostname, "timezone": "Europe/Paris", "admintimeout": 5.0, "admin-sport": 443.0,
 		"admin-lockout-threshold": 3.0, "admin-lockout-duration": 60.0, "rest-api-key-url-query": "disable", "vdom-mode": "no-vdom", "alias": "FortiGate-80F"}
-	s.seedFactory()
-	if cfg.seed80F {
-		s.Seed80F()
+	s.seedFactory(cfg.factory)
+	if cfg.factory {
+		s.seed80F()
 	}
 	s.handler = s.inj.Middleware(http.HandlerFunc(s.serve), nil)
+	srv, fp, err := simkit.Start(s.handler, cfg.addr, cfg.tls)
+	if err != nil {
+		return nil, err
+	}
+	s.srv, s.url, s.fingerprint = srv, srv.URL, fp
 	return s, nil
 }
 
-// Close stops the listener.
-func (s *Server) Close() {
-	if s.srv != nil {
-		s.srv.Close()
+// NewTestServer starts a simulator like [NewServer], fails tb when it cannot, and closes
+// it when the test ends.
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("fortigatetest: %v", err)
 	}
+	tb.Cleanup(s.Close)
+	return s
 }
 
-// Handler returns the simulator's HTTP handler (faults and counters included).
-func (s *Server) Handler() http.Handler { return s.handler }
+// URL returns the base URL ("https://127.0.0.1:port").
+func (s *Server) URL() string { return s.url }
+
+// Token returns the REST API admin token the server accepts (as a Bearer header).
+func (s *Server) Token() string { return s.cfg.token }
+
+// Fingerprint returns the hex SHA-256 of the TLS certificate, to pin ("" with
+// [WithPlainHTTP]).
+func (s *Server) Fingerprint() string { return s.fingerprint }
+
+// Close stops the listener and closes its connections.
+func (s *Server) Close() { s.srv.Close() }
 
 // Faults returns the fault injector and call counters (keys "METHOD /api/v2/…").
-func (s *Server) Faults() *simkit.Injector { return s.inj }
+func (s *Server) Faults() *Injector { return s.inj }
 
-// HTTPClient returns an *http.Client whose transport calls the handler in memory (no
-// socket), e.g. for testing/synctest bubbles. Server.Client uses it automatically for an unstarted server (URL "http://127.0.0.1").
-func (s *Server) HTTPClient() *http.Client { return &http.Client{Transport: memTransport{s.handler}} }
+// Handler returns the simulator's HTTP handler (faults and counters included), to serve
+// it without a socket, e.g. from an in-memory http.RoundTripper inside a testing/synctest
+// bubble, where the lockout and Retry-After waits then run on the bubble's clock.
+func (s *Server) Handler() http.Handler { return s.handler }
 
-type memTransport struct{ h http.Handler }
-
-func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	r2 := r.Clone(r.Context())
-	r2.RemoteAddr = "127.0.0.1:40000"
-	if r2.Body == nil {
-		r2.Body = http.NoBody
-	}
-	r2.RequestURI = r.URL.RequestURI()
-	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteHeaders != nil {
-		tr.WroteHeaders() // the request is "on the wire" as soon as the handler sees it
-	}
-	w := httptest.NewRecorder()
-	var panicked any
-	func() {
-		defer func() {
-			if panicked = recover(); panicked != nil && panicked != http.ErrAbortHandler {
-				panicked = fmt.Sprintf("%v\n%s", panicked, debug.Stack())
-			}
-		}()
-		t.h.ServeHTTP(w, r2)
-	}()
-	if panicked != nil {
-		return nil, fmt.Errorf("connection reset by simulator: %v", panicked)
-	}
-	return w.Result(), nil
-}
-
-// Client returns a fortigate.Client for this server: its token, the certificate pinned,
-// and opts appended (they may override). Without a listener (NewUnstarted) it uses the
-// in-memory transport.
+// Client returns a fortigate.Client for this server: its token, its certificate pinned,
+// and opts appended (they may override).
 func (s *Server) Client(opts ...sitekit.Option) (*fortigate.Client, error) {
-	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.Token))}
-	if s.srv == nil {
-		base = append(base, sitekit.WithHTTPClient(s.HTTPClient()))
-	} else if s.Fingerprint != "" {
-		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.cfg.token))}
+	if s.fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.fingerprint))
 	}
-	return fortigate.New(s.URL, append(base, opts...)...)
+	return fortigate.New(s.url, append(base, opts...)...)
 }
 
 // --- envelope -----------------------------------------------------------------------
@@ -281,14 +232,14 @@ func (s *Server) writeError(w http.ResponseWriter, e *envelope, se *simErr) {
 func (s *Server) bumpRevision() (old, nu string) {
 	old = s.revision
 	s.revCount++
-	sum := md5.Sum([]byte("fortigatetest-revision-" + strconv.Itoa(s.revCount)))
+	sum := md5.Sum([]byte("fortigatetest-revision-" + strconv.FormatUint(s.cfg.seed, 10) + "-" + strconv.Itoa(s.revCount)))
 	s.revision = hex.EncodeToString(sum[:])
 	return old, s.revision
 }
 
 func (s *Server) newUUID() string {
 	s.uuidCount++
-	sum := md5.Sum([]byte("uuid-" + strconv.Itoa(s.uuidCount)))
+	sum := md5.Sum([]byte("uuid-" + strconv.FormatUint(s.cfg.seed, 10) + "-" + strconv.Itoa(s.uuidCount)))
 	h := hex.EncodeToString(sum[:])
 	return h[0:8] + "-" + h[8:12] + "-5" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }

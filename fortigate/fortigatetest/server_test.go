@@ -18,6 +18,7 @@ import (
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/fortigate"
 	"github.com/sitekit/sitekit/fortigate/fortigatetest"
+	"github.com/stretchr/testify/require"
 )
 
 type sim struct {
@@ -27,11 +28,12 @@ type sim struct {
 }
 
 func newSim(t *testing.T, opts ...fortigatetest.Option) *sim {
-	s, err := fortigatetest.NewUnstarted(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sim{t: t, s: s, hc: s.HTTPClient()}
+	s := fortigatetest.NewTestServer(t, opts...)
+	tlsCfg, err := sitekit.TLSConfig{CertSHA256: []string{s.Fingerprint()}}.Build()
+	require.NoError(t, err)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
+	t.Cleanup(hc.CloseIdleConnections)
+	return &sim{t: t, s: s, hc: hc}
 }
 
 // do sends a raw request and returns the status and the decoded JSON (map or array).
@@ -42,9 +44,9 @@ func (x *sim) do(method, path, token string, body any, hdr ...string) (int, any,
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, "http://127.0.0.1"+path, rd)
+	req, _ := http.NewRequest(method, x.s.URL()+path, rd)
 	if token == "" {
-		token = x.s.Token
+		token = x.s.Token()
 	}
 	if token != "-" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -206,7 +208,7 @@ func TestReferenceExamples(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
-	x := newSim(t, fortigatetest.WithoutSeed())
+	x := newSim(t, fortigatetest.WithoutFactoryData())
 	for i, n := range []string{"Alpha", "beta", "gamma.1", "delta,2"} {
 		x.ok("POST", "/api/v2/cmdb/firewall/address", map[string]any{"name": n, "color": i, "comment": "t"})
 	}
@@ -255,11 +257,11 @@ func TestLockoutAndQueryToken(t *testing.T) {
 		t.Fatalf("after 3 failures: %d %s", st, raw)
 	}
 	x.s.ResetLockout()
-	if st, _, _ := x.do("GET", "/api/v2/monitor/system/status?access_token="+x.s.Token, "-", nil); st != 401 {
+	if st, _, _ := x.do("GET", "/api/v2/monitor/system/status?access_token="+x.s.Token(), "-", nil); st != 401 {
 		t.Fatalf("query token accepted while rest-api-key-url-query is disabled: %d", st)
 	}
 	x.ok("PUT", "/api/v2/cmdb/system/global", map[string]any{"rest-api-key-url-query": "enable"})
-	if st, _, _ := x.do("GET", "/api/v2/monitor/system/status?access_token="+x.s.Token, "-", nil); st != 200 {
+	if st, _, _ := x.do("GET", "/api/v2/monitor/system/status?access_token="+x.s.Token(), "-", nil); st != 200 {
 		t.Fatalf("query token refused once enabled: %d", st)
 	}
 }
@@ -304,13 +306,9 @@ func TestTransactionProtocol(t *testing.T) {
 }
 
 func TestCallCountersAndTLS(t *testing.T) {
-	s, err := fortigatetest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if !strings.HasPrefix(s.URL, "https://127.0.0.1:") || len(s.Fingerprint) != 64 {
-		t.Fatalf("%s %s", s.URL, s.Fingerprint)
+	s := fortigatetest.NewTestServer(t)
+	if !strings.HasPrefix(s.URL(), "https://127.0.0.1:") || len(s.Fingerprint()) != 64 {
+		t.Fatalf("%s %s", s.URL(), s.Fingerprint())
 	}
 	c, err := s.Client()
 	if err != nil {
@@ -338,11 +336,7 @@ func TestCallCountersAndTLS(t *testing.T) {
 // FortiOS refuses an interface subnet overlapping another interface's (-506): the factory
 // dmz port of an 80F holds 10.10.10.1/24.
 func TestInterfaceSubnetOverlap(t *testing.T) {
-	s, err := fortigatetest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := fortigatetest.NewTestServer(t)
 	c, err := s.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -360,7 +354,7 @@ func TestInterfaceSubnetOverlap(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Code != -506 || !errors.Is(err, sitekit.ErrInvalid) {
 		t.Fatalf("overlap with dmz accepted or wrong error: %v", err)
 	}
-	if err := c.Interfaces.Update(ctx, "dmz", fortigate.Interface{IP: fortigate.IPMask{Prefix: netip.MustParsePrefix("192.168.99.1/24")}}); err != nil {
+	if _, err := c.Interfaces.Update(ctx, "dmz", fortigate.Interface{IP: fortigate.IPMask{Prefix: netip.MustParsePrefix("192.168.99.1/24")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Interfaces.Create(ctx, vlan("mgmt", 10, "10.10.10.254/24")); err != nil {

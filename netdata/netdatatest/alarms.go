@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,7 +57,9 @@ func valueString(v *float64, units string) string {
 }
 
 func (s *Server) alarms(w http.ResponseWriter, r *http.Request, h *host) {
-	_, all := r.URL.Query()["all"]
+	// The agent compares whole tokens of the query string: "all" lists every alarm, while
+	// "all=" is not the keyword and lists the raised ones (observed on 1.37.1).
+	all := slices.Contains(strings.Split(r.URL.RawQuery, "&"), "all")
 	out := map[string]any{}
 	for key, a := range h.alarms {
 		if all || a.status == netdata.StatusWarning || a.status == netdata.StatusCritical {

@@ -59,7 +59,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, h *host) {
 	if after <= 0 {
 		after = before + after
 	}
-	first := h.start.Unix()
+	first := s.firstEntry(h)
 	after = max(after, first)
 	before = min(before, now)
 	points, _ := strconv.Atoi(q.Get("points"))

@@ -59,7 +59,7 @@ type host struct {
 	hops               int
 	reachable          bool
 	stalledAt          *time.Time
-	start              time.Time
+	born               time.Time         // when the simulator created the host
 	alarms             map[string]*alarm // by "<chart>.<name>"
 	log                []*logEntry       // oldest first
 }
@@ -86,10 +86,13 @@ type logEntry struct {
 }
 
 func (s *Server) newHost(name string, hops int) *host {
-	sum := sha256.Sum256([]byte("netdatatest:" + name))
+	sum := sha256.Sum256(fmt.Appendf(nil, "netdatatest:%d:%s", s.cfg.seed, name))
 	guid := fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
 	now := s.clock()
-	h := &host{name: name, guid: guid, hops: hops, reachable: true, start: now.Add(-238 * time.Second), alarms: map[string]*alarm{}}
+	h := &host{name: name, guid: guid, hops: hops, reachable: true, born: now, alarms: map[string]*alarm{}}
+	if s.cfg.noFactory {
+		return h
+	}
 	v := 12.5
 	h.alarms["system.cpu.10min_cpu_usage"] = &alarm{id: s.uid(), name: "10min_cpu_usage", chart: "system.cpu", family: "cpu",
 		source: "4@/usr/lib/netdata/conf.d/health.d/cpu.conf", units: "%", lookup: true,
@@ -104,6 +107,13 @@ func (s *Server) newHost(name string, hops int) *host {
 }
 
 func (s *Server) uid() int64 { s.nextUID++; return s.nextUID }
+
+// firstEntry is the time of the host's oldest point: 238 seconds of history when the host
+// was created (as in the recorded chart), never later than now (a synctest bubble's clock
+// starts in 2000).
+func (s *Server) firstEntry(h *host) int64 {
+	return min(h.born.Unix(), s.clock().Unix()) - 238
+}
 
 // lastEntry is the time of the host's latest collected point.
 func (s *Server) lastEntry(h *host) int64 {

@@ -112,7 +112,7 @@ func (s *Server) chartJSON(h *host, i int) map[string]any {
 		}
 	}
 	last := s.lastEntry(h)
-	first := h.start.Unix()
+	first := s.firstEntry(h)
 	return map[string]any{
 		"id": def.id, "name": def.id, "type": strings.Split(def.id, ".")[0], "family": def.family, "context": def.context,
 		"title": def.title, "priority": def.priority, "plugin": def.plugin, "module": def.module, "units": def.units,
@@ -160,7 +160,7 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request, h *host) {
 
 func (s *Server) contextJSON(h *host, def *chartDef) map[string]any {
 	return map[string]any{"title": strings.TrimSuffix(def.title, " ("+def.id+")"), "units": def.units, "family": def.family,
-		"chart_type": def.chartType, "priority": def.priority, "first_time_t": h.start.Unix(), "last_time_t": s.lastEntry(h),
+		"chart_type": def.chartType, "priority": def.priority, "first_time_t": s.firstEntry(h), "last_time_t": s.lastEntry(h),
 		"collected": h.stalledAt == nil}
 }
 

@@ -10,12 +10,15 @@
 //	c, _ := srv.Client()
 //	r, _ := c.Health(ctx, netdata.HealthOptions{}) // r.Healthy == false
 //
-// The server speaks plain http on 127.0.0.1 by default, like an agent on loopback;
-// [WithTLS] serves https with a self-signed certificate whose SHA-256 is Fingerprint.
+// The server speaks https on 127.0.0.1 with a fresh self-signed certificate (its SHA-256 is
+// [Server.Fingerprint]); [WithPlainHTTP] serves plain http, as a stock agent does on port
+// 19999. Its clock is the system clock: run a test inside a testing/synctest bubble, with the
+// client served in memory through [Server.Handler], to control time.
 package netdatatest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,24 +35,32 @@ import (
 // [WithToken] sets another.
 const DefaultToken = "11111111-2222-3333-4444-555555555555"
 
-// Epoch is the simulator's default clock: the time the reference samples were recorded.
-var Epoch = time.Unix(1795639088, 0)
-
 type config struct {
-	tls      bool
-	addr     string
-	version  string
-	hostname string
-	token    string
-	faults   simkit.Faults
-	now      func() time.Time
+	plain     bool
+	addr      string
+	version   string
+	hostname  string
+	token     string
+	faults    simkit.Faults
+	seed      uint64
+	noFactory bool
 }
 
 // Option configures a Server.
 type Option func(*config)
 
-// WithTLS serves https with a self-signed certificate (pin Server.Fingerprint).
-func WithTLS() Option { return func(c *config) { c.tls = true } }
+// WithPlainHTTP serves plain http instead of https (on by default), like a stock agent.
+func WithPlainHTTP() Option { return func(c *config) { c.plain = true } }
+
+// WithSeed sets the seed of the server's randomness: the hosts' machine GUIDs, the alarm and
+// alarm log ids, and the fault seed when [WithFaults] gives none. The same seed gives the
+// same values (default 1).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithoutFactoryData starts every host without the stock health alarms a fresh agent
+// evaluates (10min_cpu_usage on system.cpu, load_average_1 on system.load): only the alarms
+// raised with [Server.RaiseAlarm] exist.
+func WithoutFactoryData() Option { return func(c *config) { c.noFactory = true } }
 
 // WithAddr listens on addr (host:port) instead of a random loopback port.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
@@ -66,28 +77,21 @@ func WithHostname(name string) Option { return func(c *config) { c.hostname = na
 // WithToken sets the management API key (default [DefaultToken]).
 func WithToken(token string) Option { return func(c *config) { c.token = token } }
 
-// WithFaults configures fault injection (see simkit.Faults); Faults() changes it later.
-func WithFaults(f simkit.Faults) Option { return func(c *config) { c.faults = f } }
-
-// WithClock sets the time source (default: a fixed clock at [Epoch] advanced with
-// [Server.Advance]). Pass time.Now for a live-looking agent.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithFaults configures fault injection; Faults() changes it later. A zero Faults.Seed takes
+// the server's random seed ([WithSeed]).
+func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
 // Server is a simulated Netdata agent (a parent when children are added).
 type Server struct {
-	// URL is the agent's base URL (http://127.0.0.1:port, https with WithTLS).
-	URL string
-	// Fingerprint is the SHA-256 of the TLS certificate ("" for plain http).
-	Fingerprint string
-	// Token is the management API key expected in X-Auth-Token.
-	Token sitekit.Secret
+	url, fingerprint string
+	token            sitekit.Secret
 
 	cfg  config
 	srv  *httptest.Server
 	inj  *simkit.Injector
 	v2   bool
 	mu   sync.Mutex
-	now  time.Time // fixed clock when cfg.now is nil
+	rng  *rand.Rand
 	self *host
 	// children by hostname, in insertion order
 	children []*host
@@ -99,24 +103,30 @@ type Server struct {
 	nextUID    int64
 }
 
-// NewServer starts a simulator. Close it when done (or use [NewTestServer]).
+// NewServer starts a simulator on loopback, over https with a fresh self-signed certificate
+// unless [WithPlainHTTP]. Close it when done (or use [NewTestServer]).
 func NewServer(opts ...Option) (*Server, error) {
-	cfg := config{version: "v1.37.1", hostname: "vm", token: DefaultToken}
+	cfg := config{version: "v1.37.1", hostname: "vm", token: DefaultToken, seed: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), now: Epoch, Token: sitekit.NewSecret(cfg.token), mgmtType: "None"}
+	if cfg.faults.Seed == 0 {
+		cfg.faults.Seed = cfg.seed
+	}
+	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), token: sitekit.NewSecret(cfg.token), mgmtType: "None",
+		rng: rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x5eed))}
 	s.v2 = versionAtLeast(cfg.version, 2)
-	s.nextUID = Epoch.Unix() - 200
+	// Unique ids look like the agent's (unix-time sized numbers), drawn from the seed.
+	s.nextUID = 1_700_000_000 + s.rng.Int64N(100_000_000)
 	s.self = s.newHost(cfg.hostname, 0)
 	h := s.inj.Middleware(http.HandlerFunc(s.serve), func(r *http.Request) string {
 		return r.Method + " " + r.URL.Path
 	})
-	srv, fp, err := simkit.Start(h, cfg.addr, cfg.tls)
+	srv, fp, err := simkit.Start(h, cfg.addr, !cfg.plain)
 	if err != nil {
 		return nil, err
 	}
-	s.srv, s.URL, s.Fingerprint = srv, srv.URL, fp
+	s.srv, s.url, s.fingerprint = srv, srv.URL, fp
 	return s, nil
 }
 
@@ -131,42 +141,35 @@ func NewTestServer(tb testing.TB, opts ...Option) *Server {
 	return s
 }
 
+// URL returns the agent's base URL (https://127.0.0.1:port, http with WithPlainHTTP).
+func (s *Server) URL() string { return s.url }
+
+// Fingerprint returns the hex SHA-256 of the TLS certificate ("" over plain http), for
+// sitekit.WithCertSHA256.
+func (s *Server) Fingerprint() string { return s.fingerprint }
+
+// Token returns the management API key the agent expects in X-Auth-Token (the contents of
+// its netdata.api.key), for sitekit.WithToken.
+func (s *Server) Token() sitekit.Secret { return s.token }
+
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
 // Faults returns the fault injector and call counters (keys "GET /api/v1/data", …).
-func (s *Server) Faults() *simkit.Injector { return s.inj }
+func (s *Server) Faults() *Injector { return s.inj }
 
 // Client returns a netdata client for this server (management token and TLS pin set);
 // opts are applied after them.
 func (s *Server) Client(opts ...sitekit.Option) (*netdata.Client, error) {
-	base := []sitekit.Option{sitekit.WithToken(s.Token), sitekit.WithRetry(sitekit.RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond})}
-	if s.Fingerprint != "" {
-		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	base := []sitekit.Option{sitekit.WithToken(s.token), sitekit.WithRetry(sitekit.RetryPolicy{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond})}
+	if s.fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.fingerprint))
 	}
-	return netdata.New(s.URL, append(base, opts...)...)
+	return netdata.New(s.url, append(base, opts...)...)
 }
 
-// Now returns the simulator's current time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock()
-}
-
-func (s *Server) clock() time.Time {
-	if s.cfg.now != nil {
-		return s.cfg.now().Truncate(time.Second)
-	}
-	return s.now
-}
-
-// Advance moves the fixed clock forward (no effect with WithClock).
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
-}
+// clock is the agent's clock, in whole seconds like the agent's answers.
+func (s *Server) clock() time.Time { return time.Now().Truncate(time.Second) }
 
 // AddChild makes the agent a parent of a streaming child named hostname: it appears in
 // mirrored_hosts and its API is served under /host/<hostname>/api/v1/….
@@ -353,5 +356,6 @@ func versionAtLeast(v string, major int) bool {
 }
 
 // Handler returns the simulator's HTTP handler (fault injection included), e.g. to serve it
-// in memory from a custom http.RoundTripper inside a testing/synctest bubble.
+// in memory from a custom http.RoundTripper inside a testing/synctest bubble, where the
+// agent's clock is the bubble's.
 func (s *Server) Handler() http.Handler { return s.srv.Config.Handler }

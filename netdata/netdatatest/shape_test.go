@@ -1,13 +1,17 @@
 package netdatatest_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,9 +90,32 @@ func dynamicKeys(path string) bool {
 	return false
 }
 
+// client is an HTTP client for the loopback simulator (its self-signed certificate is not
+// checked: these tests look at the answers' shapes, the netdata client tests pin it).
+func client(t *testing.T) *http.Client {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // loopback simulator
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// memory serves the simulator's handler in memory, so that a test inside a testing/synctest
+// bubble sees the agent on the bubble's clock.
+type memory struct{ h http.Handler }
+
+func (m memory) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
 func fetch(t *testing.T, url string) (any, *http.Response) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return fetchWith(t, client(t), url)
+}
+
+func fetchWith(t *testing.T, hc *http.Client, url string) (any, *http.Response) {
+	t.Helper()
+	resp, err := hc.Get(url)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -120,25 +147,25 @@ func TestShapesMatchRecorded(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			sim, resp := fetch(t, srv.URL+tc.path)
+			sim, resp := fetch(t, srv.URL()+tc.path)
 			assert.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
 			assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
 			sameShape(t, tc.file, load(t, tc.file), sim)
 		})
 	}
 	// charts: top level, then one chart
-	simCharts, _ := fetch(t, srv.URL+"/api/v1/charts")
+	simCharts, _ := fetch(t, srv.URL()+"/api/v1/charts")
 	recCharts := load(t, "v1_charts_trimmed.json").(map[string]any)
 	sameShape(t, "charts", recCharts, simCharts)
 	// contexts: the recorded contexts are not simulated; compare one context's shape
-	simCtx, _ := fetch(t, srv.URL+"/api/v1/contexts")
+	simCtx, _ := fetch(t, srv.URL()+"/api/v1/contexts")
 	recCtx := load(t, "v1_contexts_trimmed.json").(map[string]any)
 	sameShape(t, "contexts", recCtx["contexts"].(map[string]any)["system.idlejitter"], simCtx.(map[string]any)["contexts"].(map[string]any)["system.cpu"])
 	delete(recCtx, "contexts")
 	sameShape(t, "contexts", recCtx, simCtx)
 
 	// alarms: same keys per alarm, with strings where 1.37 sends strings
-	simAl, _ := fetch(t, srv.URL+"/api/v1/alarms?active")
+	simAl, _ := fetch(t, srv.URL()+"/api/v1/alarms?active")
 	recAl := load(t, "v1_alarms_active_warning_critical.json").(map[string]any)
 	sameShape(t, "alarms", recAl["alarms"].(map[string]any)["system.cpu.research_cpu_always_crit"],
 		simAl.(map[string]any)["alarms"].(map[string]any)["system.cpu.research_cpu_always_crit"])
@@ -146,7 +173,7 @@ func TestShapesMatchRecorded(t *testing.T) {
 	sameShape(t, "alarms", recAl, simAl)
 
 	// alarm log: a top-level array whose entries match the recorded ones
-	simLog, _ := fetch(t, srv.URL+"/api/v1/alarm_log")
+	simLog, _ := fetch(t, srv.URL()+"/api/v1/alarm_log")
 	require.IsType(t, []any{}, simLog)
 	recLog := load(t, "v1_alarm_log_warning_critical.json").(map[string]any)["entries"]
 	sameShape(t, "alarm_log", recLog, simLog)
@@ -165,7 +192,7 @@ func TestPlainTextErrorsAndV2(t *testing.T) {
 		{"/api/v2/nodes", "text/html; charset=utf-8", "Unsupported API version: v2", 404},
 		{"/api/v3/nodes", "text/html; charset=utf-8", "Unsupported API version: v3", 404},
 	} {
-		resp, err := http.Get(srv.URL + tc.path)
+		resp, err := client(t).Get(srv.URL() + tc.path)
 		require.NoError(t, err)
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -180,19 +207,23 @@ func TestPlainTextErrorsAndV2(t *testing.T) {
 
 func TestV2ShapesAndJSON2(t *testing.T) {
 	srv := netdatatest.NewTestServer(t, netdatatest.WithVersion("v2.11.0"))
-	info, _ := fetch(t, srv.URL+"/api/v1/info")
+	info, _ := fetch(t, srv.URL()+"/api/v1/info")
 	m := info.(map[string]any)
 	assert.Equal(t, "number", kind(m["cores_total"]))
 	assert.Equal(t, "bool", kind(m["is_k8s_node"]))
 	assert.Contains(t, m, "labels")
-	// json2 is served by /api/v1/data on 2.x agents (format=json2)
-	resp2, err := http.Get(srv.URL + "/api/v1/data?chart=system.cpu&format=json2&points=3&after=-30")
-	require.NoError(t, err)
-	defer resp2.Body.Close()
-	var d2 netdata.DataResult
-	require.NoError(t, json.NewDecoder(resp2.Body).Decode(&d2))
-	assert.Equal(t, "json2", d2.Format)
-	require.Len(t, d2.Rows, 3)
-	assert.Len(t, d2.DimensionIDs, 9)
-	assert.Equal(t, srv.Now().Unix(), d2.Rows[2].Time.Unix())
+	// json2 is served by /api/v1/data on 2.x agents (format=json2); the newest row is the
+	// agent's current second.
+	synctest.Test(t, func(t *testing.T) {
+		hc := &http.Client{Transport: memory{srv.Handler()}}
+		resp2, err := hc.Get(srv.URL() + "/api/v1/data?chart=system.cpu&format=json2&points=3&after=-30")
+		require.NoError(t, err)
+		defer resp2.Body.Close()
+		var d2 netdata.DataResult
+		require.NoError(t, json.NewDecoder(resp2.Body).Decode(&d2))
+		assert.Equal(t, "json2", d2.Format)
+		require.Len(t, d2.Rows, 3)
+		assert.Len(t, d2.DimensionIDs, 9)
+		assert.Equal(t, time.Now().Unix(), d2.Rows[2].Time.Unix())
+	})
 }

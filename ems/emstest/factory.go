@@ -2,9 +2,10 @@ package emstest
 
 import "fmt"
 
-// seed builds the initial state: the group root and default group, two profiles and, unless
-// WithoutSeed, twelve endpoints (eight online) registered in the default group.
-func (s *Server) seed() {
+// factoryData builds the initial state: the group root, the default group and the Default
+// profile and, unless WithoutFactoryData, a second profile and twelve endpoints (eight
+// online) registered in the default group.
+func (s *Server) factoryData() {
 	s.endpoints = map[int]*endpoint{}
 	s.groups = map[int]*group{
 		rootGroupID:    {ID: rootGroupID, Name: "All Groups"},
@@ -14,7 +15,7 @@ func (s *Server) seed() {
 	s.tagRules = map[int]*tagRule{}
 	s.fortigates = map[int]*fortigate{}
 	s.profiles = []*profile{{ID: 1, Name: "Default", Type: "endpoint", xml: defaultProfileXML}}
-	if s.cfg.noSeed {
+	if s.cfg.noFactory {
 		return
 	}
 	s.profiles = append(s.profiles, &profile{ID: 2, Name: "Workstations", Type: "endpoint", xml: defaultProfileXML})
