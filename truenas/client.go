@@ -342,8 +342,7 @@ func (c *Client) discover(ctx context.Context) (string, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	n := len(body)
 	if resp.StatusCode != http.StatusOK {
-		return "", &APIError{APIError: rest.APIError{Appliance: "truenas", Method: "GET", Path: "/api/versions",
-			StatusCode: resp.StatusCode, Body: body, Kind: rest.KindForStatus(resp.StatusCode)}}
+		return "", &APIError{Method: "GET", Path: "/api/versions", StatusCode: resp.StatusCode, Body: body}
 	}
 	var listed []string
 	if err := json.Unmarshal(body[:n], &listed); err != nil {
@@ -485,8 +484,7 @@ func (c *Client) loginEx(ctx context.Context, conn *jsonrpc.Conn, params map[str
 }
 
 func loginFailed(method, what string) error {
-	return &APIError{APIError: rest.APIError{Appliance: "truenas", Method: method,
-		Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized}, ErrName: what}
+	return &APIError{Method: method, Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized, ErrName: what}
 }
 
 // rawCall calls on a given connection and maps JSON-RPC errors to *APIError.
@@ -528,7 +526,7 @@ func (c *Client) call(ctx context.Context, method string, params []any, result a
 		if errors.As(err, &ae) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err
 		}
-		if errors.Is(err, jsonrpc.ErrConnectionLost) && !write && attempt == 0 {
+		if errors.Is(err, sitekit.ErrOutcomeUnknown) && !write && attempt == 0 {
 			continue
 		}
 		return c.transportErr(method, err, write)
@@ -543,6 +541,6 @@ func (c *Client) transportErr(method string, err error, write bool) error {
 	c.mu.Lock()
 	path := "/api/" + c.version
 	c.mu.Unlock()
-	lost := errors.Is(err, jsonrpc.ErrConnectionLost)
+	lost := errors.Is(err, sitekit.ErrOutcomeUnknown)
 	return &rest.TransportError{Appliance: "truenas", Method: method, Path: path, Err: err, Sent: lost, Unknown: lost && write}
 }

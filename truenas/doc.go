@@ -46,7 +46,7 @@
 //
 // # Errors
 //
-// Error frames become *[APIError] (embedding rest.APIError) with the JSON-RPC code, errno,
+// Error frames become *[APIError] with the JSON-RPC code, errno,
 // errname, reason and, for -32602, the [ValidationError] triples. errors.Is matches:
 // ENOENT, InstanceNotFound and MatchNotFound → sitekit.ErrNotFound; EEXIST → ErrExists;
 // EINVAL and validation → ErrInvalid; "Rate Limit Exceeded" and -32000 → ErrRateLimited;

@@ -156,7 +156,7 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	}
 	rc, err := rest.New(rest.Config{
 		Appliance: "xo", BaseURL: baseURL, Settings: s,
-		Classify: Classify, DecodeError: decodeError, Authorize: c.authorize,
+		Classify: classify, DecodeError: decodeError, Authorize: c.authorize,
 	})
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 		return err
 	}
 	err = conn.Call(ctx, method, params, result)
-	if err != nil && errors.Is(err, jsonrpc.ErrConnectionLost) && idempotentRPC(method) && ctx.Err() == nil {
+	if err != nil && errors.Is(err, sitekit.ErrOutcomeUnknown) && idempotentRPC(method) && ctx.Err() == nil {
 		// A read whose connection dropped is safe to send again; the call reconnects.
 		err = conn.Call(ctx, method, params, result)
 	}
@@ -282,7 +282,7 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 	if errors.As(err, &je) {
 		return rpcError(method, je)
 	}
-	if errors.Is(err, jsonrpc.ErrConnectionLost) {
+	if errors.Is(err, sitekit.ErrOutcomeUnknown) {
 		return &outcomeUnknownError{method: method, err: err}
 	}
 	return fmt.Errorf("xo: %s: %w", method, err)

@@ -98,7 +98,7 @@ func (s collection[T]) Get(ctx context.Context, id string) (T, error) {
 }
 
 // Find returns the object named name in pool (name_label, or name for XO-level objects). It
-// fails with an error matching sitekit.ErrNotFound when none matches and [ErrAmbiguous] (and
+// fails with an error matching sitekit.ErrNotFound when none matches and [ErrAmbiguousName] (and
 // sitekit.ErrInvalid) when several do: names are not unique in XO, even within a pool.
 // pool is required for pool-level objects (they are found by $pool); XO-level collections
 // (servers, backup repositories, jobs, schedules) ignore it.
@@ -163,7 +163,7 @@ func (e *NotFoundError) Error() string {
 // Is matches sitekit.ErrNotFound.
 func (e *NotFoundError) Is(target error) bool { return target == sitekit.ErrNotFound }
 
-// AmbiguousError is a name lookup that matched several objects. It matches [ErrAmbiguous]
+// AmbiguousError is a name lookup that matched several objects. It matches [ErrAmbiguousName]
 // and sitekit.ErrInvalid (the name does not identify one object).
 type AmbiguousError struct {
 	Collection, Pool, Name string
@@ -175,9 +175,9 @@ func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("xo: Name %q: ambiguous: %d %s share it (%s)", e.Name, len(e.IDs), e.Collection, strings.Join(e.IDs, ", "))
 }
 
-// Is matches ErrAmbiguous and sitekit.ErrInvalid.
+// Is matches ErrAmbiguousName and sitekit.ErrInvalid.
 func (e *AmbiguousError) Is(target error) bool {
-	return target == ErrAmbiguous || target == sitekit.ErrInvalid
+	return target == ErrAmbiguousName || target == sitekit.ErrInvalid
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

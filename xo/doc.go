@@ -20,7 +20,7 @@
 // VDIs, VBDs, Tasks, Servers, BackupRepositories, BackupJobs, Schedules, BackupLogs, Alarms,
 // Dashboard). Every family has List (with [ListOptions]: a typed complex-matcher [Filter],
 // fields, limit), All (an iterator), Get by id and Find by name. Names are not unique in XO:
-// Find is pool-scoped for pool objects and fails with [ErrAmbiguous] when several objects
+// Find is pool-scoped for pool objects and fails with [ErrAmbiguousName] when several objects
 // share the name. Writes take a request struct whose Validate runs before any I/O and names
 // the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
 // ([sitekit.Marker], [sitekit.ParseMarker], SetTags).
@@ -57,8 +57,8 @@
 // # Retries
 //
 // Transport failures and 502/503/504 of idempotent requests, and 429, are retried with
-// backoff by the shared plumbing ([Classify]); a create is never re-sent blindly. JSON-RPC
+// backoff by the shared plumbing; a create is never re-sent blindly. JSON-RPC
 // reads are re-sent once after a dropped connection. PV-driver races (codes 11 and 14,
 // VM_MISSING_PV_DRIVERS, VM_LACKS_FEATURE*) are reported, not retried: test them with
-// [IsRetryable] and retry after [VMsService.WaitPVDrivers].
+// [sitekit.IsRetryable] and retry after [VMsService.WaitPVDrivers].
 package xo

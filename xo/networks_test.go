@@ -117,7 +117,7 @@ func TestAmbiguousAndUnknownNames(t *testing.T) {
 
 	_, err := c.Templates.Find(ctx, srv.PoolID, "Debian 12 Cloud-init (Hub)")
 	require.Error(t, err)
-	assert.ErrorIs(t, err, xo.ErrAmbiguous)
+	assert.ErrorIs(t, err, xo.ErrAmbiguousName)
 	assert.ErrorIs(t, err, sitekit.ErrInvalid)
 	assert.Contains(t, err.Error(), "Name")
 	_, err = c.Templates.Find(ctx, srv.PoolID, "Debian 11")

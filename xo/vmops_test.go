@@ -36,7 +36,7 @@ func TestVMPowerStateMachine(t *testing.T) {
 	// Clean shutdown before PV drivers: retryable failure.
 	err = c.VMs.CleanShutdown(ctx, vm.ID)
 	require.Error(t, err)
-	assert.True(t, xo.IsRetryable(err), "%v", err)
+	assert.True(t, sitekit.IsRetryable(err), "%v", err)
 
 	got, err := c.VMs.WaitPVDrivers(ctx, vm.ID)
 	require.NoError(t, err)

@@ -368,7 +368,7 @@ func TestAmbiguousCreateThatDidNotHappen(t *testing.T) {
 		g2 := NewGraph()
 		g2.Add(c2.res(k, 1, time.Second))
 		c2.lost[k] = 1
-		if _, err := mustPlan(t, g2).Apply(t.Context()); !errors.Is(err, ErrAmbiguous) {
+		if _, err := mustPlan(t, g2).Apply(t.Context()); !errors.Is(err, sitekit.ErrOutcomeUnknown) {
 			t.Fatalf("err %v", err)
 		}
 		if _, err := mustPlan(t, g2).Apply(t.Context()); err != nil || c2.creates[k] != 1 {
