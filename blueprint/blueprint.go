@@ -64,6 +64,8 @@ type Blueprint struct {
 	site Site
 	tier Tier
 	feat features
+	// hook runs around every write (set by the package's own tests only).
+	hook *writeHook
 }
 
 // Standard returns the blueprint of the "Standard Performance" offer for site. An invalid
@@ -78,6 +80,17 @@ func Basse(site Site) (*Blueprint, error) { return newBlueprint(site, TierBasse)
 // way to an RTO of minutes when the main host is lost). The site must describe it in
 // [Site.StandbyHost].
 func Premium(site Site) (*Blueprint, error) { return newBlueprint(site, TierPremium) }
+
+// New returns the blueprint of tier for site ([TierBasse], [TierStandard], [TierPremium]),
+// for programs that read the tier from configuration. An unknown tier is a
+// *sitekit.FieldError.
+func New(site Site, tier Tier) (*Blueprint, error) {
+	switch tier {
+	case TierBasse, TierStandard, TierPremium:
+		return newBlueprint(site, tier)
+	}
+	return nil, sitekit.Invalid("Tier", string(tier), "must be basse, standard or premium")
+}
 
 func newBlueprint(site Site, tier Tier) (*Blueprint, error) {
 	if err := site.Validate(); err != nil {

@@ -87,6 +87,8 @@ type build struct {
 
 	mu       sync.Mutex
 	warnings []string
+	// hook, when set, runs around every write of every resource (see writeHook).
+	hook *writeHook
 }
 
 // warn records a problem found while observing that does not stop the plan but will
@@ -121,7 +123,11 @@ func (b *build) has(app string) bool {
 // add adds resources to the graph, their write errors classified (see classified.go).
 func (b *build) add(rs ...engine.Resource) {
 	for _, r := range rs {
-		b.g.Add(classifyWrites(r))
+		r = classifyWrites(r)
+		if b.hook != nil {
+			r = &hooked{Resource: r, hook: b.hook}
+		}
+		b.g.Add(r)
 	}
 }
 
@@ -208,7 +214,7 @@ var estimates = map[string]time.Duration{
 // graph builds the resource graph of the blueprint for conns.
 func (bp *Blueprint) graph(conns Connections, destroy bool) (*build, error) {
 	b := &build{site: bp.site, tier: bp.tier, feat: bp.feat, conns: conns, g: engine.NewGraph(),
-		marker: bp.site.Marker(), kinds: map[string][]string{}, destroy: destroy}
+		marker: bp.site.Marker(), kinds: map[string][]string{}, destroy: destroy, hook: bp.hook}
 	steps := []struct {
 		app string
 		fn  func() error

@@ -2,7 +2,6 @@ package blueprint_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 
@@ -71,33 +70,50 @@ func TestChaosAmbiguousCommits(t *testing.T) {
 	}
 }
 
-// TestChaosCancelledApply: an apply cancelled at 50 random points (after a seeded number of
-// finished steps) and then re-applied converges, with no duplicate and no orphan.
+// TestChaosCancelledApply: an apply cancelled at 16 points spread over the whole plan and
+// then re-applied converges, with no duplicate and no orphan. The cancellation is
+// synchronous with the n-th write, on the worker running it: on even runs before the write
+// is sent (the write never happens), on odd runs after it landed and before its answer
+// reaches the engine (the outcome is lost). Either way the apply has work it cannot finish,
+// so it must report an error, whatever the machine's load.
 func TestChaosCancelledApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("chaos")
 	}
 	want := expectedMarked(t)
-	rng := rand.New(rand.NewPCG(42, 8))
-	for i := range 50 {
+	const runs = 16
+	for i := range runs {
 		e := newEnv(t, simkit.Faults{})
 		ctx, cancel := context.WithCancel(context.Background())
 		p, err := e.bp.Plan(ctx, e.conns)
 		require.NoError(t, err)
-		stopAfter := int64(1 + rng.IntN(p.Changes()))
-		var done atomic.Int64
-		res, err := p.Apply(ctx, blueprint.WithEvents(func(ev engine.Event) {
-			if ev.Type == engine.EventDone && done.Add(1) == stopAfter {
+		changes := p.Changes()
+		require.Positive(t, changes)
+		stopAt := int64(1 + i*(changes-1)/(runs-1)) // 1 … changes
+		landed := i%2 == 1
+		var writes atomic.Int64
+		var cancelledAt atomic.Value
+		at := func(_ context.Context, k engine.Key) {
+			if writes.Add(1) == stopAt {
+				cancelledAt.Store(k.String())
 				cancel()
 			}
-		}))
-		cancel()
-		if stopAfter < int64(p.Changes()) {
-			assert.Errorf(t, err, "run %d: cancelled after %d steps, want an error (%s)", i, stopAfter, res)
 		}
+		if landed {
+			blueprint.SetWriteHookForTest(e.bp, nil, at)
+		} else {
+			blueprint.SetWriteHookForTest(e.bp, at, nil)
+		}
+		p, err = e.bp.Plan(ctx, e.conns)
+		require.NoError(t, err)
+		res, err := p.Apply(ctx)
+		cancel()
+		require.Errorf(t, err, "run %d: cancelled at write %d of %d (%v, landed %v), want an error (%s)", i, stopAt, changes, cancelledAt.Load(), landed, res)
+		assert.ErrorIs(t, err, context.Canceled)
+		blueprint.SetWriteHookForTest(e.bp, nil, nil)
 		e.converge(t, context.Background(), 3)
 		got := e.marked(t, context.Background())
-		assert.Emptyf(t, duplicates(got), "run %d (cancel after %d): duplicates", i, stopAfter)
-		assert.Equalf(t, want, got, "run %d (cancel after %d)", i, stopAfter)
+		assert.Emptyf(t, duplicates(got), "run %d (cancel at write %d, landed %v): duplicates", i, stopAt, landed)
+		assert.Equalf(t, want, got, "run %d (cancel at write %d, landed %v)", i, stopAt, landed)
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // Compliance is what no other tool gives: the site checked against the rules an MSP
 // promises (3-2-1, isolation, recovery objectives, licences), from a plan ([Plan.Compliance])
-// or from the appliances themselves ([Check]).
+// or from the appliances themselves ([Blueprint.Audit]).
 type Compliance struct {
 	Site string `json:"site"`
 	Tier Tier   `json:"tier"`
@@ -125,19 +125,11 @@ func (c *Compliance) addWarnings(ws []string) {
 	}
 }
 
-// Check re-checks a site live: the reachability matrix from the FortiGate's actual
-// policies (every policy, managed or not), the backup objects that exist on XO and TrueNAS
-// (a read-only plan of the Standard blueprint), and the EMS licence. It writes nothing.
-func Check(ctx context.Context, site Site, conns Connections) (*Compliance, error) {
-	bp, err := Standard(site)
-	if err != nil {
-		return nil, err
-	}
-	return bp.Check(ctx, conns)
-}
-
-// Check is [Check] for this blueprint's tier.
-func (bp *Blueprint) Check(ctx context.Context, conns Connections) (*Compliance, error) {
+// Audit checks the site live against the promises of the blueprint's tier: the
+// reachability matrix from the FortiGate's actual policies (every policy, managed or not),
+// the backup objects that exist on XO and TrueNAS (a read-only plan), and the EMS licence.
+// It writes nothing.
+func (bp *Blueprint) Audit(ctx context.Context, conns Connections) (*Compliance, error) {
 	p, err := bp.Plan(ctx, conns)
 	if err != nil {
 		return nil, err
@@ -243,9 +235,9 @@ func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT 
 			}
 			add("guests reach only the internet", len(bad) == 0, "%s → %s", g.Name, orNone(bad, "internet only"))
 		}
-		if erp, ok := s.VM("erp"); ok {
+		if erp, ok := s.VMByRole(VMRoleERP); ok {
 			n := fgNames{s.Name}
-			allowed := n.erpService() + "→" + n.host("erp")
+			allowed := n.erpService() + "→" + n.host(erp.Name)
 			for _, u := range s.Network.ByRole(RoleUsers) {
 				flows := c.Actual[u.Name+"→"+erp.VLAN]
 				extra := slices.DeleteFunc(slices.Clone(flows), func(f string) bool { return f == allowed })
@@ -308,13 +300,13 @@ func (bp *Blueprint) intendedFlows() map[string][]string {
 	s, n := bp.site, fgNames{bp.site.Name}
 	m := map[string][]string{}
 	allow := func(from, to, flow string) { m[from+"→"+to] = append(m[from+"→"+to], flow) }
-	erp, hasERP := bp.site.VM("erp")
+	erp, hasERP := bp.site.VMByRole(VMRoleERP)
 	for _, v := range s.Network.VLANs {
 		switch v.Role {
 		case RoleUsers:
 			allow(v.Name, zoneInternet, fgAny+"→"+fgAll)
 			if hasERP && servicePorts(erp.Ports, 3389, 22) != "" {
-				allow(v.Name, erp.VLAN, n.erpService()+"→"+n.host("erp"))
+				allow(v.Name, erp.VLAN, n.erpService()+"→"+n.host(erp.Name))
 			}
 		case RoleGuests:
 			allow(v.Name, zoneInternet, fgAny+"→"+fgAll)
@@ -326,7 +318,7 @@ func (bp *Blueprint) intendedFlows() map[string][]string {
 			}
 		}
 	}
-	if web, ok := s.VM("web"); ok && s.Network.PublicIP.IsValid() {
+	if web, ok := s.VMByRole(VMRoleWeb); ok && s.Network.PublicIP.IsValid() {
 		allow(zoneInternet, web.VLAN, n.httpsService()+"→"+n.webVIP())
 	}
 	if bp.feat.ZTNA && s.Teleworkers.Enabled && s.Network.PublicIP.IsValid() {
@@ -336,7 +328,7 @@ func (bp *Blueprint) intendedFlows() map[string][]string {
 			}
 		}
 	}
-	if mon, ok := s.VM("monitor"); ok {
+	if mon, ok := s.VMByRole(VMRoleMonitor); ok {
 		for _, vm := range s.VMs {
 			if vm.OS == Debian12 && vm.Name != mon.Name && vm.VLAN != mon.VLAN {
 				allow(vm.VLAN, mon.VLAN, n.netdataService()+"→"+n.host(mon.Name))
@@ -379,7 +371,7 @@ func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
 	for _, vm := range s.VMs {
 		zoneOfAddr[n.host(vm.Name)] = vm.VLAN
 	}
-	if web, ok := s.VM("web"); ok {
+	if web, ok := s.VMByRole(VMRoleWeb); ok {
 		zoneOfAddr[n.webVIP()] = web.VLAN
 	}
 	m := map[string][]string{}

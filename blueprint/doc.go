@@ -50,7 +50,7 @@
 //
 // # Compliance
 //
-// [Check] (live) and [Plan.Compliance] (desired state) verify: the 3-2-1 rule (copies,
+// [Blueprint.Audit] (live) and [Plan.Compliance] (desired state) verify: the 3-2-1 rule (copies,
 // media, off-site), the VLAN reachability matrix computed from the FortiGate's actual
 // policies against the one the VLAN roles promise (guests reach only the internet, the
 // departments reach the ERP only on its service, the internet only the web server and, via

@@ -245,7 +245,7 @@ func TestStandardEndToEnd(t *testing.T) {
 	// address that overlapped the mgmt VLAN was released).
 	dmz, _ := fgt.Object("system/interface", "dmz")
 	assert.Equal(t, "0.0.0.0 0.0.0.0", dmz["ip"])
-	comp, err := blueprint.Check(ctx, examplekit.Pessac(), e.conns)
+	comp, err := e.bp.Audit(ctx, e.conns)
 	require.NoError(t, err)
 	var failed []string
 	for _, f := range comp.Failed() {

@@ -1,6 +1,11 @@
 package blueprint
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/sitekit/sitekit/blueprint/engine"
+)
 
 // Exported for the external tests (package blueprint_test), which use internal/examplekit
 // (itself importing this package).
@@ -35,4 +40,10 @@ func SetEMSJoinWaitForTest(wait, interval time.Duration) func() {
 	w, i := emsJoinWait, emsJoinInterval
 	emsJoinWait, emsJoinInterval = wait, interval
 	return func() { emsJoinWait, emsJoinInterval = w, i }
+}
+
+// SetWriteHookForTest makes bp call before and after (either may be nil) around every
+// write of every resource, synchronously on the worker running it.
+func SetWriteHookForTest(bp *Blueprint, before, after func(context.Context, engine.Key)) {
+	bp.hook = &writeHook{before: before, after: after}
 }

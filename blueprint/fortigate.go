@@ -39,12 +39,6 @@ func (n fgNames) ztnaTag() string           { return n.site + "-compliant" }
 func (n fgNames) emsConnector() string      { return n.site + "-ems" }
 func (n fgNames) policy(what string) string { return shortName(fgPolicyMax, n.site, what) }
 
-// fgPolicy is the desired content of one policy and its rank in the ordered list.
-type fgPolicyDef struct {
-	what string
-	p    fortigate.Policy
-}
-
 func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.DHCPServer], addrs *obj[fortigate.Address],
 	grps *obj[fortigate.AddressGroup], svcs *obj[fortigate.Service], vips *obj[fortigate.VIP], pols *obj[fortigate.Policy]) {
 	fgt := b.conns.FortiGate
@@ -286,7 +280,7 @@ func (b *build) fortigate() error {
 
 	// Services.
 	svcKey := func(name string) engine.Key { return engine.K(appFortiGate, "service", name) }
-	erp, hasERP := s.VM("erp")
+	erp, hasERP := s.VMByRole(VMRoleERP)
 	erpPorts := servicePorts(erp.Ports, 3389, 22)
 	service := func(name, ports string) {
 		b.add(svcs.resource(b, name, fortigate.Service{Name: name, Protocol: "TCP/UDP/UDP-Lite/SCTP", TCPPortRange: ports, Comment: m}, nil, nil))
@@ -298,10 +292,25 @@ func (b *build) fortigate() error {
 	service(n.httpsService(), "443")
 	service(n.netdataService(), "19999")
 
-	// Policies, in evaluation order.
-	var defs []fgPolicyDef
-	policy := func(what string, p fortigate.Policy, after ...engine.Key) {
-		p.Name = n.policy(what)
+	// The web server's VIP (HTTPS only), mapped to the address the VM actually has.
+	if web, ok := s.VMByRole(VMRoleWeb); ok && s.Network.PublicIP.IsValid() {
+		ip := b.str(keyXOVM(web.Name), "ip", web.IP.String())
+		wantVIP := func(in engine.Inputs) fortigate.VIP {
+			return fortigate.VIP{Name: n.webVIP(), Type: "static-nat", ExtIntf: s.Network.WAN, ExtIP: s.Network.PublicIP.String(),
+				MappedIP: []fortigate.VIPRange{{Range: ip.get(in)}}, PortForward: "enable", Protocol: "tcp", ExtPort: "443", MappedPort: "443", Comment: m}
+		}
+		b.add(vips.resource(b, n.webVIP(), fortigate.VIP{}, wantVIP, ip.uses()))
+	}
+
+	// Policies, in evaluation order (the table in fortigate_policies.go).
+	var ztna func() *fortigate.Policy
+	if b.feat.ZTNA && s.Teleworkers.Enabled && s.Network.PublicIP.IsValid() {
+		ztna = func() *fortigate.Policy { return b.fgZTNA(addrs, vips) }
+	}
+	var defs []fgPolicySpec
+	for _, spec := range b.fgPolicies(ztna) {
+		p := spec.p
+		p.Name = n.policy(spec.what)
 		p.Comments = m
 		if p.Action == "" {
 			p.Action = "accept"
@@ -341,67 +350,11 @@ func (b *build) fortigate() error {
 		for _, r := range p.ZTNAEMSTag {
 			deps = append(deps, addrKey(r.Name))
 		}
-		deps = append(deps, after...)
-		defs = append(defs, fgPolicyDef{what, p})
+		if p.ZTNAStatus == "enable" {
+			deps = append(deps, engine.K(appFortiGate, "access-proxy", n.ztnaVIP()))
+		}
+		defs = append(defs, fgPolicySpec{spec.what, p})
 		b.add(pols.resource(b, p.Name, p, nil, nil, deps...))
-	}
-	wan := fortigate.Refs(s.Network.WAN)
-	servers := s.Network.ByRole(RoleServers)
-	// Users reach the ERP on its service only.
-	if hasERP && erpPorts != "" && len(users) > 0 && len(servers) > 0 {
-		var src []string
-		for _, v := range users {
-			src = append(src, v.Name)
-		}
-		policy("users-erp", fortigate.Policy{SrcIntf: fortigate.Refs(src...), DstIntf: fortigate.Refs(erp.VLAN),
-			SrcAddr: fortigate.Refs(n.users()), DstAddr: fortigate.Refs(n.host("erp")), Service: fortigate.Refs(n.erpService())})
-	}
-	// Management VLAN administers the servers and the DMZ.
-	if mg := s.Network.ByRole(RoleMgmt); len(mg) > 0 {
-		var dst, dstNet []string
-		for _, v := range s.Network.VLANs {
-			if v.Role == RoleServers || v.Role == RoleDMZ {
-				dst, dstNet = append(dst, v.Name), append(dstNet, n.net(v.Name))
-			}
-		}
-		if len(dst) > 0 {
-			policy("mgmt-admin", fortigate.Policy{SrcIntf: fortigate.Refs(mg[0].Name), DstIntf: fortigate.Refs(dst...),
-				SrcAddr: fortigate.Refs(n.net(mg[0].Name)), DstAddr: fortigate.Refs(dstNet...), Service: fortigate.Refs(n.adminService())})
-		}
-	}
-	// Linux VMs stream their metrics to the Netdata parent.
-	if mon, ok := s.VM("monitor"); ok {
-		for _, vm := range s.VMs {
-			if vm.OS != Debian12 || vm.Name == mon.Name || vm.VLAN == mon.VLAN {
-				continue
-			}
-			policy(vm.Name+"-netdata", fortigate.Policy{SrcIntf: fortigate.Refs(vm.VLAN), DstIntf: fortigate.Refs(mon.VLAN),
-				SrcAddr: fortigate.Refs(n.host(vm.Name)), DstAddr: fortigate.Refs(n.host(mon.Name)), Service: fortigate.Refs(n.netdataService())})
-		}
-	}
-	// The web server, published through its VIP (HTTPS only).
-	if web, ok := s.VM("web"); ok && s.Network.PublicIP.IsValid() {
-		ip := b.str(keyXOVM("web"), "ip", web.IP.String())
-		wantVIP := func(in engine.Inputs) fortigate.VIP {
-			return fortigate.VIP{Name: n.webVIP(), Type: "static-nat", ExtIntf: s.Network.WAN, ExtIP: s.Network.PublicIP.String(),
-				MappedIP: []fortigate.VIPRange{{Range: ip.get(in)}}, PortForward: "enable", Protocol: "tcp", ExtPort: "443", MappedPort: "443", Comment: m}
-		}
-		b.add(vips.resource(b, n.webVIP(), fortigate.VIP{}, wantVIP, ip.uses()))
-		policy("web-in", fortigate.Policy{SrcIntf: wan, DstIntf: fortigate.Refs(web.VLAN), SrcAddr: fortigate.Refs(fgAll),
-			DstAddr: fortigate.Refs(n.webVIP()), Service: fortigate.Refs(n.httpsService())})
-	}
-	// ZTNA access to the ERP for teleworkers EMS tags compliant.
-	if b.feat.ZTNA && s.Teleworkers.Enabled && s.Network.PublicIP.IsValid() {
-		if err := b.fgZTNA(addrs, vips, policy); err != nil {
-			return err
-		}
-	}
-	// User and guest VLANs reach the internet (NAT, logged); guests nothing else.
-	for _, v := range s.Network.VLANs {
-		if v.Role == RoleUsers || v.Role == RoleGuests {
-			policy(v.Name+"-inet", fortigate.Policy{SrcIntf: fortigate.Refs(v.Name), DstIntf: wan, SrcAddr: fortigate.Refs(n.net(v.Name)),
-				DstAddr: fortigate.Refs(fgAll), Service: fortigate.Refs(fgAny), NAT: "enable"})
-		}
 	}
 	// Everything else: FortiOS's implicit deny (policy 0), logged by the site's policies above.
 
@@ -507,9 +460,10 @@ func (b *build) fgCheckOverlap(ctx context.Context, r *engine.Reader, ifs *obj[f
 	}
 }
 
-// fgZTNA adds the ZTNA objects: the EMS tag address, the access-proxy VIP, the access proxy
-// forwarding to the ERP, and the policy allowing compliant endpoints.
-func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP], policy func(string, fortigate.Policy, ...engine.Key)) error {
+// fgZTNA adds the ZTNA objects (the EMS tag address, the access-proxy VIP, the access proxy
+// forwarding to the teleworkers' services) and returns the policy allowing compliant
+// endpoints through it.
+func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP]) *fortigate.Policy {
 	s, n, m, fgt := b.site, fgNames{b.site.Name}, b.marker, b.conns.FortiGate
 	tag := fortigate.Address{Name: n.ztnaTag(), Type: "dynamic", SubType: "ems-tag", Comment: m}
 	b.add(addrs.resource(b, tag.Name, tag, nil, nil, b.after(keyEMSTag(emsNames{s.Name}.tag()))...))
@@ -564,10 +518,9 @@ func (b *build) fgZTNA(addrs *obj[fortigate.Address], vips *obj[fortigate.VIP], 
 	}
 	b.add(ap.resource(b, n.ztnaVIP(), fortigate.AccessProxy{Name: n.ztnaVIP(), VIP: n.ztnaVIP(), APIGateway: gws}, nil, nil,
 		keyFGVIP(s.Name, "ztna")))
-	policy("ztna-erp", fortigate.Policy{SrcIntf: fortigate.Refs(s.Network.WAN), DstIntf: fortigate.Refs(dstIntf...),
+	return &fortigate.Policy{SrcIntf: fortigate.Refs(s.Network.WAN), DstIntf: fortigate.Refs(dstIntf...),
 		SrcAddr: fortigate.Refs(fgAll), DstAddr: fortigate.Refs(n.ztnaVIP()), Service: fortigate.Refs(fgAny),
-		ZTNAStatus: "enable", ZTNAEMSTag: fortigate.Refs(n.ztnaTag())}, engine.K(appFortiGate, "access-proxy", n.ztnaVIP()))
-	return nil
+		ZTNAStatus: "enable", ZTNAEMSTag: fortigate.Refs(n.ztnaTag())}
 }
 
 // policyOrder is the state of the policy-order resource: the site's policy names in
@@ -578,7 +531,7 @@ type policyOrder struct {
 
 // fgPolicyOrder adds the resource that keeps the site's policies in the intended relative
 // order (FortiOS evaluates in table order; new policies are appended).
-func (b *build) fgPolicyOrder(pols *obj[fortigate.Policy], defs []fgPolicyDef) {
+func (b *build) fgPolicyOrder(pols *obj[fortigate.Policy], defs []fgPolicySpec) {
 	fgt := b.conns.FortiGate
 	want := policyOrder{}
 	var after []engine.Key
@@ -653,7 +606,7 @@ const emsSlots = 7
 func (b *build) fgEMSConnector() {
 	fgt := b.conns.FortiGate
 	n := fgNames{b.site.Name}
-	emsVM, ok := b.site.VM("ems")
+	emsVM, ok := b.site.VMByRole(VMRoleEMS)
 	if !ok {
 		return
 	}
@@ -699,7 +652,7 @@ func (b *build) fgEMSConnector() {
 	}
 	want := fortigate.EMSConnector{Status: "enable", Name: n.emsConnector(), Server: emsVM.IP.String(), HTTPSPort: 443,
 		PullTags: "enable", PullSysinfo: "enable"}
-	b.add(conn.resource(b, want.Name, want, nil, nil, b.after(keyXOVM("ems"))...))
+	b.add(conn.resource(b, want.Name, want, nil, nil, b.after(keyXOVM(emsVM.Name))...))
 	conn.lister(b)
 }
 

@@ -32,7 +32,7 @@ func (s Site) netdataChildren() (children []string, parent string) {
 		if vm.OS != Debian12 {
 			continue
 		}
-		if vm.Role == "monitor" && parent == "" {
+		if vm.Role == VMRoleMonitor && parent == "" {
 			parent = vm.Name
 			continue
 		}

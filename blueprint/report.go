@@ -17,7 +17,7 @@ import (
 func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 	comp := p.Compliance()
 	if res != nil && res.Summary.Failed == 0 && res.Summary.Cancelled == 0 {
-		live, err := p.bp.Check(ctx, p.conns)
+		live, err := p.bp.Audit(ctx, p.conns)
 		if err != nil {
 			return "", fmt.Errorf("report: live compliance check: %w", err)
 		}

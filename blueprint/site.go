@@ -123,10 +123,23 @@ const (
 	WindowsServer2022 OS = "windows-server-2022"
 )
 
+// VMRole says what a VM is for. The presets find the special VMs by role, never by name:
+// the ERP's policies, the web server's VIP and the Netdata parent follow the VM carrying
+// the role, whatever it is called. A site has at most one VM of each role.
+type VMRole string
+
+// VM roles the presets act on; any other role (or none) is an ordinary VM.
+const (
+	VMRoleERP     VMRole = "erp"     // reached by the user VLANs on its service ports, and through ZTNA
+	VMRoleWeb     VMRole = "web"     // published on the public IP (HTTPS VIP); must sit in the DMZ
+	VMRoleMonitor VMRole = "monitor" // Netdata parent the other Linux VMs stream to
+	VMRoleEMS     VMRole = "ems"     // FortiClient EMS server the FortiGate connects to
+)
+
 // VM is one virtual machine of the catalogue.
 type VM struct {
 	Name    string
-	Role    string // "erp", "web", "monitor", "ems"
+	Role    VMRole
 	OS      OS
 	CPUs    int
 	RAMGiB  int
@@ -189,7 +202,8 @@ type Teleworkers struct {
 	Enabled bool
 	// Count of remote users (EMS seats are needed for them too).
 	Count int
-	// Services lists VM names reachable through ZTNA (default: the ERP).
+	// Services lists VM names reachable through ZTNA (default: the VM with role
+	// [VMRoleERP]).
 	Services []string
 	// Port is the ZTNA access proxy's external port (default 8443).
 	Port int
@@ -309,10 +323,10 @@ func DefaultVMs(n Network) []VM {
 		return netip.AddrFrom4(a)
 	}
 	return []VM{
-		{Name: "erp", Role: "erp", OS: WindowsServer2022, CPUs: 8, RAMGiB: 32, DiskGiB: 500, VLAN: "servers", IP: at("servers", 10), Ports: []int{1433, 3389}, Replicated: true},
-		{Name: "web", Role: "web", OS: Debian12, CPUs: 4, RAMGiB: 8, DiskGiB: 100, VLAN: "dmz-web", IP: at("dmz-web", 10), Ports: []int{80, 443}, Replicated: true},
-		{Name: "monitor", Role: "monitor", OS: Debian12, CPUs: 2, RAMGiB: 4, DiskGiB: 60, VLAN: "servers", IP: at("servers", 11), Ports: []int{19999}},
-		{Name: "ems", Role: "ems", OS: WindowsServer2022, CPUs: 4, RAMGiB: 16, DiskGiB: 200, VLAN: "servers", IP: at("servers", 12), Ports: []int{443, 8013}},
+		{Name: "erp", Role: VMRoleERP, OS: WindowsServer2022, CPUs: 8, RAMGiB: 32, DiskGiB: 500, VLAN: "servers", IP: at("servers", 10), Ports: []int{1433, 3389}, Replicated: true},
+		{Name: "web", Role: VMRoleWeb, OS: Debian12, CPUs: 4, RAMGiB: 8, DiskGiB: 100, VLAN: "dmz-web", IP: at("dmz-web", 10), Ports: []int{80, 443}, Replicated: true},
+		{Name: "monitor", Role: VMRoleMonitor, OS: Debian12, CPUs: 2, RAMGiB: 4, DiskGiB: 60, VLAN: "servers", IP: at("servers", 11), Ports: []int{19999}},
+		{Name: "ems", Role: VMRoleEMS, OS: WindowsServer2022, CPUs: 4, RAMGiB: 16, DiskGiB: 200, VLAN: "servers", IP: at("servers", 12), Ports: []int{443, 8013}},
 	}
 }
 
@@ -359,14 +373,24 @@ func (s Site) WithDefaults() Site {
 		s.Offsite.User = "root"
 	}
 	if s.Teleworkers.Enabled {
-		if len(s.Teleworkers.Services) == 0 {
-			s.Teleworkers.Services = []string{"erp"}
+		if erp, ok := s.VMByRole(VMRoleERP); ok && len(s.Teleworkers.Services) == 0 {
+			s.Teleworkers.Services = []string{erp.Name}
 		}
 		if s.Teleworkers.Port == 0 {
 			s.Teleworkers.Port = 8443
 		}
 	}
 	return s
+}
+
+// VMByRole returns the first VM with role r.
+func (s Site) VMByRole(r VMRole) (VM, bool) {
+	for _, v := range s.VMs {
+		if v.Role == r {
+			return v, true
+		}
+	}
+	return VM{}, false
 }
 
 // VM returns the VM named name.

@@ -112,7 +112,7 @@ func TestComplianceCatchesRoguePolicy(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, simkit.Faults{})
 	e.converge(t, ctx, 2)
-	comp, err := e.bp.Check(ctx, e.conns)
+	comp, err := e.bp.Audit(ctx, e.conns)
 	require.NoError(t, err)
 	assert.NotContains(t, failedChecks(comp), "guests reach only the internet")
 
@@ -123,7 +123,7 @@ func TestComplianceCatchesRoguePolicy(t *testing.T) {
 	_, err = fgt.Policies.Create(ctx, fortigate.Policy{Name: "temp-rdp", SrcIntf: fortigate.Refs("compta"), DstIntf: fortigate.Refs("servers"),
 		SrcAddr: fortigate.Refs("all"), DstAddr: fortigate.Refs("pv-pessac-vm-erp"), Service: fortigate.Refs("pv-pessac-admin"), Action: "accept", Schedule: "always"})
 	require.NoError(t, err)
-	comp, err = e.bp.Check(ctx, e.conns)
+	comp, err = e.bp.Audit(ctx, e.conns)
 	require.NoError(t, err)
 	failed := failedChecks(comp)
 	assert.Contains(t, failed, "guests reach only the internet")

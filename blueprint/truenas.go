@@ -36,8 +36,8 @@ const (
 )
 
 // truenasList runs one query per plan through the engine reader.
-func truenasList[T any](ctx context.Context, b *build, r *engine.Reader, coll string, list func(context.Context, truenas.Query) ([]T, error)) ([]T, error) {
-	return engine.ListAs(ctx, r, appTrueNAS, coll, func(ctx context.Context) ([]T, error) { return list(ctx, truenas.Query{}) })
+func truenasList[T any](ctx context.Context, b *build, r *engine.Reader, coll string, list func(context.Context, *truenas.ListOptions) ([]T, error)) ([]T, error) {
+	return engine.ListAs(ctx, r, appTrueNAS, coll, func(ctx context.Context) ([]T, error) { return list(ctx, nil) })
 }
 
 // truenasPool returns the pool holding the site's datasets: the first healthy pool by name

@@ -72,7 +72,7 @@ func (b *build) truenasCloudSync() {
 			if err != nil {
 				return nil, describe(appTrueNAS, "cloud credential", err)
 			}
-			x, err := c.CloudCredentials.Create(ctx, w.Name, p)
+			x, err := c.CloudCredentials.Create(ctx, truenas.CloudCredentialRequest{Name: w.Name, Provider: p})
 			if err != nil {
 				return nil, describe(appTrueNAS, "cloud credential", rpcWriteErr(err))
 			}
@@ -83,7 +83,7 @@ func (b *build) truenasCloudSync() {
 			if err != nil {
 				return nil, describe(appTrueNAS, "cloud credential", err)
 			}
-			_, err = c.CloudCredentials.Update(ctx, tnID(cur.Outputs["id"]), w.Name, p)
+			_, err = c.CloudCredentials.Update(ctx, tnID(cur.Outputs["id"]), truenas.CloudCredentialRequest{Name: w.Name, Provider: p})
 			return nil, describe(appTrueNAS, "cloud credential", err)
 		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {

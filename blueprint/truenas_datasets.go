@@ -106,7 +106,7 @@ func (b *build) truenasDataset(rel string) {
 					return fmt.Errorf("truenas dataset %s: child %s is not managed by %s, kept", name, ch.Name, b.site.Name)
 				}
 			}
-			return deleted(appTrueNAS, "dataset "+name, c.Datasets.Delete(ctx, name, truenas.DatasetDeleteOptions{Recursive: true}))
+			return deleted(appTrueNAS, "dataset "+name, c.Datasets.Delete(ctx, name, &truenas.DatasetDeleteOptions{Recursive: true}))
 		},
 	})
 }

@@ -89,7 +89,7 @@ func (b *build) truenasReplication() {
 	}
 
 	keychain := func(ctx context.Context, r *engine.Reader, name, typ string) (truenas.KeychainCredential, bool, error) {
-		all, err := truenasList(ctx, b, r, tnCollKeychain, c.Keychain.List)
+		all, err := truenasList(ctx, b, r, tnCollKeychain, c.KeychainCredentials.List)
 		if err != nil {
 			return truenas.KeychainCredential{}, false, err
 		}
@@ -138,11 +138,11 @@ func (b *build) truenasReplication() {
 				engine.Outputs{"id": x.ID, "public_key": x.Attributes.PublicKey}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnKeyPairState) (engine.Outputs, error) {
-			kp, err := c.Keychain.GenerateKeyPair(ctx)
+			kp, err := c.KeychainCredentials.GenerateKeyPair(ctx)
 			if err != nil {
 				return nil, describe(appTrueNAS, "SSH key pair", err)
 			}
-			x, err := c.Keychain.CreateKeyPair(ctx, w.Name, kp)
+			x, err := c.KeychainCredentials.CreateKeyPair(ctx, w.Name, kp)
 			if err != nil {
 				return nil, describe(appTrueNAS, "SSH key pair", rpcWriteErr(err))
 			}
@@ -156,7 +156,7 @@ func (b *build) truenasReplication() {
 			if !cur.Managed {
 				return fmt.Errorf("truenas SSH key pair: not managed by %s, kept", site)
 			}
-			return deleted(appTrueNAS, "SSH key pair", c.Keychain.Delete(ctx, tnID(cur.Outputs["id"]), false))
+			return deleted(appTrueNAS, "SSH key pair", c.KeychainCredentials.Delete(ctx, tnID(cur.Outputs["id"]), nil))
 		},
 	})
 
@@ -182,11 +182,11 @@ func (b *build) truenasReplication() {
 				PrivateKey: a.PrivateKeyID}, true, engine.Outputs{"id": x.ID}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnSSHConnState) (engine.Outputs, error) {
-			hk, err := c.Keychain.RemoteHostKeyScan(ctx, w.Host, w.Port)
+			hk, err := c.KeychainCredentials.RemoteHostKeyScan(ctx, w.Host, w.Port)
 			if err != nil {
 				return nil, describe(appTrueNAS, "SSH connection: host key scan of "+w.Host, err)
 			}
-			x, err := c.Keychain.CreateSSHConnection(ctx, truenas.SSHConnectionRequest{Name: w.Name, Host: w.Host, Port: w.Port,
+			x, err := c.KeychainCredentials.CreateSSHConnection(ctx, truenas.SSHConnectionRequest{Name: w.Name, Host: w.Host, Port: w.Port,
 				Username: w.Username, PrivateKeyID: w.PrivateKey, RemoteHostKey: hk})
 			if err != nil {
 				return nil, describe(appTrueNAS, "SSH connection", rpcWriteErr(err))
@@ -203,7 +203,7 @@ func (b *build) truenasReplication() {
 			if !cur.Managed {
 				return fmt.Errorf("truenas SSH connection: not managed by %s, kept", site)
 			}
-			return deleted(appTrueNAS, "SSH connection", c.Keychain.Delete(ctx, tnID(cur.Outputs["id"]), false))
+			return deleted(appTrueNAS, "SSH connection", c.KeychainCredentials.Delete(ctx, tnID(cur.Outputs["id"]), nil))
 		},
 	})
 

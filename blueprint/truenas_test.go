@@ -41,9 +41,9 @@ func trueNASSiteObjects(t *testing.T, c *truenas.Client, site string) map[string
 
 // tnCollect lists a TrueNAS collection and appends to out[kind] the name of every item
 // name keeps.
-func tnCollect[T any](t *testing.T, out map[string][]string, kind string, list func(context.Context, truenas.Query) ([]T, error), name func(T) (string, bool)) {
+func tnCollect[T any](t *testing.T, out map[string][]string, kind string, list func(context.Context, *truenas.ListOptions) ([]T, error), name func(T) (string, bool)) {
 	t.Helper()
-	items, err := list(context.Background(), truenas.Query{})
+	items, err := list(context.Background(), nil)
 	require.NoError(t, err)
 	for _, it := range items {
 		if n, ok := name(it); ok {
@@ -76,7 +76,7 @@ func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, site.Marker(), truenasLocalComment(d), name)
 	}
-	share, err := c.NFSShares.Get(ctx, "/mnt/"+root+"/xo-backups")
+	share, err := c.NFSShares.Find(ctx, "/mnt/"+root+"/xo-backups")
 	require.NoError(t, err)
 	assert.Equal(t, site.Marker(), share.Comment)
 	assert.Equal(t, []string{"10.10.10.0/24"}, share.Networks, "without XO the export is restricted to the management VLAN")
@@ -86,7 +86,7 @@ func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
 	require.Len(t, objs["cloudsync"], 1)
 	assert.Contains(t, objs["cloudsync"][0], site.Marker())
 	require.Len(t, objs["credential"], 1)
-	tasks, err := c.SnapshotTasks.List(ctx, truenas.Query{})
+	tasks, err := c.SnapshotTasks.List(ctx, nil)
 	require.NoError(t, err)
 	for _, tk := range tasks {
 		assert.Equal(t, 14, tk.LifetimeValue)
@@ -153,7 +153,7 @@ func TestTrueNASShareHostIsClientURLHost(t *testing.T) {
 	require.NotEmpty(t, info.Hostname)
 	want := conns.TrueNAS.BaseURL().Hostname()
 	require.NotEqual(t, info.Hostname, want, "the simulator's hostname differs from its address")
-	require.Contains(t, ts.URL, want+":", "the configured URL has a port, stripped in the output")
+	require.Contains(t, ts.URL(), want+":", "the configured URL has a port, stripped in the output")
 	bp, err := Standard(site)
 	require.NoError(t, err)
 
@@ -196,9 +196,9 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	require.NoError(t, err)
 
 	// A key pair the site does not own, kept by destroy.
-	kp, err := c.Keychain.GenerateKeyPair(ctx)
+	kp, err := c.KeychainCredentials.GenerateKeyPair(ctx)
 	require.NoError(t, err)
-	_, err = c.Keychain.CreateKeyPair(ctx, "other-key", kp)
+	_, err = c.KeychainCredentials.CreateKeyPair(ctx, "other-key", kp)
 	require.NoError(t, err)
 
 	p, err := bp.Plan(ctx, conns)
@@ -210,11 +210,11 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	require.NoError(t, res.Err(), "%v", res)
 
 	m := site.Marker()
-	key, err := c.Keychain.Get(ctx, site.Name+"-offsite-key ["+m+"]")
+	key, err := c.KeychainCredentials.Find(ctx, site.Name+"-offsite-key ["+m+"]")
 	require.NoError(t, err)
 	assert.Equal(t, truenas.KeychainSSHKeyPair, key.Type)
 	require.True(t, strings.HasPrefix(key.Attributes.PublicKey, "ssh-"), "public key stored: %q", key.Attributes.PublicKey)
-	conn, err := c.Keychain.Get(ctx, site.Name+"-offsite-ssh ["+m+"]")
+	conn, err := c.KeychainCredentials.Find(ctx, site.Name+"-offsite-ssh ["+m+"]")
 	require.NoError(t, err)
 	assert.Equal(t, truenas.KeychainSSHCredentials, conn.Type)
 	assert.Equal(t, "nas2.example", conn.Attributes.Host)
@@ -222,7 +222,7 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	assert.Equal(t, "root", conn.Attributes.Username, "default user")
 	assert.Equal(t, key.ID, conn.Attributes.PrivateKeyID)
 	assert.Contains(t, conn.Attributes.RemoteHostKey, "nas2.example ssh-ed25519 ", "host key from the scan")
-	repl, err := c.Replications.Get(ctx, site.Name+" off-site replication ["+m+"]")
+	repl, err := c.Replications.Find(ctx, site.Name+" off-site replication ["+m+"]")
 	require.NoError(t, err)
 	assert.Equal(t, "PUSH", repl.Direction)
 	assert.Equal(t, "SSH", repl.Transport)
@@ -237,7 +237,7 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	assert.Equal(t, "DAY", repl.LifetimeUnit)
 	require.NotNil(t, repl.Schedule)
 	assert.Equal(t, "3", repl.Schedule.Hour)
-	creds, err := c.CloudCredentials.List(ctx, truenas.Query{})
+	creds, err := c.CloudCredentials.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, creds, "no S3 objects for a replication site")
 
@@ -254,7 +254,7 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	}), "warning with the public key's fingerprint: %v", p2.Warnings)
 	assert.NotContains(t, p2.String(), "PRIVATE KEY")
 	assert.True(t, findingOf(t, p2.Compliance(), "3-2-1: one off-site").OK)
-	live, err := Check(ctx, site, conns)
+	live, err := bp.Audit(ctx, conns)
 	require.NoError(t, err)
 	off := findingOf(t, live, "3-2-1: one off-site")
 	assert.True(t, off.OK, "%+v", off)
@@ -272,10 +272,10 @@ func TestTrueNASOffsiteReplication(t *testing.T) {
 	res, err = bp.Destroy(ctx, conns)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
-	tasks, err := c.Replications.List(ctx, truenas.Query{})
+	tasks, err := c.Replications.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, tasks)
-	keys, err := c.Keychain.List(ctx, truenas.Query{})
+	keys, err := c.KeychainCredentials.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	assert.Equal(t, "other-key", keys[0].Name, "the unmarked key pair is kept")

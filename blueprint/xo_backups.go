@@ -74,7 +74,8 @@ func (b *build) xoRepository() {
 			if have.URL != w.URL {
 				u.URL = &w.URL
 			}
-			return nil, describe(appXO, "backup repository", c.BackupRepositories.Update(ctx, id, u))
+			_, err := c.BackupRepositories.Update(ctx, id, u)
+			return nil, describe(appXO, "backup repository", err)
 		},
 		OnDelete: func(ctx context.Context, cur engine.Observed) error {
 			if !cur.Managed {
@@ -201,7 +202,7 @@ func xoJobResource[J any, S xoScheduled](b *build, j xoScheduledJob[J, S]) *engi
 				}
 				return engine.Outputs{"id": id, "schedule": sc.ID}, nil
 			case haveCron != cron || haveEnabled != enabled:
-				if err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &cron, Enabled: &enabled}); err != nil {
+				if _, err := c.Schedules.Update(ctx, sched, xo.ScheduleUpdate{Cron: &cron, Enabled: &enabled}); err != nil {
 					return nil, describe(appXO, j.what+" schedule", err)
 				}
 			}
@@ -257,6 +258,14 @@ func xoPatternIDs(p xo.Pattern) []string {
 func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targetHost string) {
 	c := b.conns.XO
 	replication := targetHost != ""
+	// retention is the job's per-schedule retention: copies on the SR for a replication,
+	// backups on the repository otherwise.
+	retention := func(keep int) xo.Retention {
+		if replication {
+			return xo.Retention{Copy: keep}
+		}
+		return xo.Retention{Export: keep}
+	}
 	base := b.site.Name + "-" + kind
 	name := b.xoMarkedName(base)
 	var refs []engine.Reference
@@ -315,10 +324,12 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 			return st
 		},
 		create: func(ctx context.Context, w xoJobState) (string, string, error) {
+			req := xo.DeltaBackupJob(name, xo.IDs(w.VMs...), first(w.Remotes), cron, "", keep)
 			if replication {
-				return c.BackupJobs.Create(ctx, xo.ContinuousReplicationJob(name, xo.IDs(w.VMs...), first(w.SRs), cron, "", keep))
+				req = xo.ContinuousReplicationJob(name, xo.IDs(w.VMs...), first(w.SRs), cron, "", keep)
 			}
-			return c.BackupJobs.Create(ctx, xo.DeltaBackupJob(name, xo.IDs(w.VMs...), first(w.Remotes), cron, "", keep))
+			job, err := c.BackupJobs.Create(ctx, req)
+			return job.ID, job.Schedule.ID, err
 		},
 		update: func(ctx context.Context, id, sched string, have, w xoJobState) error {
 			var u xo.BackupJobUpdate
@@ -339,16 +350,19 @@ func (b *build) xoJob(kind string, vmNames []string, cron string, keep int, targ
 				u.SRs, changed = xo.IDs(w.SRs...), true
 			}
 			if have.Retention != w.Retention && sched != "" {
-				ret := xo.Retention{Export: w.Retention}
-				if replication {
-					ret = xo.Retention{Copy: w.Retention}
-				}
-				u.Settings, changed = map[string]any{sched: ret}, true
+				u.Retention, changed = map[string]xo.Retention{sched: retention(w.Retention)}, true
 			}
 			if !changed {
 				return nil
 			}
-			return c.BackupJobs.Update(ctx, id, u)
+			_, err := c.BackupJobs.Update(ctx, id, u)
+			return err
+		},
+		// A schedule created by an update (the previous one was deleted by hand) has no
+		// retention yet: set it.
+		scheduled: func(ctx context.Context, id, sched string, w xoJobState) error {
+			_, err := c.BackupJobs.Update(ctx, id, xo.BackupJobUpdate{Retention: map[string]xo.Retention{sched: retention(w.Retention)}})
+			return err
 		},
 		del: c.BackupJobs.Delete,
 	}))
@@ -423,7 +437,8 @@ func (b *build) xoMetadataJob() {
 			return st
 		},
 		create: func(ctx context.Context, w xoMetaJobState) (string, string, error) {
-			return c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup(name, w.Pools, w.XOMetadata, first(w.Remotes), w.Cron, "", keep))
+			job, err := c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup(name, w.Pools, w.XOMetadata, first(w.Remotes), w.Cron, "", keep))
+			return job.ID, job.Schedule.ID, err
 		},
 		update: func(ctx context.Context, id, sched string, have, w xoMetaJobState) error {
 			var u xo.MetadataBackupJobUpdate
@@ -447,12 +462,14 @@ func (b *build) xoMetadataJob() {
 			if !changed {
 				return nil
 			}
-			return c.MetadataBackupJobs.Update(ctx, id, u)
+			_, err := c.MetadataBackupJobs.Update(ctx, id, u)
+			return err
 		},
 		// A schedule created by an update has no retention yet: set it.
 		scheduled: func(ctx context.Context, id, sched string, w xoMetaJobState) error {
 			ret := map[string]xo.MetadataRetention{sched: {PoolMetadata: w.RetentionPool, XOMetadata: w.RetentionXO}}
-			return c.MetadataBackupJobs.Update(ctx, id, xo.MetadataBackupJobUpdate{Retention: ret})
+			_, err := c.MetadataBackupJobs.Update(ctx, id, xo.MetadataBackupJobUpdate{Retention: ret})
+			return err
 		},
 		del: c.MetadataBackupJobs.Delete,
 	}))

@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -32,15 +33,6 @@ func xoTestSite(t *testing.T) Site {
 	s.Host = DefaultHost()
 	s.Host.Name = "xcp-dl380"
 	return s
-}
-
-// instantClock makes the xo client's waiters poll without pausing.
-type instantClock struct{}
-
-func (instantClock) After(time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	ch <- time.Time{}
-	return ch
 }
 
 // dropOnce forwards requests and, once armed, drops the answer of the first request whose
@@ -76,7 +68,7 @@ func newXOEnv(t *testing.T) *xoEnvT {
 	require.NoError(t, err)
 	t.Cleanup(xs.Close)
 	drop := &dropOnce{next: http.DefaultTransport.(*http.Transport).Clone()}
-	xc, err := xs.Client(sitekit.WithPlainHTTP(), sitekit.WithHTTPClient(&http.Client{Transport: drop}), xo.WithClock(instantClock{}))
+	xc, err := xs.Client(sitekit.WithPlainHTTP(), sitekit.WithHTTPClient(&http.Client{Transport: drop}), xo.WithPollInterval(time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = xc.Close() })
 	ts := truenastest.NewTestServer(t, truenastest.WithJobTicker(time.Millisecond))
@@ -226,6 +218,48 @@ func TestXOStandardApplyReplanDestroy(t *testing.T) {
 	repos, err = xc.BackupRepositories.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, repos)
+}
+
+// A backup job whose schedule was deleted by hand converges in one apply: the schedule is
+// recreated with the job's retention, and the job-wide settings survive the edit (xo-server
+// replaces settings whole on editJob, so the client sends them complete).
+func TestXOBackupScheduleDeletedByHandConvergesInOnePass(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	env := newXOEnv(t)
+	xc := env.conn.XO
+	bp, err := Standard(site)
+	require.NoError(t, err)
+	applySite(ctx, t, bp, env.conn)
+
+	jobs, err := xc.BackupJobs.List(ctx, &xo.ListOptions{Filter: xo.Eq("type", "backup")})
+	require.NoError(t, err)
+	var delta xo.BackupJob
+	for _, j := range jobs {
+		if strings.HasPrefix(j.Name, site.Name+"-delta") {
+			delta = j
+		}
+	}
+	require.NotEmpty(t, delta.ID)
+	global := string(delta.Settings[""])
+	scheds, err := xc.Schedules.OfJob(ctx, delta.ID)
+	require.NoError(t, err)
+	require.Len(t, scheds, 1)
+	require.NoError(t, xc.Schedules.Delete(ctx, scheds[0].ID))
+
+	applySite(ctx, t, bp, env.conn)
+	scheds, err = xc.Schedules.OfJob(ctx, delta.ID)
+	require.NoError(t, err)
+	require.Len(t, scheds, 1, "the schedule is recreated")
+	job, err := xc.BackupJobs.Get(ctx, delta.ID)
+	require.NoError(t, err)
+	var ret xo.Retention
+	require.NoError(t, json.Unmarshal(job.Settings[scheds[0].ID], &ret), "retention of the new schedule: %v", job.Settings)
+	assert.Equal(t, site.WithDefaults().Backup.Retention, ret.Export)
+	assert.JSONEq(t, global, string(job.Settings[""]), "reportWhen and concurrency kept")
+	p, err := bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
+	assert.Zero(t, p.Changes(), "converged in one pass:\n%s", p)
 }
 
 func TestXOAmbiguousVMCreateLeavesOneVM(t *testing.T) {
@@ -386,7 +420,7 @@ func TestXODestroyDeletesMarkedOrphans(t *testing.T) {
 	vm, err := xc.VMs.Find(ctx, env.xs.PoolID, "web")
 	require.NoError(t, err)
 	// A marked weekly job from an earlier version of the site, writing to the repository.
-	_, _, err = xc.BackupJobs.Create(ctx, xo.DeltaBackupJob("pv-pessac-weekly ["+site.Marker()+"]", xo.IDs(vm.ID), repos[0].ID, "0 3 * * 0", "", 4))
+	_, err = xc.BackupJobs.Create(ctx, xo.DeltaBackupJob("pv-pessac-weekly ["+site.Marker()+"]", xo.IDs(vm.ID), repos[0].ID, "0 3 * * 0", "", 4))
 	require.NoError(t, err)
 	old, err := xc.VMs.Create(ctx, xo.VMCreateRequest{Pool: env.xs.PoolID, Template: env.xs.DebianTemplateID, NameLabel: "old-app", CPUs: 1, Memory: 1 << 30, Tags: []string{site.Marker()}})
 	require.NoError(t, err)

@@ -123,7 +123,7 @@ func (b *build) xoVM(vm VM, v VLAN) {
 				u.Memory = &m
 			}
 			if u.CPUs != nil || u.Memory != nil {
-				if err := c.VMs.Update(ctx, id, u); err != nil {
+				if _, err := c.VMs.Update(ctx, id, u); err != nil {
 					return nil, describe(appXO, "VM "+vm.Name, err)
 				}
 			}
@@ -254,7 +254,7 @@ func (b *build) xoCloudInit(vm VM, v VLAN) (userData, networkConfig string, err 
 	var children []netip.Prefix
 	for _, o := range s.VMs {
 		switch {
-		case o.Role == "monitor":
+		case o.Role == VMRoleMonitor:
 			monitor = o.IP
 		case o.OS == Debian12 && o.IP.IsValid():
 			children = append(children, netip.PrefixFrom(o.IP, 32))
@@ -282,14 +282,14 @@ func (b *build) xoCloudInit(vm VM, v VLAN) (userData, networkConfig string, err 
 		return err
 	}
 	switch {
-	case vm.Role == "monitor" && !key.IsZero() && len(children) > 0:
+	case vm.Role == VMRoleMonitor && !key.IsZero() && len(children) > 0:
 		u, err := cloudinit.NetdataParent(cloudinit.NetdataParentOptions{Address: vm.IP, AllowFrom: []netip.Prefix{mgmt},
 			Children: children, APIKey: key, Nodes: len(children) + 1})
 		if err != nil {
 			return "", "", err
 		}
 		parts = append(parts, u)
-	case vm.Role == "web":
+	case vm.Role == VMRoleWeb:
 		var extra []cloudinit.Allow
 		if monitor.IsValid() {
 			extra = append(extra, cloudinit.Allow{Port: xoStreamPort, From: netip.PrefixFrom(monitor, 32)})

@@ -79,6 +79,12 @@ func (s *AddressesService) List(ctx context.Context, opts *ListOptions) ([]Addre
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the addresses matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *AddressesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]Address], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the addresses matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *AddressesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Address, error] {

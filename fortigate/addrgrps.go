@@ -53,6 +53,12 @@ func (s *AddressGroupsService) List(ctx context.Context, opts *ListOptions) ([]A
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the address groups matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *AddressGroupsService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]AddressGroup], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the address groups matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *AddressGroupsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[AddressGroup, error] {

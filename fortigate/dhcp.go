@@ -106,6 +106,12 @@ func (s *DHCPServersService) List(ctx context.Context, opts *ListOptions) ([]DHC
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the DHCP servers matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *DHCPServersService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]DHCPServer], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the DHCP servers matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *DHCPServersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[DHCPServer, error] {

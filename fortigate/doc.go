@@ -60,6 +60,14 @@
 // before trying again. A 401 or 429 is never retried: FortiOS counts every failed token as
 // a failed login and locks the source out with 429 after three of them.
 //
+// # VDOMs
+//
+// [WithVDOM] sends vdom=<name> on every request. On a FortiGate with several VDOMs (an MSP
+// hosting several customers on one unit), the ListPerVDOM method of every table and
+// Monitor.StatusPerVDOM ask several VDOMs in one request (vdom=* or a VDOM list); FortiOS
+// answers one envelope per VDOM, returned as [PerVDOM] values, each with its own error.
+// [Client.RawPerVDOM] does the same for any path, global=1 included.
+//
 // # Transactions
 //
 // Client.Transactions.Begin opens a batch (FortiOS 6.4+); its Client field is a client

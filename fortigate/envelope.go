@@ -104,12 +104,17 @@ func DecodeEnvelopes(body []byte) ([]*Envelope, error) {
 			return nil, errors.New("null envelope")
 		}
 		if e.Status == "error" {
-			st := e.HTTPStatus
-			if st == 0 {
-				st = http.StatusInternalServerError
-			}
-			return nil, fromEnvelope(&APIError{Method: e.HTTPMethod, Path: e.Path + "/" + e.Name, StatusCode: st}, e)
+			return nil, envelopeError(e)
 		}
 	}
 	return envs, nil
+}
+
+// envelopeError is the *APIError an envelope with status "error" stands for.
+func envelopeError(e *Envelope) error {
+	st := e.HTTPStatus
+	if st == 0 {
+		st = http.StatusInternalServerError
+	}
+	return fromEnvelope(&APIError{Method: e.HTTPMethod, Path: e.Path + "/" + e.Name, StatusCode: st}, e)
 }

@@ -41,7 +41,8 @@ func TestErrorMapping(t *testing.T) {
 		status int
 		kind   error
 	}{
-		{"missing", func() error { return errOf(c.Addresses.Get(ctx, "nope")) }, -3, 404, sitekit.ErrNotFound},
+		{"missing", func() error { return errOf(c.Addresses.Get(ctx, "nope")) }, 0, 404, sitekit.ErrNotFound},
+		{"missing on delete", func() error { return c.Addresses.Delete(ctx, "nope") }, -3, 404, sitekit.ErrNotFound},
 		{"duplicate", func() error { return errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "a1"})) }, -5, 500, sitekit.ErrExists},
 		{"name clash with group", func() error { return errOf(c.Addresses.Create(ctx, fortigate.Address{Name: "g1"})) }, -163, 500, sitekit.ErrExists},
 		{"name clash with vip", func() error {

@@ -71,6 +71,12 @@ func (s *EMSConnectorsService) List(ctx context.Context, opts *ListOptions) ([]E
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the EMS connectors matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *EMSConnectorsService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]EMSConnector], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the EMS connectors matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *EMSConnectorsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[EMSConnector, error] {

@@ -89,6 +89,12 @@ func (s *InterfacesService) List(ctx context.Context, opts *ListOptions) ([]Inte
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the interfaces matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *InterfacesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]Interface], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the interfaces matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *InterfacesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Interface, error] {

@@ -108,6 +108,12 @@ func (s *PoliciesService) List(ctx context.Context, opts *ListOptions) ([]Policy
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the policies matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *PoliciesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]Policy], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the policies matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *PoliciesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Policy, error] {

@@ -56,6 +56,12 @@ func (s *StaticRoutesService) List(ctx context.Context, opts *ListOptions) ([]St
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the static routes matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *StaticRoutesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]StaticRoute], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the static routes matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *StaticRoutesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[StaticRoute, error] {

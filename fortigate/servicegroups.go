@@ -39,6 +39,12 @@ func (s *ServiceGroupsService) List(ctx context.Context, opts *ListOptions) ([]S
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the service groups matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *ServiceGroupsService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]ServiceGroup], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the service groups matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *ServiceGroupsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[ServiceGroup, error] {

@@ -64,6 +64,12 @@ func (s *ServicesService) List(ctx context.Context, opts *ListOptions) ([]Servic
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the custom services matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *ServicesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]Service], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the custom services matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *ServicesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Service, error] {

@@ -39,6 +39,12 @@ func (s *UserGroupsService) List(ctx context.Context, opts *ListOptions) ([]User
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the user groups matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *UserGroupsService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]UserGroup], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the user groups matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *UserGroupsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[UserGroup, error] {

@@ -84,6 +84,12 @@ func (s *LocalUsersService) List(ctx context.Context, opts *ListOptions) ([]Loca
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the local users matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *LocalUsersService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]LocalUser], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the local users matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *LocalUsersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[LocalUser, error] {

@@ -85,6 +85,12 @@ func (s *VIPsService) List(ctx context.Context, opts *ListOptions) ([]VIP, error
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the virtual IPs matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *VIPsService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]VIP], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the virtual IPs matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *VIPsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[VIP, error] {

@@ -58,6 +58,12 @@ func (s *ZonesService) List(ctx context.Context, opts *ListOptions) ([]Zone, err
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the zones matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *ZonesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]Zone], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the zones matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *ZonesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Zone, error] {

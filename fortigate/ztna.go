@@ -96,6 +96,12 @@ func (s *AccessProxiesService) List(ctx context.Context, opts *ListOptions) ([]A
 	return s.t.list(ctx, opts)
 }
 
+// ListPerVDOM lists the access proxies matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *AccessProxiesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]AccessProxy], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
+}
+
 // All iterates over the access proxies matching opts, fetching opts.PageSize records per request
 // (500 when zero). An error is yielded last and ends the iteration.
 func (s *AccessProxiesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[AccessProxy, error] {
@@ -185,6 +191,12 @@ type ZTNAWebProxiesService struct{ t table[string, ZTNAWebProxy] }
 // List returns the ZTNA web proxies matching opts (nil: all of them), in table order.
 func (s *ZTNAWebProxiesService) List(ctx context.Context, opts *ListOptions) ([]ZTNAWebProxy, error) {
 	return s.t.list(ctx, opts)
+}
+
+// ListPerVDOM lists the ZTNA web proxies matching opts in several VDOMs with one request: the
+// VDOMs named, or every VDOM the token may reach when vdoms is empty (vdom=*).
+func (s *ZTNAWebProxiesService) ListPerVDOM(ctx context.Context, opts *ListOptions, vdoms ...string) ([]PerVDOM[[]ZTNAWebProxy], error) {
+	return s.t.listPerVDOM(ctx, opts, vdoms)
 }
 
 // All iterates over the ZTNA web proxies matching opts, fetching opts.PageSize records per request

@@ -23,20 +23,20 @@ type Alert struct {
 	OneShot        bool            `json:"one_shot"`
 }
 
-// AlertService reads and dismisses alerts.
-type AlertService struct{ c *Client }
+// AlertsService reads and dismisses alerts.
+type AlertsService struct{ c *Client }
 
 // List returns the current alerts (alert.list).
-func (s *AlertService) List(ctx context.Context) ([]Alert, error) {
+func (s *AlertsService) List(ctx context.Context) ([]Alert, error) {
 	return callT[[]Alert](ctx, s.c, "alert.list", false)
 }
 
 // Dismiss dismisses an alert by uuid.
-func (s *AlertService) Dismiss(ctx context.Context, uuid string) error {
+func (s *AlertsService) Dismiss(ctx context.Context, uuid string) error {
 	return s.c.call(ctx, "alert.dismiss", []any{uuid}, nil, true)
 }
 
 // Restore un-dismisses an alert by uuid.
-func (s *AlertService) Restore(ctx context.Context, uuid string) error {
+func (s *AlertsService) Restore(ctx context.Context, uuid string) error {
 	return s.c.call(ctx, "alert.restore", []any{uuid}, nil, true)
 }

@@ -15,7 +15,7 @@ func BenchmarkCallsOneConnection(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Pools.Get(ctx, "tank"); err != nil {
+	if _, err := c.Pools.Find(ctx, "tank"); err != nil {
 		b.Fatal(err)
 	}
 	b.SetParallelism(8)

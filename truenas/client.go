@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,17 +21,19 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// KnownVersions lists the API versions (path segments of /api/<version>) this client was
-// written and tested against, oldest first. By default the client connects to the newest of
-// them that the appliance lists in GET /api/versions.
-var KnownVersions = []string{
+var knownVersions = []string{
 	"v25.04.0", "v25.04.1", "v25.04.2",
 	"v25.10.0", "v25.10.1", "v25.10.2", "v25.10.3", "v25.10.4", "v25.10.5",
 	"v26.0.0",
 }
 
-// maxInFlight keeps the client below the server's hard cap of 20 concurrent calls per
-// connection (reference §1.2).
+// KnownVersions returns the API versions (path segments of /api/<version>) this client was
+// written and tested against, oldest first, in a new slice. By default the client connects
+// to the newest of them that the appliance lists in GET /api/versions.
+func KnownVersions() []string { return slices.Clone(knownVersions) }
+
+// maxInFlight keeps the client below the middleware's hard cap of 20 concurrent calls per
+// connection.
 const maxInFlight = 16
 
 type (
@@ -95,7 +98,8 @@ type Client struct {
 	useCurrent bool
 	keyUser    string
 	poll       time.Duration
-	sem        chan struct{}
+	sem        chan struct{} // calls in flight
+	writes     chan struct{} // writes in flight (sitekit.WithMaxConcurrentWrites), nil: no cap
 	jobs       *jobWatch
 
 	mu      sync.Mutex
@@ -106,33 +110,33 @@ type Client struct {
 	// System reads system information and version.
 	System *SystemService
 	// Pools reads storage pools.
-	Pools *PoolService
+	Pools *PoolsService
 	// Datasets manages ZFS datasets (filesystems and volumes).
-	Datasets *DatasetService
+	Datasets *DatasetsService
 	// Snapshots manages ZFS snapshots (zfs.snapshot.* on 25.04, pool.snapshot.* on 25.10+).
-	Snapshots *SnapshotService
+	Snapshots *SnapshotsService
 	// SnapshotTasks manages periodic snapshot tasks.
-	SnapshotTasks *SnapshotTaskService
+	SnapshotTasks *SnapshotTasksService
 	// NFSShares manages NFS exports.
-	NFSShares *NFSShareService
+	NFSShares *NFSSharesService
 	// SMBShares manages SMB shares.
-	SMBShares *SMBShareService
+	SMBShares *SMBSharesService
 	// Services manages system services (nfs, cifs, ssh, …).
-	Services *ServiceService
+	Services *ServicesService
 	// Keychain manages SSH key pairs and SSH connections used by replication.
-	Keychain *KeychainService
+	KeychainCredentials *KeychainCredentialsService
 	// Replications manages ZFS replication tasks.
-	Replications *ReplicationService
+	Replications *ReplicationsService
 	// CloudCredentials manages cloud sync credentials (S3, B2, …).
-	CloudCredentials *CloudCredentialService
+	CloudCredentials *CloudCredentialsService
 	// CloudSyncs manages cloud sync tasks.
-	CloudSyncs *CloudSyncService
+	CloudSyncs *CloudSyncsService
 	// Users manages local users.
-	Users *UserService
+	Users *UsersService
 	// Alerts reads and dismisses alerts.
-	Alerts *AlertService
+	Alerts *AlertsService
 	// Jobs reads and waits for middleware jobs.
-	Jobs *JobService
+	Jobs *JobsService
 }
 
 // New returns a client for the appliance at baseURL ("https://nas.example" or
@@ -189,27 +193,30 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	if d, ok := s.Value(pollIntervalKey{}).(time.Duration); ok {
 		c.poll = d
 	}
+	if s.MaxConcurrentWrites > 0 {
+		c.writes = make(chan struct{}, s.MaxConcurrentWrites)
+	}
 	c.jobs = newJobWatch()
 	c.System = &SystemService{c: c}
-	c.Pools = &PoolService{c: c}
-	c.Datasets = &DatasetService{c: c}
-	c.Snapshots = &SnapshotService{c: c}
-	c.SnapshotTasks = &SnapshotTaskService{c: c}
-	c.NFSShares = &NFSShareService{c: c}
-	c.SMBShares = &SMBShareService{c: c}
-	c.Services = &ServiceService{c: c}
-	c.Keychain = &KeychainService{c: c}
-	c.Replications = &ReplicationService{c: c}
-	c.CloudCredentials = &CloudCredentialService{c: c}
-	c.CloudSyncs = &CloudSyncService{c: c}
-	c.Users = &UserService{c: c}
-	c.Alerts = &AlertService{c: c}
-	c.Jobs = &JobService{c: c}
+	c.Pools = &PoolsService{c: c}
+	c.Datasets = &DatasetsService{c: c}
+	c.Snapshots = &SnapshotsService{c: c}
+	c.SnapshotTasks = &SnapshotTasksService{c: c}
+	c.NFSShares = &NFSSharesService{c: c}
+	c.SMBShares = &SMBSharesService{c: c}
+	c.Services = &ServicesService{c: c}
+	c.KeychainCredentials = &KeychainCredentialsService{c: c}
+	c.Replications = &ReplicationsService{c: c}
+	c.CloudCredentials = &CloudCredentialsService{c: c}
+	c.CloudSyncs = &CloudSyncsService{c: c}
+	c.Users = &UsersService{c: c}
+	c.Alerts = &AlertsService{c: c}
+	c.Jobs = &JobsService{c: c}
 	return c, nil
 }
 
 // http11Only returns a copy of hc whose transport never negotiates HTTP/2: a WebSocket
-// upgrade needs HTTP/1.1 and nginx on TrueNAS offers h2 through ALPN (reference §1.1).
+// upgrade needs HTTP/1.1 and nginx on TrueNAS offers h2 through ALPN.
 func http11Only(hc *http.Client) *http.Client {
 	t, ok := hc.Transport.(*http.Transport)
 	if !ok {
@@ -364,7 +371,7 @@ func ChooseVersion(listed []string) (string, bool) {
 		if !ok {
 			continue
 		}
-		if slices.Contains(KnownVersions, nv) && (bestKnown == "" || compareVersions(nv, bestKnown) > 0) {
+		if slices.Contains(knownVersions, nv) && (bestKnown == "" || compareVersions(nv, bestKnown) > 0) {
 			bestKnown = nv
 		}
 		if compareVersions(nv, "v25.04.0") >= 0 && (best == "" || compareVersions(nv, best) > 0) {
@@ -504,38 +511,109 @@ func (c *Client) rawCall(ctx context.Context, conn *jsonrpc.Conn, method string,
 }
 
 // call runs one API method with positional params. write marks methods that change state:
-// their lost answers are reported as sitekit.ErrOutcomeUnknown and never re-sent, whereas a
-// read whose connection dropped is retried once on a fresh connection.
+// they wait for a slot of sitekit.WithMaxConcurrentWrites, and are re-sent only when the
+// appliance refused them outright (-32000 or "Rate Limit Exceeded"): a write whose answer was
+// lost (connection dropped, per-call timeout) is reported as sitekit.ErrOutcomeUnknown. Reads
+// are retried on every transient failure. Retries follow sitekit.WithRetry; each attempt is
+// bounded by sitekit.WithTimeout.
 func (c *Client) call(ctx context.Context, method string, params []any, result any, write bool) error {
+	if write && c.writes != nil {
+		select {
+		case c.writes <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-c.writes }()
+	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	for attempt := 0; ; attempt++ {
-		conn, err := c.connection(ctx)
-		if err != nil {
+	policy := c.settings.Retry
+	wait := policy.InitialInterval
+	for attempt := 1; ; attempt++ {
+		err := c.attempt(ctx, method, params, result, write)
+		if err == nil || attempt >= policy.MaxAttempts || ctx.Err() != nil || !c.retryable(err, write) {
 			return err
 		}
-		err = c.rawCall(ctx, conn, method, params, result)
-		if err == nil {
-			return nil
-		}
-		var ae *APIError
-		if errors.As(err, &ae) || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		d := jitter(wait)
+		wait = min(wait*2, policy.MaxInterval)
+		c.settings.Logger.Debug("truenas retry", "method", method, "attempt", attempt, "wait", d, "error", err)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
 			return err
 		}
-		if errors.Is(err, sitekit.ErrOutcomeUnknown) && !write && attempt == 0 {
-			continue
-		}
-		return c.transportErr(method, err, write)
 	}
+}
+
+// attempt sends one call, bounded by the per-call timeout.
+func (c *Client) attempt(ctx context.Context, method string, params []any, result any, write bool) error {
+	actx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
+	defer cancel()
+	conn, err := c.connection(actx)
+	if err != nil {
+		return c.transportErr(method, err, false)
+	}
+	err = c.rawCall(actx, conn, method, params, result)
+	if err == nil {
+		return nil
+	}
+	var ae *APIError
+	if errors.As(err, &ae) || ctx.Err() != nil {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The per-call timeout expired while the call was in flight.
+		return c.lostAnswer(method, fmt.Errorf("no answer within %s: %w", c.settings.Timeout, err), write)
+	}
+	return c.transportErr(method, err, write)
+}
+
+// retryable reports whether err may be retried: a read after any transient failure, a write
+// only when the appliance refused it without running it.
+func (c *Client) retryable(err error, write bool) bool {
+	if errors.Is(err, sitekit.ErrRateLimited) {
+		return true
+	}
+	if write {
+		var te *rest.TransportError
+		return errors.As(err, &te) && !te.Sent
+	}
+	var ae *APIError
+	if errors.As(err, &ae) || errors.Is(err, jsonrpc.ErrClosed) {
+		return false
+	}
+	var te *rest.TransportError
+	return errors.As(err, &te)
+}
+
+// jitter returns d ± 50%.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d)))
+}
+
+func (c *Client) lostAnswer(method string, err error, write bool) error {
+	c.mu.Lock()
+	path := "/api/" + c.version
+	c.mu.Unlock()
+	return &rest.TransportError{Appliance: "truenas", Method: method, Path: path, Err: err, Sent: true, Unknown: write}
 }
 
 func (c *Client) transportErr(method string, err error, write bool) error {
 	var ae *APIError
-	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jsonrpc.ErrClosed) {
+		return err
+	}
+	var te *rest.TransportError
+	if errors.As(err, &te) {
 		return err
 	}
 	c.mu.Lock()

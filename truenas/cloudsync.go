@@ -3,6 +3,7 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/url"
 
 	"github.com/sitekit/sitekit"
@@ -86,47 +87,70 @@ type CloudCredential struct {
 	Provider CloudProvider `json:"provider"`
 }
 
-// CloudCredentialService manages cloud credentials. Identity: the credential name.
-type CloudCredentialService struct{ c *Client }
+// CloudCredentialsService manages cloud credentials. Identity: the credential name.
+type CloudCredentialsService struct{ c *Client }
 
-// List returns credentials matching q.
-func (s *CloudCredentialService) List(ctx context.Context, q Query) ([]CloudCredential, error) {
-	return query[CloudCredential](ctx, s.c, "cloudsync.credentials.query", q)
+// List returns the credentials selected by opts (nil: all of them).
+func (s *CloudCredentialsService) List(ctx context.Context, opts *ListOptions) ([]CloudCredential, error) {
+	return query[CloudCredential](ctx, s.c, "cloudsync.credentials.query", opts)
 }
 
-// Get returns the credential called name.
-func (s *CloudCredentialService) Get(ctx context.Context, name string) (CloudCredential, error) {
+// All iterates over the credentials selected by opts, 100 per call; an error ends the sequence.
+func (s *CloudCredentialsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[CloudCredential, error] {
+	return pages[CloudCredential](ctx, s.c, "cloudsync.credentials.query", opts, 100)
+}
+
+// Get returns the credential with id; an error matching sitekit.ErrNotFound if none.
+func (s *CloudCredentialsService) Get(ctx context.Context, id int64) (CloudCredential, error) {
+	return getOne[CloudCredential](ctx, s.c, "cloudsync.credentials.query", Eq("id", id))
+}
+
+// Find returns the credential whose name is name; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *CloudCredentialsService) Find(ctx context.Context, name string) (CloudCredential, error) {
 	if name == "" {
 		return CloudCredential{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	return getOne[CloudCredential](ctx, s.c, "cloudsync.credentials.query", Eq("name", name))
+	return findOne[CloudCredential](ctx, s.c, "cloudsync.credentials.query", "name", name)
+}
+
+// CloudCredentialRequest creates (Name required) or updates cloud credentials. The
+// provider, secrets included, is always sent whole: the API never returns secrets to merge.
+type CloudCredentialRequest struct {
+	Name     string
+	Provider CloudProvider
+}
+
+// Validate checks a create request before any I/O.
+func (r CloudCredentialRequest) Validate() error {
+	if r.Name == "" {
+		return sitekit.Invalid("Name", r.Name, "must not be empty")
+	}
+	return r.Provider.validate("Provider")
 }
 
 // Create stores a credential.
-func (s *CloudCredentialService) Create(ctx context.Context, name string, p CloudProvider) (CloudCredential, error) {
-	if name == "" {
-		return CloudCredential{}, sitekit.Invalid("Name", name, "must not be empty")
-	}
-	if err := p.validate("Provider"); err != nil {
+func (s *CloudCredentialsService) Create(ctx context.Context, req CloudCredentialRequest) (CloudCredential, error) {
+	if err := req.Validate(); err != nil {
 		return CloudCredential{}, err
 	}
-	return callT[CloudCredential](ctx, s.c, "cloudsync.credentials.create", true, map[string]any{"name": name, "provider": p.wire()})
+	return callT[CloudCredential](ctx, s.c, "cloudsync.credentials.create", true, map[string]any{"name": req.Name, "provider": req.Provider.wire()})
 }
 
-// Update replaces a credential's provider (and name when not empty).
-func (s *CloudCredentialService) Update(ctx context.Context, id int64, name string, p CloudProvider) (CloudCredential, error) {
-	if err := p.validate("Provider"); err != nil {
+// Update replaces a credential's provider (and its name when req.Name is not empty).
+func (s *CloudCredentialsService) Update(ctx context.Context, id int64, req CloudCredentialRequest) (CloudCredential, error) {
+	if err := req.Provider.validate("Provider"); err != nil {
 		return CloudCredential{}, err
 	}
-	body := map[string]any{"provider": p.wire()}
-	if name != "" {
-		body["name"] = name
+	body := map[string]any{"provider": req.Provider.wire()}
+	if req.Name != "" {
+		body["name"] = req.Name
 	}
 	return callT[CloudCredential](ctx, s.c, "cloudsync.credentials.update", true, id, body)
 }
 
 // Delete deletes a credential.
-func (s *CloudCredentialService) Delete(ctx context.Context, id int64) error {
+func (s *CloudCredentialsService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "cloudsync.credentials.delete", []any{id}, nil, true)
 }
 
@@ -138,7 +162,7 @@ type VerifyResult struct {
 }
 
 // Verify checks that the provider's credentials work, without storing them.
-func (s *CloudCredentialService) Verify(ctx context.Context, p CloudProvider) (VerifyResult, error) {
+func (s *CloudCredentialsService) Verify(ctx context.Context, p CloudProvider) (VerifyResult, error) {
 	if err := p.validate("Provider"); err != nil {
 		return VerifyResult{}, err
 	}
@@ -269,24 +293,35 @@ func (r CloudSyncRequest) wire() map[string]any {
 	return m
 }
 
-// CloudSyncService manages cloud sync tasks. Identity: the description.
-type CloudSyncService struct{ c *Client }
+// CloudSyncsService manages cloud sync tasks. Identity: the description.
+type CloudSyncsService struct{ c *Client }
 
-// List returns tasks matching q.
-func (s *CloudSyncService) List(ctx context.Context, q Query) ([]CloudSync, error) {
-	return query[CloudSync](ctx, s.c, "cloudsync.query", q)
+// List returns the cloud sync tasks selected by opts (nil: all of them).
+func (s *CloudSyncsService) List(ctx context.Context, opts *ListOptions) ([]CloudSync, error) {
+	return query[CloudSync](ctx, s.c, "cloudsync.query", opts)
 }
 
-// Get returns the task whose description is description.
-func (s *CloudSyncService) Get(ctx context.Context, description string) (CloudSync, error) {
+// All iterates over the cloud sync tasks selected by opts, 100 per call; an error ends the sequence.
+func (s *CloudSyncsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[CloudSync, error] {
+	return pages[CloudSync](ctx, s.c, "cloudsync.query", opts, 100)
+}
+
+// Get returns the cloud sync task with id; an error matching sitekit.ErrNotFound if none.
+func (s *CloudSyncsService) Get(ctx context.Context, id int64) (CloudSync, error) {
+	return getOne[CloudSync](ctx, s.c, "cloudsync.query", Eq("id", id))
+}
+
+// Find returns the cloud sync task whose description is description; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *CloudSyncsService) Find(ctx context.Context, description string) (CloudSync, error) {
 	if description == "" {
 		return CloudSync{}, sitekit.Invalid("Description", description, "must not be empty")
 	}
-	return getOne[CloudSync](ctx, s.c, "cloudsync.query", Eq("description", description))
+	return findOne[CloudSync](ctx, s.c, "cloudsync.query", "description", description)
 }
 
 // Create creates a task (a plain call).
-func (s *CloudSyncService) Create(ctx context.Context, req CloudSyncRequest) (CloudSync, error) {
+func (s *CloudSyncsService) Create(ctx context.Context, req CloudSyncRequest) (CloudSync, error) {
 	if err := req.validate(true); err != nil {
 		return CloudSync{}, err
 	}
@@ -294,7 +329,7 @@ func (s *CloudSyncService) Create(ctx context.Context, req CloudSyncRequest) (Cl
 }
 
 // Update changes the fields set in req.
-func (s *CloudSyncService) Update(ctx context.Context, id int64, req CloudSyncRequest) (CloudSync, error) {
+func (s *CloudSyncsService) Update(ctx context.Context, id int64, req CloudSyncRequest) (CloudSync, error) {
 	if err := req.validate(false); err != nil {
 		return CloudSync{}, err
 	}
@@ -302,11 +337,11 @@ func (s *CloudSyncService) Update(ctx context.Context, id int64, req CloudSyncRe
 }
 
 // Delete deletes a task.
-func (s *CloudSyncService) Delete(ctx context.Context, id int64) error {
+func (s *CloudSyncsService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "cloudsync.delete", []any{id}, nil, true)
 }
 
 // Sync runs a task now (cloudsync.sync, a job) and waits for it, reporting progress.
-func (s *CloudSyncService) Sync(ctx context.Context, id int64, dryRun bool, progress func(Job)) (Job, error) {
+func (s *CloudSyncsService) Sync(ctx context.Context, id int64, dryRun bool, progress func(Job)) (Job, error) {
 	return s.c.runJob(ctx, "cloudsync.sync", []any{id, map[string]any{"dry_run": dryRun}}, progress, nil)
 }

@@ -188,5 +188,3 @@ func idOf(raw json.RawMessage) int64 {
 	_ = n.UnmarshalJSON(raw)
 	return int64(n)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -3,6 +3,8 @@ package truenas
 import (
 	"context"
 	"iter"
+	"strconv"
+	"strings"
 
 	"github.com/sitekit/sitekit"
 )
@@ -167,43 +169,35 @@ func (r DatasetRequest) validate(create bool) error {
 		}
 	}
 	for i, p := range r.UserProperties {
-		if !containsColon(p.Key) {
-			return sitekit.Invalid("UserProperties["+itoa(i)+"].Key", p.Key, `must contain ":" (e.g. "msp:site")`)
+		if len(p.Key) < 3 || !strings.Contains(p.Key[1:len(p.Key)-1], ":") {
+			return sitekit.Invalid("UserProperties["+strconv.Itoa(i)+"].Key", p.Key, `must contain ":" (e.g. "msp:site")`)
 		}
 	}
 	return nil
 }
 
-func containsColon(s string) bool {
-	for i := 1; i < len(s)-1; i++ {
-		if s[i] == ':' {
-			return true
-		}
-	}
-	return false
-}
-
-// DatasetDeleteOptions are the options of pool.dataset.delete.
+// DatasetDeleteOptions are the options of pool.dataset.delete: Recursive also destroys
+// child datasets, Force unmounts busy ones.
 type DatasetDeleteOptions struct {
 	Recursive bool `json:"recursive"`
 	Force     bool `json:"force"`
 }
 
-// DatasetService manages datasets. Identity is the dataset name ("tank/backups").
-type DatasetService struct{ c *Client }
+// DatasetsService manages datasets. Identity is the dataset name ("tank/backups").
+type DatasetsService struct{ c *Client }
 
-// List returns datasets matching q.
-func (s *DatasetService) List(ctx context.Context, q Query) ([]Dataset, error) {
-	return query[Dataset](ctx, s.c, "pool.dataset.query", q)
+// List returns the datasets selected by opts (nil: all of them).
+func (s *DatasetsService) List(ctx context.Context, opts *ListOptions) ([]Dataset, error) {
+	return query[Dataset](ctx, s.c, "pool.dataset.query", opts)
 }
 
-// All iterates over datasets matching q, 100 per call.
-func (s *DatasetService) All(ctx context.Context, q Query) iter.Seq2[Dataset, error] {
-	return pages[Dataset](ctx, s.c, "pool.dataset.query", q, 100)
+// All iterates over the datasets selected by opts, 100 per call; an error ends the sequence.
+func (s *DatasetsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Dataset, error] {
+	return pages[Dataset](ctx, s.c, "pool.dataset.query", opts, 100)
 }
 
 // Get returns the dataset called name; an error matching sitekit.ErrNotFound when absent.
-func (s *DatasetService) Get(ctx context.Context, name string) (Dataset, error) {
+func (s *DatasetsService) Get(ctx context.Context, name string) (Dataset, error) {
 	if err := validateDatasetName("Name", name, true); err != nil {
 		return Dataset{}, err
 	}
@@ -211,7 +205,7 @@ func (s *DatasetService) Get(ctx context.Context, name string) (Dataset, error) 
 }
 
 // Create creates a dataset (pool.dataset.create, a plain call).
-func (s *DatasetService) Create(ctx context.Context, req DatasetRequest) (Dataset, error) {
+func (s *DatasetsService) Create(ctx context.Context, req DatasetRequest) (Dataset, error) {
 	if err := req.validate(true); err != nil {
 		return Dataset{}, err
 	}
@@ -219,7 +213,7 @@ func (s *DatasetService) Create(ctx context.Context, req DatasetRequest) (Datase
 }
 
 // Update changes the fields set in req (pool.dataset.update).
-func (s *DatasetService) Update(ctx context.Context, name string, req DatasetRequest) (Dataset, error) {
+func (s *DatasetsService) Update(ctx context.Context, name string, req DatasetRequest) (Dataset, error) {
 	if err := validateDatasetName("Name", name, true); err != nil {
 		return Dataset{}, err
 	}
@@ -229,10 +223,14 @@ func (s *DatasetService) Update(ctx context.Context, name string, req DatasetReq
 	return callT[Dataset](ctx, s.c, "pool.dataset.update", true, name, req)
 }
 
-// Delete destroys a dataset. A missing dataset is an error matching sitekit.ErrNotFound.
-func (s *DatasetService) Delete(ctx context.Context, name string, opts DatasetDeleteOptions) error {
+// Delete destroys a dataset (opts nil: not recursive, not forced). A missing dataset is an
+// error matching sitekit.ErrNotFound; one with children, without Recursive, sitekit.ErrInUse.
+func (s *DatasetsService) Delete(ctx context.Context, name string, opts *DatasetDeleteOptions) error {
 	if err := validateDatasetName("Name", name, false); err != nil {
 		return err
 	}
-	return s.c.call(ctx, "pool.dataset.delete", []any{name, opts}, nil, true)
+	if opts == nil {
+		opts = &DatasetDeleteOptions{}
+	}
+	return s.c.call(ctx, "pool.dataset.delete", []any{name, *opts}, nil, true)
 }

@@ -13,10 +13,13 @@
 //	job, err := c.Replications.Run(ctx, id, func(j truenas.Job) { log.Print(j.Progress.Percent) })
 //
 // Families are fields of [Client] (Datasets, NFSShares, SMBShares, SnapshotTasks, Snapshots,
-// Replications, Keychain, CloudCredentials, CloudSyncs, Services, Users, Pools, System,
-// Alerts, Jobs) with Get (by natural name; an error matching sitekit.ErrNotFound when
-// absent), List (a [Query] of [Filter]s and [QueryOptions]), Create, Update (partial: only
-// the fields set) and Delete. Requests are validated before any I/O and return a
+// Replications, KeychainCredentials, CloudCredentials, CloudSyncs, Services, Users, Pools,
+// System, Alerts, Jobs) with Get (by id; datasets and snapshots are identified by name,
+// services by service name; an error matching sitekit.ErrNotFound when absent), Find (by
+// natural name; ErrAmbiguousName when several match), List and All (a *[ListOptions] of
+// [Filter]s, order, offset and limit; nil lists everything), Create, Update (partial: only
+// the fields set; both return the object) and Delete. Alerts has List without options:
+// alert.list takes none. Requests are validated before any I/O and return a
 // *sitekit.FieldError naming the field. The free-text field carrying the blueprint marker
 // ([Marker]) is Comments for datasets, Comment for shares and Description for cloud sync tasks.
 //
@@ -54,10 +57,14 @@
 // ABORTED return a *[JobError]. A write whose answer was lost with the connection returns
 // an error matching sitekit.ErrOutcomeUnknown: observe (Get by name) before retrying.
 //
-// # Retries
+// # Options and retries
 //
-// Reads whose connection dropped are re-sent once on a fresh connection; writes are never
-// re-sent. At most 16 calls are in flight per client (the server refuses more than 20).
+// Every sitekit option applies to the WebSocket transport: sitekit.WithTimeout bounds each
+// call (and the version discovery); sitekit.WithRetry retries reads on transient failures
+// (connection lost, no answer in time, -32000 or "Rate Limit Exceeded") with exponential
+// backoff, and writes only when the appliance refused them without running them; a write
+// whose answer was lost is never re-sent. sitekit.WithMaxConcurrentWrites caps the writes in
+// flight. At most 16 calls are in flight per client (the middleware refuses more than 20).
 // Jobs (replication.run, cloudsync.sync, service.control) are awaited through core.get_jobs
 // collection_update events, with a core.get_jobs poll as fallback ([WithJobPollInterval]).
 package truenas

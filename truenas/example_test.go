@@ -18,9 +18,9 @@ func Example() {
 	}
 	defer srv.Close()
 
-	c, err := truenas.New(srv.URL,
-		sitekit.WithToken(sitekit.NewSecret(srv.APIKey)), truenas.WithAPIKeyUser(srv.Username),
-		sitekit.WithCertSHA256(srv.Fingerprint))
+	c, err := truenas.New(srv.URL(),
+		sitekit.WithToken(sitekit.NewSecret(srv.APIKey())), truenas.WithAPIKeyUser(srv.Username()),
+		sitekit.WithCertSHA256(srv.Fingerprint()))
 	if err != nil {
 		log.Fatal(err)
 	}

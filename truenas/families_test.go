@@ -27,11 +27,11 @@ func TestSystemAndPools(t *testing.T) {
 	if p := must[string](t)(c.System.Ping(ctx)); p != "pong" {
 		t.Fatal(p)
 	}
-	pool := must[truenas.Pool](t)(c.Pools.Get(ctx, "tank"))
+	pool := must[truenas.Pool](t)(c.Pools.Find(ctx, "tank"))
 	if pool.Path != "/mnt/tank" || !pool.Healthy || pool.Status != "ONLINE" {
 		t.Fatalf("pool = %+v", pool)
 	}
-	_, err := c.Pools.Get(ctx, "nope")
+	_, err := c.Pools.Find(ctx, "nope")
 	wantIs(t, err, sitekit.ErrNotFound)
 }
 
@@ -63,13 +63,13 @@ func TestDatasets(t *testing.T) {
 	if upd.Quota.Int() != 0 || upd.Comment() != "x "+marker {
 		t.Fatalf("updated %+v %+v", upd.Quota, upd.Comments)
 	}
-	list := must[[]truenas.Dataset](t)(c.Datasets.List(ctx, truenas.Query{Filters: []truenas.Filter{truenas.F("name", "^", "tank/")},
-		Options: truenas.QueryOptions{OrderBy: []string{"-name"}}}))
+	list := must[[]truenas.Dataset](t)(c.Datasets.List(ctx, &truenas.ListOptions{Filters: []truenas.Filter{truenas.F("name", "^", "tank/")},
+		OrderBy: []string{"-name"}}))
 	if len(list) != 2 || list[0].Name != "tank/backups/xo" {
 		t.Fatalf("list %v", names(list))
 	}
 	var all []string
-	for d, err := range c.Datasets.All(ctx, truenas.Query{}) {
+	for d, err := range c.Datasets.All(ctx, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,13 +89,13 @@ func TestDatasets(t *testing.T) {
 	wantIs(t, err, sitekit.ErrInvalid)
 	_, err = c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "other/x"})
 	wantIs(t, err, sitekit.ErrInvalid)
-	wantIs(t, c.Datasets.Delete(ctx, "tank/backups", truenas.DatasetDeleteOptions{}), sitekit.ErrInUse)
-	if err := c.Datasets.Delete(ctx, "tank/backups", truenas.DatasetDeleteOptions{Recursive: true}); err != nil {
+	wantIs(t, c.Datasets.Delete(ctx, "tank/backups", nil), sitekit.ErrInUse)
+	if err := c.Datasets.Delete(ctx, "tank/backups", &truenas.DatasetDeleteOptions{Recursive: true}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Datasets.Get(ctx, "tank/backups")
 	wantIs(t, err, sitekit.ErrNotFound)
-	wantIs(t, c.Datasets.Delete(ctx, "tank/backups", truenas.DatasetDeleteOptions{}), sitekit.ErrNotFound)
+	wantIs(t, c.Datasets.Delete(ctx, "tank/backups", nil), sitekit.ErrNotFound)
 	if n := srv.Faults().Calls("pool.dataset.delete"); n != 3 {
 		t.Fatalf("delete calls = %d", n)
 	}
@@ -165,7 +165,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 			return err
 		}},
 		{"Provider.SecretAccessKey", func() error {
-			_, err := c.CloudCredentials.Create(ctx, "s3", truenas.CloudProvider{Type: "S3", AccessKeyID: "k"})
+			_, err := c.CloudCredentials.Create(ctx, truenas.CloudCredentialRequest{Name: "s3", Provider: truenas.CloudProvider{Type: "S3", AccessKeyID: "k"}})
 			return err
 		}},
 		{"Password", func() error {
@@ -198,7 +198,7 @@ func TestSharesCheckReferences(t *testing.T) {
 	}
 	_, err = c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/xo"})
 	wantIs(t, err, sitekit.ErrExists)
-	got := must[truenas.NFSShare](t)(c.NFSShares.Get(ctx, "/mnt/tank/xo"))
+	got := must[truenas.NFSShare](t)(c.NFSShares.Find(ctx, "/mnt/tank/xo"))
 	if got.ID != nfs.ID {
 		t.Fatal(got)
 	}
@@ -210,7 +210,7 @@ func TestSharesCheckReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIs(t, c.NFSShares.Delete(ctx, nfs.ID), sitekit.ErrNotFound)
-	_, err = c.NFSShares.Get(ctx, "/mnt/tank/xo")
+	_, err = c.NFSShares.Find(ctx, "/mnt/tank/xo")
 	wantIs(t, err, sitekit.ErrNotFound)
 }
 
@@ -268,11 +268,11 @@ func TestUsersAndAlerts(t *testing.T) {
 	if u.Email != "ops@example.com" {
 		t.Fatal(u)
 	}
-	must[truenas.User](t)(c.Users.Get(ctx, "svc_msp"))
+	must[truenas.User](t)(c.Users.Find(ctx, "svc_msp"))
 	if err := c.Users.Delete(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Users.Get(ctx, "svc_msp")
+	_, err = c.Users.Find(ctx, "svc_msp")
 	wantIs(t, err, sitekit.ErrNotFound)
 
 	uuid := srv.AddAlert("CRITICAL", "Pool tank is DEGRADED")
@@ -297,18 +297,18 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/backups"}))
 	task := must[truenas.SnapshotTask](t)(c.SnapshotTasks.Create(ctx, truenas.SnapshotTaskRequest{Dataset: "tank/backups"}))
 	// keychain: key pair + SSH connection
-	kp := must[truenas.SSHKeyPair](t)(c.Keychain.GenerateKeyPair(ctx))
+	kp := must[truenas.SSHKeyPair](t)(c.KeychainCredentials.GenerateKeyPair(ctx))
 	if kp.PrivateKey.IsZero() || kp.PublicKey == "" {
 		t.Fatal("empty key pair")
 	}
-	keyCred := must[truenas.KeychainCredential](t)(c.Keychain.CreateKeyPair(ctx, "offsite-key", kp))
-	hostKey := must[string](t)(c.Keychain.RemoteHostKeyScan(ctx, "offsite.example", 22))
-	conn := must[truenas.KeychainCredential](t)(c.Keychain.CreateSSHConnection(ctx, truenas.SSHConnectionRequest{Name: "offsite",
+	keyCred := must[truenas.KeychainCredential](t)(c.KeychainCredentials.CreateKeyPair(ctx, "offsite-key", kp))
+	hostKey := must[string](t)(c.KeychainCredentials.RemoteHostKeyScan(ctx, "offsite.example", 22))
+	conn := must[truenas.KeychainCredential](t)(c.KeychainCredentials.CreateSSHConnection(ctx, truenas.SSHConnectionRequest{Name: "offsite",
 		Host: "offsite.example", Username: "root", PrivateKeyID: keyCred.ID, RemoteHostKey: hostKey}))
 	if conn.Attributes.PrivateKeyID != keyCred.ID || conn.Attributes.Port != 22 || conn.Type != truenas.KeychainSSHCredentials {
 		t.Fatalf("conn %+v", conn)
 	}
-	if got := must[truenas.KeychainCredential](t)(c.Keychain.Get(ctx, "offsite")); got.ID != conn.ID {
+	if got := must[truenas.KeychainCredential](t)(c.KeychainCredentials.Find(ctx, "offsite")); got.ID != conn.ID {
 		t.Fatal(got)
 	}
 	push := must[truenas.Replication](t)(c.Replications.Create(ctx, truenas.ReplicationRequest{Name: "offsite-tank-backups", Direction: "PUSH",
@@ -322,12 +322,12 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 		Transport: "SSH", SSHCredentials: &conn.ID, SourceDatasets: []string{"tank/backups"}, TargetDataset: "x/y",
 		Recursive: truenas.Ptr(true), Auto: truenas.Ptr(true), PeriodicSnapshotTasks: []int64{task.ID}, RetentionPolicy: "SOURCE"})
 	wantIs(t, err, sitekit.ErrExists)
-	wantIs(t, c.Keychain.Delete(ctx, conn.ID, false), sitekit.ErrInUse)
+	wantIs(t, c.KeychainCredentials.Delete(ctx, conn.ID, nil), sitekit.ErrInvalid)
 	job := must[truenas.Job](t)(c.Replications.Run(ctx, push.ID, nil))
 	if job.State != truenas.JobSuccess || job.Method != "replication.run" {
 		t.Fatalf("job %+v", job)
 	}
-	if r := must[truenas.Replication](t)(c.Replications.Get(ctx, "offsite-tank-backups")); r.State.State != "FINISHED" {
+	if r := must[truenas.Replication](t)(c.Replications.Find(ctx, "offsite-tank-backups")); r.State.State != "FINISHED" {
 		t.Fatalf("state %+v", r.State)
 	}
 	// local replication into a second pool
@@ -355,11 +355,11 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 	if v := must[truenas.VerifyResult](t)(c.CloudCredentials.Verify(ctx, bad)); v.Valid || v.Error != "403 Forbidden" {
 		t.Fatal(v)
 	}
-	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, "b2-acme", prov))
+	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, truenas.CloudCredentialRequest{Name: "b2-acme", Provider: prov}))
 	if cred.Provider.Endpoint != prov.Endpoint || !cred.Provider.SecretAccessKey.IsZero() {
 		t.Fatalf("cred %+v", cred)
 	}
-	must[truenas.CloudCredential](t)(c.CloudCredentials.Get(ctx, "b2-acme"))
+	must[truenas.CloudCredential](t)(c.CloudCredentials.Find(ctx, "b2-acme"))
 	desc := "acme offsite " + sitekit.Marker("pv-pessac")
 	cs := must[truenas.CloudSync](t)(c.CloudSyncs.Create(ctx, truenas.CloudSyncRequest{Description: &desc, Path: "/mnt/tank/backups",
 		Credentials: cred.ID, Attributes: &truenas.CloudSyncAttributes{Bucket: "acme-nas", Folder: "/nas01"}, Direction: "PUSH",
@@ -368,7 +368,7 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 	if cs.Credentials() != cred.ID || !cs.Encryption || cs.Schedule.Hour != "2" || cs.Attributes.Bucket != "acme-nas" {
 		t.Fatalf("cloudsync %+v", cs)
 	}
-	got := must[truenas.CloudSync](t)(c.CloudSyncs.Get(ctx, desc))
+	got := must[truenas.CloudSync](t)(c.CloudSyncs.Find(ctx, desc))
 	if got.ID != cs.ID {
 		t.Fatal(got)
 	}
@@ -378,7 +378,7 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 		Attributes: &truenas.CloudSyncAttributes{Bucket: "b"}, Direction: "PUSH", TransferMode: "SYNC"})
 	wantIs(t, err, sitekit.ErrInvalid)
 	for _, del := range []error{c.CloudSyncs.Delete(ctx, cs.ID), c.CloudCredentials.Delete(ctx, cred.ID),
-		c.Replications.Delete(ctx, push.ID), c.Keychain.Delete(ctx, conn.ID, false), c.Keychain.Delete(ctx, keyCred.ID, false)} {
+		c.Replications.Delete(ctx, push.ID), c.KeychainCredentials.Delete(ctx, conn.ID, nil), c.KeychainCredentials.Delete(ctx, keyCred.ID, nil)} {
 		if del != nil {
 			t.Fatal(del)
 		}
@@ -388,7 +388,7 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 func TestJobFailure(t *testing.T) {
 	srv, c := newPair(t, nil)
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/b"}))
-	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, "c", truenas.CloudProvider{Type: "B2", Account: "a", Key: sitekit.NewSecret("k")}))
+	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, truenas.CloudCredentialRequest{Name: "c", Provider: truenas.CloudProvider{Type: "B2", Account: "a", Key: sitekit.NewSecret("k")}}))
 	cs := must[truenas.CloudSync](t)(c.CloudSyncs.Create(ctx, truenas.CloudSyncRequest{Path: "/mnt/tank/b", Credentials: cred.ID,
 		Attributes: &truenas.CloudSyncAttributes{Bucket: "b"}, Direction: "PUSH", TransferMode: "COPY"}))
 	srv.FailNextJob("cloudsync.sync", "rclone failed: 403 Forbidden")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,7 @@ import (
 // JobState is the state of a middleware job.
 type JobState string
 
-// Job states (reference §4): WAITING → RUNNING → SUCCESS | FAILED | ABORTED.
+// Job states: WAITING → RUNNING → SUCCESS | FAILED | ABORTED.
 const (
 	JobWaiting JobState = "WAITING"
 	JobRunning JobState = "RUNNING"
@@ -109,13 +110,13 @@ func newJobError(j Job) *JobError {
 	return e
 }
 
-// JobService reads, waits for and aborts jobs.
-type JobService struct{ c *Client }
+// JobsService reads, waits for and aborts jobs.
+type JobsService struct{ c *Client }
 
 // Get returns one job by id (with its raw result).
-func (s *JobService) Get(ctx context.Context, id int64) (Job, error) {
+func (s *JobsService) Get(ctx context.Context, id int64) (Job, error) {
 	var jobs []Job
-	q := Query{Filters: []Filter{Eq("id", id)}, Options: QueryOptions{Extra: map[string]any{"raw_result": true}}}
+	q := &ListOptions{Filters: []Filter{Eq("id", id)}, Extra: map[string]any{"raw_result": true}}
 	if err := s.c.call(ctx, "core.get_jobs", q.params(false), &jobs, false); err != nil {
 		return Job{}, err
 	}
@@ -126,22 +127,25 @@ func (s *JobService) Get(ctx context.Context, id int64) (Job, error) {
 	return jobs[0], nil
 }
 
-// List returns jobs matching q.
-func (s *JobService) List(ctx context.Context, q Query) ([]Job, error) {
-	var jobs []Job
-	err := s.c.call(ctx, "core.get_jobs", q.params(false), &jobs, false)
-	return jobs, err
+// List returns the jobs selected by opts (nil: all of them).
+func (s *JobsService) List(ctx context.Context, opts *ListOptions) ([]Job, error) {
+	return query[Job](ctx, s.c, "core.get_jobs", opts)
+}
+
+// All iterates over the jobs selected by opts, 100 per call; an error ends the sequence.
+func (s *JobsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Job, error] {
+	return pages[Job](ctx, s.c, "core.get_jobs", opts, 100)
 }
 
 // Abort asks the middleware to abort a job (only abortable jobs stop).
-func (s *JobService) Abort(ctx context.Context, id int64) error {
+func (s *JobsService) Abort(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "core.job_abort", []any{id}, nil, true)
 }
 
 // Wait waits until job id finishes, calling progress (if not nil) each time its state or
 // progress changes. It listens to core.get_jobs collection_update events and polls
 // core.get_jobs as a fallback. A FAILED or ABORTED job returns the job and a *JobError.
-func (s *JobService) Wait(ctx context.Context, id int64, progress func(Job)) (Job, error) {
+func (s *JobsService) Wait(ctx context.Context, id int64, progress func(Job)) (Job, error) {
 	w := s.c.jobs
 	if err := w.ensureSubscribed(ctx, s.c); err != nil {
 		return Job{}, err

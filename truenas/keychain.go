@@ -3,6 +3,7 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/lenient"
@@ -95,24 +96,35 @@ func (r SSHConnectionRequest) Validate() error {
 	return nil
 }
 
-// KeychainService manages keychain credentials. Identity: the credential name.
-type KeychainService struct{ c *Client }
+// KeychainCredentialsService manages keychain credentials. Identity: the credential name.
+type KeychainCredentialsService struct{ c *Client }
 
-// List returns credentials matching q.
-func (s *KeychainService) List(ctx context.Context, q Query) ([]KeychainCredential, error) {
-	return query[KeychainCredential](ctx, s.c, "keychaincredential.query", q)
+// List returns the credentials selected by opts (nil: all of them).
+func (s *KeychainCredentialsService) List(ctx context.Context, opts *ListOptions) ([]KeychainCredential, error) {
+	return query[KeychainCredential](ctx, s.c, "keychaincredential.query", opts)
 }
 
-// Get returns the credential called name.
-func (s *KeychainService) Get(ctx context.Context, name string) (KeychainCredential, error) {
+// All iterates over the credentials selected by opts, 100 per call; an error ends the sequence.
+func (s *KeychainCredentialsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[KeychainCredential, error] {
+	return pages[KeychainCredential](ctx, s.c, "keychaincredential.query", opts, 100)
+}
+
+// Get returns the credential with id; an error matching sitekit.ErrNotFound if none.
+func (s *KeychainCredentialsService) Get(ctx context.Context, id int64) (KeychainCredential, error) {
+	return getOne[KeychainCredential](ctx, s.c, "keychaincredential.query", Eq("id", id))
+}
+
+// Find returns the credential whose name is name; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *KeychainCredentialsService) Find(ctx context.Context, name string) (KeychainCredential, error) {
 	if name == "" {
 		return KeychainCredential{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	return getOne[KeychainCredential](ctx, s.c, "keychaincredential.query", Eq("name", name))
+	return findOne[KeychainCredential](ctx, s.c, "keychaincredential.query", "name", name)
 }
 
 // GenerateKeyPair asks the appliance for a new SSH key pair (not stored).
-func (s *KeychainService) GenerateKeyPair(ctx context.Context) (SSHKeyPair, error) {
+func (s *KeychainCredentialsService) GenerateKeyPair(ctx context.Context) (SSHKeyPair, error) {
 	var w struct {
 		PrivateKey string `json:"private_key"`
 		PublicKey  string `json:"public_key"`
@@ -124,7 +136,7 @@ func (s *KeychainService) GenerateKeyPair(ctx context.Context) (SSHKeyPair, erro
 }
 
 // CreateKeyPair stores a key pair under name.
-func (s *KeychainService) CreateKeyPair(ctx context.Context, name string, kp SSHKeyPair) (KeychainCredential, error) {
+func (s *KeychainCredentialsService) CreateKeyPair(ctx context.Context, name string, kp SSHKeyPair) (KeychainCredential, error) {
 	if name == "" {
 		return KeychainCredential{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
@@ -140,7 +152,7 @@ func (s *KeychainService) CreateKeyPair(ctx context.Context, name string, kp SSH
 }
 
 // RemoteHostKeyScan returns the SSH host key of host:port as seen by the appliance.
-func (s *KeychainService) RemoteHostKeyScan(ctx context.Context, host string, port int) (string, error) {
+func (s *KeychainCredentialsService) RemoteHostKeyScan(ctx context.Context, host string, port int) (string, error) {
 	if host == "" {
 		return "", sitekit.Invalid("Host", host, "must not be empty")
 	}
@@ -152,7 +164,7 @@ func (s *KeychainService) RemoteHostKeyScan(ctx context.Context, host string, po
 }
 
 // CreateSSHConnection stores SSH credentials for replication.
-func (s *KeychainService) CreateSSHConnection(ctx context.Context, req SSHConnectionRequest) (KeychainCredential, error) {
+func (s *KeychainCredentialsService) CreateSSHConnection(ctx context.Context, req SSHConnectionRequest) (KeychainCredential, error) {
 	if err := req.Validate(); err != nil {
 		return KeychainCredential{}, err
 	}
@@ -169,7 +181,33 @@ func (s *KeychainService) CreateSSHConnection(ctx context.Context, req SSHConnec
 	})
 }
 
-// Delete deletes a credential (refused while used, unless cascade).
-func (s *KeychainService) Delete(ctx context.Context, id int64, cascade bool) error {
-	return s.c.call(ctx, "keychaincredential.delete", []any{id, map[string]any{"cascade": cascade}}, nil, true)
+// KeychainCredentialDeleteOptions are the options of keychaincredential.delete.
+type KeychainCredentialDeleteOptions struct {
+	// Cascade deletes a credential that is in use: replication tasks using the SSH
+	// connection are disabled and lose it, SSH connections using the key pair are deleted.
+	// Without it, deleting a credential in use is refused with a validation error.
+	Cascade bool `json:"cascade"`
+}
+
+// Delete deletes a credential (opts nil: no cascade). Deleting a credential in use without
+// Cascade is an error matching sitekit.ErrInvalid.
+func (s *KeychainCredentialsService) Delete(ctx context.Context, id int64, opts *KeychainCredentialDeleteOptions) error {
+	if opts == nil {
+		opts = &KeychainCredentialDeleteOptions{}
+	}
+	return s.c.call(ctx, "keychaincredential.delete", []any{id, *opts}, nil, true)
+}
+
+// UsedBy returns what uses a credential (keychaincredential.used_by): each entry's title
+// names a replication task or SSH connection.
+func (s *KeychainCredentialsService) UsedBy(ctx context.Context, id int64) ([]KeychainUsage, error) {
+	return callT[[]KeychainUsage](ctx, s.c, "keychaincredential.used_by", false, id)
+}
+
+// KeychainUsage is one entry of keychaincredential.used_by.
+type KeychainUsage struct {
+	// Title names the user: "Replication task offsite", "SSH credentials offsite-ssh".
+	Title string `json:"title"`
+	// UnbindMethod is what a cascade delete does to it: "disable" or "delete".
+	UnbindMethod string `json:"unbind_method"`
 }

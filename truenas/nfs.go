@@ -2,6 +2,8 @@ package truenas
 
 import (
 	"context"
+	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit"
@@ -49,13 +51,13 @@ func (r NFSShareRequest) validate(create bool) error {
 		}
 	}
 	for i, n := range r.Networks {
-		if err := validateCIDR("Networks["+itoa(i)+"]", n); err != nil {
+		if err := validateCIDR("Networks["+strconv.Itoa(i)+"]", n); err != nil {
 			return err
 		}
 	}
 	for i, h := range r.Hosts {
 		if h == "" || strings.ContainsAny(h, " \t\"") {
-			return sitekit.Invalid("Hosts["+itoa(i)+"]", h, "must be a host name or address without spaces or quotes")
+			return sitekit.Invalid("Hosts["+strconv.Itoa(i)+"]", h, "must be a host name or address without spaces or quotes")
 		}
 	}
 	if (r.MaprootUser != nil && *r.MaprootUser != "" || r.MaprootGroup != nil && *r.MaprootGroup != "") &&
@@ -63,7 +65,7 @@ func (r NFSShareRequest) validate(create bool) error {
 		return sitekit.Invalid("MapallUser", *r.MapallUser, "maproot and mapall are exclusive")
 	}
 	for i, sec := range r.Security {
-		if err := oneOf("Security["+itoa(i)+"]", sec, "SYS", "KRB5", "KRB5I", "KRB5P"); err != nil {
+		if err := oneOf("Security["+strconv.Itoa(i)+"]", sec, "SYS", "KRB5", "KRB5I", "KRB5P"); err != nil {
 			return err
 		}
 	}
@@ -85,29 +87,35 @@ func (r NFSShareRequest) wireMap() map[string]any {
 	return m
 }
 
-// NFSShareService manages NFS exports. Identity: the exported path.
-type NFSShareService struct{ c *Client }
+// NFSSharesService manages NFS exports. Identity: the exported path.
+type NFSSharesService struct{ c *Client }
 
-// List returns shares matching q.
-func (s *NFSShareService) List(ctx context.Context, q Query) ([]NFSShare, error) {
-	return query[NFSShare](ctx, s.c, "sharing.nfs.query", q)
+// List returns the NFS shares selected by opts (nil: all of them).
+func (s *NFSSharesService) List(ctx context.Context, opts *ListOptions) ([]NFSShare, error) {
+	return query[NFSShare](ctx, s.c, "sharing.nfs.query", opts)
 }
 
-// Get returns the share exporting path; an error matching sitekit.ErrNotFound if none.
-func (s *NFSShareService) Get(ctx context.Context, path string) (NFSShare, error) {
-	if err := validateMountPath("Path", path); err != nil {
-		return NFSShare{}, err
-	}
-	return getOne[NFSShare](ctx, s.c, "sharing.nfs.query", Eq("path", path))
+// All iterates over the NFS shares selected by opts, 100 per call; an error ends the sequence.
+func (s *NFSSharesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[NFSShare, error] {
+	return pages[NFSShare](ctx, s.c, "sharing.nfs.query", opts, 100)
 }
 
-// GetByID returns a share by id.
-func (s *NFSShareService) GetByID(ctx context.Context, id int64) (NFSShare, error) {
+// Get returns the share with id; an error matching sitekit.ErrNotFound if none.
+func (s *NFSSharesService) Get(ctx context.Context, id int64) (NFSShare, error) {
 	return getOne[NFSShare](ctx, s.c, "sharing.nfs.query", Eq("id", id))
 }
 
+// Find returns the share exporting path; an error matching sitekit.ErrNotFound if none,
+// ErrAmbiguousName if several.
+func (s *NFSSharesService) Find(ctx context.Context, path string) (NFSShare, error) {
+	if err := validateMountPath("Path", path); err != nil {
+		return NFSShare{}, err
+	}
+	return findOne[NFSShare](ctx, s.c, "sharing.nfs.query", "path", path)
+}
+
 // Create creates an export; the path must be an existing dataset mountpoint.
-func (s *NFSShareService) Create(ctx context.Context, req NFSShareRequest) (NFSShare, error) {
+func (s *NFSSharesService) Create(ctx context.Context, req NFSShareRequest) (NFSShare, error) {
 	if err := req.validate(true); err != nil {
 		return NFSShare{}, err
 	}
@@ -115,7 +123,7 @@ func (s *NFSShareService) Create(ctx context.Context, req NFSShareRequest) (NFSS
 }
 
 // Update changes the fields set in req.
-func (s *NFSShareService) Update(ctx context.Context, id int64, req NFSShareRequest) (NFSShare, error) {
+func (s *NFSSharesService) Update(ctx context.Context, id int64, req NFSShareRequest) (NFSShare, error) {
 	if err := req.validate(false); err != nil {
 		return NFSShare{}, err
 	}
@@ -123,6 +131,6 @@ func (s *NFSShareService) Update(ctx context.Context, id int64, req NFSShareRequ
 }
 
 // Delete removes an export.
-func (s *NFSShareService) Delete(ctx context.Context, id int64) error {
+func (s *NFSSharesService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "sharing.nfs.delete", []any{id}, nil, true)
 }

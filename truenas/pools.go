@@ -2,6 +2,9 @@ package truenas
 
 import (
 	"context"
+	"iter"
+
+	"github.com/sitekit/sitekit"
 
 	"github.com/sitekit/sitekit/internal/lenient"
 )
@@ -26,15 +29,28 @@ type Pool struct {
 	Autotrim      Property    `json:"autotrim"`
 }
 
-// PoolService reads pools.
-type PoolService struct{ c *Client }
+// PoolsService reads pools.
+type PoolsService struct{ c *Client }
 
-// List returns pools matching q.
-func (s *PoolService) List(ctx context.Context, q Query) ([]Pool, error) {
-	return query[Pool](ctx, s.c, "pool.query", q)
+// List returns the pools selected by opts (nil: all of them).
+func (s *PoolsService) List(ctx context.Context, opts *ListOptions) ([]Pool, error) {
+	return query[Pool](ctx, s.c, "pool.query", opts)
 }
 
-// Get returns the pool called name (an error matching sitekit.ErrNotFound if none).
-func (s *PoolService) Get(ctx context.Context, name string) (Pool, error) {
-	return getOne[Pool](ctx, s.c, "pool.query", Eq("name", name))
+// All iterates over the pools selected by opts, 100 per call; an error ends the sequence.
+func (s *PoolsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Pool, error] {
+	return pages[Pool](ctx, s.c, "pool.query", opts, 100)
+}
+
+// Get returns the pool with id; an error matching sitekit.ErrNotFound if none.
+func (s *PoolsService) Get(ctx context.Context, id int64) (Pool, error) {
+	return getOne[Pool](ctx, s.c, "pool.query", Eq("id", id))
+}
+
+// Find returns the pool called name; an error matching sitekit.ErrNotFound if none.
+func (s *PoolsService) Find(ctx context.Context, name string) (Pool, error) {
+	if name == "" {
+		return Pool{}, sitekit.Invalid("Name", name, "must not be empty")
+	}
+	return findOne[Pool](ctx, s.c, "pool.query", "name", name)
 }

@@ -38,64 +38,46 @@ func (f Filter) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]any{f.field, f.op, f.value})
 }
 
-// QueryOptions are the options of every *.query method (reference §5). The zero value asks
-// for everything.
-type QueryOptions struct {
+// ListOptions select and order the entries of a List or All call: the filters and options
+// of the appliance's *.query methods. A nil *ListOptions lists everything.
+type ListOptions struct {
+	// Filters must all match; build them with [F], [Eq] and [Or].
+	Filters []Filter
 	// Extra carries method-specific options, e.g. {"flat": true} for pool.dataset.query.
 	Extra map[string]any
 	// OrderBy sorts by fields; "-name" is descending, "nulls_first:x"/"nulls_last:x" place nulls.
 	OrderBy []string
 	// Select keeps only these fields.
 	Select []string
-	// Offset skips this many entries; Limit returns at most this many (0: no limit).
+	// Offset skips this many entries; Limit returns at most this many (0: no limit; the
+	// middleware accepts at most 10000).
 	Offset int
 	Limit  int
 }
 
-// MarshalJSON encodes only the options that are set.
-func (o QueryOptions) MarshalJSON() ([]byte, error) {
-	m := map[string]any{}
-	if len(o.Extra) > 0 {
-		m["extra"] = o.Extra
-	}
-	if len(o.OrderBy) > 0 {
-		m["order_by"] = o.OrderBy
-	}
-	if len(o.Select) > 0 {
-		m["select"] = o.Select
-	}
-	if o.Offset > 0 {
-		m["offset"] = o.Offset
-	}
-	if o.Limit > 0 {
-		m["limit"] = o.Limit
-	}
-	return json.Marshal(m)
+// Where returns list options with the given filters.
+func Where(filters ...Filter) *ListOptions { return &ListOptions{Filters: filters} }
+
+// queryOptions is the options object of *.query, only the members that are set.
+type queryOptions struct {
+	Extra   map[string]any `json:"extra,omitempty"`
+	OrderBy []string       `json:"order_by,omitempty"`
+	Select  []string       `json:"select,omitempty"`
+	Offset  int            `json:"offset,omitempty"`
+	Limit   int            `json:"limit,omitempty"`
+	Get     bool           `json:"get,omitempty"`
 }
 
-// Query is a filter list plus options, accepted by every List method. The zero value lists
-// everything.
-type Query struct {
-	Filters []Filter
-	Options QueryOptions
-}
-
-// Where returns a Query with the given filters.
-func Where(filters ...Filter) Query { return Query{Filters: filters} }
-
-// params returns [filters, options] with optional get/count flags.
-func (q Query) params(get bool) []any {
-	filters := q.Filters
+// params returns [filters, options] for a *.query call, with the get flag when get is true.
+func (o *ListOptions) params(get bool) []any {
+	if o == nil {
+		o = &ListOptions{}
+	}
+	filters := o.Filters
 	if filters == nil {
 		filters = []Filter{}
 	}
-	raw, _ := json.Marshal(q.Options)
-	var opts map[string]any
-	_ = json.Unmarshal(raw, &opts)
-	if get {
-		opts["get"] = true
-	}
-	return []any{filters, opts}
+	return []any{filters, queryOptions{Extra: o.Extra, OrderBy: o.OrderBy, Select: o.Select, Offset: o.Offset, Limit: o.Limit, Get: get}}
 }
 
 // Time is a TrueNAS ejson datetime ({"$date": milliseconds since the epoch}).

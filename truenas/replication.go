@@ -3,6 +3,8 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
+	"strconv"
 
 	"github.com/sitekit/sitekit"
 )
@@ -126,7 +128,7 @@ func (r ReplicationRequest) validate(create bool) error {
 		}
 	}
 	for i, d := range r.SourceDatasets {
-		if err := validateDatasetName("SourceDatasets["+itoa(i)+"]", d, true); err != nil {
+		if err := validateDatasetName("SourceDatasets["+strconv.Itoa(i)+"]", d, true); err != nil {
 			return err
 		}
 	}
@@ -149,24 +151,35 @@ func (r ReplicationRequest) validate(create bool) error {
 // Validate checks a create request before any I/O.
 func (r ReplicationRequest) Validate() error { return r.validate(true) }
 
-// ReplicationService manages replication tasks. Identity: the task name.
-type ReplicationService struct{ c *Client }
+// ReplicationsService manages replication tasks. Identity: the task name.
+type ReplicationsService struct{ c *Client }
 
-// List returns tasks matching q.
-func (s *ReplicationService) List(ctx context.Context, q Query) ([]Replication, error) {
-	return query[Replication](ctx, s.c, "replication.query", q)
+// List returns the replication tasks selected by opts (nil: all of them).
+func (s *ReplicationsService) List(ctx context.Context, opts *ListOptions) ([]Replication, error) {
+	return query[Replication](ctx, s.c, "replication.query", opts)
 }
 
-// Get returns the task called name.
-func (s *ReplicationService) Get(ctx context.Context, name string) (Replication, error) {
+// All iterates over the replication tasks selected by opts, 100 per call; an error ends the sequence.
+func (s *ReplicationsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Replication, error] {
+	return pages[Replication](ctx, s.c, "replication.query", opts, 100)
+}
+
+// Get returns the replication task with id; an error matching sitekit.ErrNotFound if none.
+func (s *ReplicationsService) Get(ctx context.Context, id int64) (Replication, error) {
+	return getOne[Replication](ctx, s.c, "replication.query", Eq("id", id))
+}
+
+// Find returns the replication task whose name is name; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *ReplicationsService) Find(ctx context.Context, name string) (Replication, error) {
 	if name == "" {
 		return Replication{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	return getOne[Replication](ctx, s.c, "replication.query", Eq("name", name))
+	return findOne[Replication](ctx, s.c, "replication.query", "name", name)
 }
 
 // Create creates a task (a plain call).
-func (s *ReplicationService) Create(ctx context.Context, req ReplicationRequest) (Replication, error) {
+func (s *ReplicationsService) Create(ctx context.Context, req ReplicationRequest) (Replication, error) {
 	if err := req.validate(true); err != nil {
 		return Replication{}, err
 	}
@@ -174,7 +187,7 @@ func (s *ReplicationService) Create(ctx context.Context, req ReplicationRequest)
 }
 
 // Update changes the fields set in req.
-func (s *ReplicationService) Update(ctx context.Context, id int64, req ReplicationRequest) (Replication, error) {
+func (s *ReplicationsService) Update(ctx context.Context, id int64, req ReplicationRequest) (Replication, error) {
 	if err := req.validate(false); err != nil {
 		return Replication{}, err
 	}
@@ -182,11 +195,11 @@ func (s *ReplicationService) Update(ctx context.Context, id int64, req Replicati
 }
 
 // Delete deletes a task.
-func (s *ReplicationService) Delete(ctx context.Context, id int64) error {
+func (s *ReplicationsService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "replication.delete", []any{id}, nil, true)
 }
 
 // Run runs a task now (replication.run, a job) and waits for it, reporting progress.
-func (s *ReplicationService) Run(ctx context.Context, id int64, progress func(Job)) (Job, error) {
+func (s *ReplicationsService) Run(ctx context.Context, id int64, progress func(Job)) (Job, error) {
 	return s.c.runJob(ctx, "replication.run", []any{id}, progress, nil)
 }

@@ -3,6 +3,7 @@ package truenas
 import (
 	"context"
 	"fmt"
+	"iter"
 
 	"github.com/sitekit/sitekit"
 )
@@ -24,18 +25,23 @@ type Service struct {
 	Pids    []int  `json:"pids"`
 }
 
-// ServiceService manages services. Start/Stop/Restart/Reload call service.start… on API
+// ServicesService manages services. Start/Stop/Restart/Reload call service.start… on API
 // v25.04 (plain calls) and service.control (a job) from v25.10 on; on 26.0 service.start… are
 // private.
-type ServiceService struct{ c *Client }
+type ServicesService struct{ c *Client }
 
-// List returns services matching q.
-func (s *ServiceService) List(ctx context.Context, q Query) ([]Service, error) {
-	return query[Service](ctx, s.c, "service.query", q)
+// List returns the services selected by opts (nil: all of them).
+func (s *ServicesService) List(ctx context.Context, opts *ListOptions) ([]Service, error) {
+	return query[Service](ctx, s.c, "service.query", opts)
+}
+
+// All iterates over the services selected by opts, 100 per call; an error ends the sequence.
+func (s *ServicesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Service, error] {
+	return pages[Service](ctx, s.c, "service.query", opts, 100)
 }
 
 // Get returns a service by name ("nfs", "cifs", "ssh").
-func (s *ServiceService) Get(ctx context.Context, name string) (Service, error) {
+func (s *ServicesService) Get(ctx context.Context, name string) (Service, error) {
 	if name == "" {
 		return Service{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
@@ -43,7 +49,7 @@ func (s *ServiceService) Get(ctx context.Context, name string) (Service, error) 
 }
 
 // SetEnabled sets whether the service starts on boot (service.update); it does not start it.
-func (s *ServiceService) SetEnabled(ctx context.Context, name string, enable bool) error {
+func (s *ServicesService) SetEnabled(ctx context.Context, name string, enable bool) error {
 	if name == "" {
 		return sitekit.Invalid("Name", name, "must not be empty")
 	}
@@ -51,26 +57,26 @@ func (s *ServiceService) SetEnabled(ctx context.Context, name string, enable boo
 }
 
 // Start starts a service.
-func (s *ServiceService) Start(ctx context.Context, name string) error {
+func (s *ServicesService) Start(ctx context.Context, name string) error {
 	return s.control(ctx, "START", name)
 }
 
 // Stop stops a service.
-func (s *ServiceService) Stop(ctx context.Context, name string) error {
+func (s *ServicesService) Stop(ctx context.Context, name string) error {
 	return s.control(ctx, "STOP", name)
 }
 
 // Restart restarts a service.
-func (s *ServiceService) Restart(ctx context.Context, name string) error {
+func (s *ServicesService) Restart(ctx context.Context, name string) error {
 	return s.control(ctx, "RESTART", name)
 }
 
 // Reload reloads a service's configuration.
-func (s *ServiceService) Reload(ctx context.Context, name string) error {
+func (s *ServicesService) Reload(ctx context.Context, name string) error {
 	return s.control(ctx, "RELOAD", name)
 }
 
-func (s *ServiceService) control(ctx context.Context, verb, name string) error {
+func (s *ServicesService) control(ctx context.Context, verb, name string) error {
 	if name == "" {
 		return sitekit.Invalid("Name", name, "must not be empty")
 	}

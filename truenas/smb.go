@@ -3,6 +3,7 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"slices"
 	"strings"
 
@@ -162,23 +163,34 @@ func (r SMBShareRequest) wireMap(v2510 bool) (map[string]any, error) {
 	return m, nil
 }
 
-// SMBShareService manages SMB shares. Identity: the share name.
-type SMBShareService struct{ c *Client }
+// SMBSharesService manages SMB shares. Identity: the share name.
+type SMBSharesService struct{ c *Client }
 
-// List returns shares matching q.
-func (s *SMBShareService) List(ctx context.Context, q Query) ([]SMBShare, error) {
-	return query[SMBShare](ctx, s.c, "sharing.smb.query", q)
+// List returns the SMB shares selected by opts (nil: all of them).
+func (s *SMBSharesService) List(ctx context.Context, opts *ListOptions) ([]SMBShare, error) {
+	return query[SMBShare](ctx, s.c, "sharing.smb.query", opts)
 }
 
-// Get returns the share called name; an error matching sitekit.ErrNotFound if none.
-func (s *SMBShareService) Get(ctx context.Context, name string) (SMBShare, error) {
+// All iterates over the SMB shares selected by opts, 100 per call; an error ends the sequence.
+func (s *SMBSharesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[SMBShare, error] {
+	return pages[SMBShare](ctx, s.c, "sharing.smb.query", opts, 100)
+}
+
+// Get returns the share with id; an error matching sitekit.ErrNotFound if none.
+func (s *SMBSharesService) Get(ctx context.Context, id int64) (SMBShare, error) {
+	return getOne[SMBShare](ctx, s.c, "sharing.smb.query", Eq("id", id))
+}
+
+// Find returns the share whose name is name; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *SMBSharesService) Find(ctx context.Context, name string) (SMBShare, error) {
 	if name == "" {
 		return SMBShare{}, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	return getOne[SMBShare](ctx, s.c, "sharing.smb.query", Eq("name", name))
+	return findOne[SMBShare](ctx, s.c, "sharing.smb.query", "name", name)
 }
 
-func (s *SMBShareService) body(ctx context.Context, req SMBShareRequest) (map[string]any, error) {
+func (s *SMBSharesService) body(ctx context.Context, req SMBShareRequest) (map[string]any, error) {
 	v2510, err := s.c.atLeast(ctx, "v25.10.0")
 	if err != nil {
 		return nil, err
@@ -187,7 +199,7 @@ func (s *SMBShareService) body(ctx context.Context, req SMBShareRequest) (map[st
 }
 
 // Create creates a share; the path must be an existing dataset mountpoint.
-func (s *SMBShareService) Create(ctx context.Context, req SMBShareRequest) (SMBShare, error) {
+func (s *SMBSharesService) Create(ctx context.Context, req SMBShareRequest) (SMBShare, error) {
 	if err := req.validate(true); err != nil {
 		return SMBShare{}, err
 	}
@@ -199,7 +211,7 @@ func (s *SMBShareService) Create(ctx context.Context, req SMBShareRequest) (SMBS
 }
 
 // Update changes the fields set in req.
-func (s *SMBShareService) Update(ctx context.Context, id int64, req SMBShareRequest) (SMBShare, error) {
+func (s *SMBSharesService) Update(ctx context.Context, id int64, req SMBShareRequest) (SMBShare, error) {
 	if err := req.validate(false); err != nil {
 		return SMBShare{}, err
 	}
@@ -211,6 +223,6 @@ func (s *SMBShareService) Update(ctx context.Context, id int64, req SMBShareRequ
 }
 
 // Delete removes a share.
-func (s *SMBShareService) Delete(ctx context.Context, id int64) error {
+func (s *SMBSharesService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "sharing.smb.delete", []any{id}, nil, true)
 }

@@ -3,6 +3,7 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"strings"
 
 	"github.com/sitekit/sitekit"
@@ -45,11 +46,11 @@ func (r SnapshotRequest) Validate() error {
 	return nil
 }
 
-// SnapshotService manages snapshots. It calls zfs.snapshot.* on API v25.04 and
+// SnapshotsService manages snapshots. It calls zfs.snapshot.* on API v25.04 and
 // pool.snapshot.* from v25.10 on (zfs.snapshot.* is private there).
-type SnapshotService struct{ c *Client }
+type SnapshotsService struct{ c *Client }
 
-func (s *SnapshotService) ns(ctx context.Context) (string, error) {
+func (s *SnapshotsService) ns(ctx context.Context) (string, error) {
 	newer, err := s.c.atLeast(ctx, "v25.10.0")
 	if err != nil {
 		return "", err
@@ -60,17 +61,26 @@ func (s *SnapshotService) ns(ctx context.Context) (string, error) {
 	return "zfs.snapshot.", nil
 }
 
-// List returns snapshots matching q.
-func (s *SnapshotService) List(ctx context.Context, q Query) ([]Snapshot, error) {
+// List returns the snapshots selected by opts (nil: all of them).
+func (s *SnapshotsService) List(ctx context.Context, opts *ListOptions) ([]Snapshot, error) {
 	ns, err := s.ns(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return query[Snapshot](ctx, s.c, ns+"query", q)
+	return query[Snapshot](ctx, s.c, ns+"query", opts)
+}
+
+// All iterates over the snapshots selected by opts, 100 per call; an error ends the sequence.
+func (s *SnapshotsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Snapshot, error] {
+	ns, err := s.ns(ctx)
+	if err != nil {
+		return func(yield func(Snapshot, error) bool) { yield(Snapshot{}, err) }
+	}
+	return pages[Snapshot](ctx, s.c, ns+"query", opts, 100)
 }
 
 // Get returns a snapshot by id ("dataset@name").
-func (s *SnapshotService) Get(ctx context.Context, id string) (Snapshot, error) {
+func (s *SnapshotsService) Get(ctx context.Context, id string) (Snapshot, error) {
 	if !strings.Contains(id, "@") {
 		return Snapshot{}, sitekit.Invalid("ID", id, `must be "dataset@name"`)
 	}
@@ -82,7 +92,7 @@ func (s *SnapshotService) Get(ctx context.Context, id string) (Snapshot, error) 
 }
 
 // Create takes a snapshot.
-func (s *SnapshotService) Create(ctx context.Context, req SnapshotRequest) (Snapshot, error) {
+func (s *SnapshotsService) Create(ctx context.Context, req SnapshotRequest) (Snapshot, error) {
 	if err := req.Validate(); err != nil {
 		return Snapshot{}, err
 	}
@@ -94,7 +104,7 @@ func (s *SnapshotService) Create(ctx context.Context, req SnapshotRequest) (Snap
 }
 
 // Delete destroys a snapshot by id.
-func (s *SnapshotService) Delete(ctx context.Context, id string) error {
+func (s *SnapshotsService) Delete(ctx context.Context, id string) error {
 	if !strings.Contains(id, "@") {
 		return sitekit.Invalid("ID", id, `must be "dataset@name"`)
 	}

@@ -3,6 +3,8 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"iter"
+	"strings"
 
 	"github.com/sitekit/sitekit"
 )
@@ -57,7 +59,7 @@ func (r SnapshotTaskRequest) validate(create bool) error {
 	if err := oneOf("LifetimeUnit", r.LifetimeUnit, "HOUR", "DAY", "WEEK", "MONTH", "YEAR"); err != nil {
 		return err
 	}
-	if r.NamingSchema != "" && !(containsAll(r.NamingSchema, "%Y", "%m", "%d", "%H", "%M")) {
+	if r.NamingSchema != "" && !containsAll(r.NamingSchema, "%Y", "%m", "%d", "%H", "%M") {
 		return sitekit.Invalid("NamingSchema", r.NamingSchema, "must contain %Y %m %d %H %M")
 	}
 	if r.Schedule != nil {
@@ -69,26 +71,31 @@ func (r SnapshotTaskRequest) validate(create bool) error {
 // Validate checks a create request before any I/O.
 func (r SnapshotTaskRequest) Validate() error { return r.validate(true) }
 
-// SnapshotTaskService manages periodic snapshot tasks (identity: id; find by dataset).
-type SnapshotTaskService struct{ c *Client }
+// SnapshotTasksService manages periodic snapshot tasks (identity: id; find by dataset).
+type SnapshotTasksService struct{ c *Client }
 
-// List returns tasks matching q.
-func (s *SnapshotTaskService) List(ctx context.Context, q Query) ([]SnapshotTask, error) {
-	return query[SnapshotTask](ctx, s.c, "pool.snapshottask.query", q)
+// List returns the periodic snapshot tasks selected by opts (nil: all of them).
+func (s *SnapshotTasksService) List(ctx context.Context, opts *ListOptions) ([]SnapshotTask, error) {
+	return query[SnapshotTask](ctx, s.c, "pool.snapshottask.query", opts)
+}
+
+// All iterates over the periodic snapshot tasks selected by opts, 100 per call; an error ends the sequence.
+func (s *SnapshotTasksService) All(ctx context.Context, opts *ListOptions) iter.Seq2[SnapshotTask, error] {
+	return pages[SnapshotTask](ctx, s.c, "pool.snapshottask.query", opts, 100)
 }
 
 // Get returns a task by id.
-func (s *SnapshotTaskService) Get(ctx context.Context, id int64) (SnapshotTask, error) {
+func (s *SnapshotTasksService) Get(ctx context.Context, id int64) (SnapshotTask, error) {
 	return getOne[SnapshotTask](ctx, s.c, "pool.snapshottask.query", Eq("id", id))
 }
 
 // ForDataset returns the tasks snapshotting dataset.
-func (s *SnapshotTaskService) ForDataset(ctx context.Context, dataset string) ([]SnapshotTask, error) {
+func (s *SnapshotTasksService) ForDataset(ctx context.Context, dataset string) ([]SnapshotTask, error) {
 	return s.List(ctx, Where(Eq("dataset", dataset)))
 }
 
 // Create creates a task.
-func (s *SnapshotTaskService) Create(ctx context.Context, req SnapshotTaskRequest) (SnapshotTask, error) {
+func (s *SnapshotTasksService) Create(ctx context.Context, req SnapshotTaskRequest) (SnapshotTask, error) {
 	if err := req.validate(true); err != nil {
 		return SnapshotTask{}, err
 	}
@@ -96,7 +103,7 @@ func (s *SnapshotTaskService) Create(ctx context.Context, req SnapshotTaskReques
 }
 
 // Update changes the fields set in req.
-func (s *SnapshotTaskService) Update(ctx context.Context, id int64, req SnapshotTaskRequest) (SnapshotTask, error) {
+func (s *SnapshotTasksService) Update(ctx context.Context, id int64, req SnapshotTaskRequest) (SnapshotTask, error) {
 	if err := req.validate(false); err != nil {
 		return SnapshotTask{}, err
 	}
@@ -104,26 +111,19 @@ func (s *SnapshotTaskService) Update(ctx context.Context, id int64, req Snapshot
 }
 
 // Delete deletes a task.
-func (s *SnapshotTaskService) Delete(ctx context.Context, id int64) error {
+func (s *SnapshotTasksService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "pool.snapshottask.delete", []any{id}, nil, true)
 }
 
 // Run starts a task now (pool.snapshottask.run; asynchronous, returns immediately).
-func (s *SnapshotTaskService) Run(ctx context.Context, id int64) error {
+func (s *SnapshotTasksService) Run(ctx context.Context, id int64) error {
 	var ignored json.RawMessage
 	return s.c.call(ctx, "pool.snapshottask.run", []any{id}, &ignored, true)
 }
 
 func containsAll(s string, subs ...string) bool {
 	for _, x := range subs {
-		found := false
-		for i := 0; i+len(x) <= len(s); i++ {
-			if s[i:i+len(x)] == x {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !strings.Contains(s, x) {
 			return false
 		}
 	}

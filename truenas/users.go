@@ -2,6 +2,7 @@ package truenas
 
 import (
 	"context"
+	"iter"
 
 	"github.com/sitekit/sitekit"
 )
@@ -113,24 +114,35 @@ func (r UserRequest) wire(create bool) map[string]any {
 	return m
 }
 
-// UserService manages local users. Identity: the username.
-type UserService struct{ c *Client }
+// UsersService manages local users. Identity: the username.
+type UsersService struct{ c *Client }
 
-// List returns users matching q.
-func (s *UserService) List(ctx context.Context, q Query) ([]User, error) {
-	return query[User](ctx, s.c, "user.query", q)
+// List returns the users selected by opts (nil: all of them).
+func (s *UsersService) List(ctx context.Context, opts *ListOptions) ([]User, error) {
+	return query[User](ctx, s.c, "user.query", opts)
 }
 
-// Get returns the user called username.
-func (s *UserService) Get(ctx context.Context, username string) (User, error) {
+// All iterates over the users selected by opts, 100 per call; an error ends the sequence.
+func (s *UsersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[User, error] {
+	return pages[User](ctx, s.c, "user.query", opts, 100)
+}
+
+// Get returns the user with id; an error matching sitekit.ErrNotFound if none.
+func (s *UsersService) Get(ctx context.Context, id int64) (User, error) {
+	return getOne[User](ctx, s.c, "user.query", Eq("id", id))
+}
+
+// Find returns the user whose username is username; an error matching sitekit.ErrNotFound
+// if none, ErrAmbiguousName if several.
+func (s *UsersService) Find(ctx context.Context, username string) (User, error) {
 	if username == "" {
 		return User{}, sitekit.Invalid("Username", username, "must not be empty")
 	}
-	return getOne[User](ctx, s.c, "user.query", Eq("username", username))
+	return findOne[User](ctx, s.c, "user.query", "username", username)
 }
 
 // Create creates a user.
-func (s *UserService) Create(ctx context.Context, req UserRequest) (User, error) {
+func (s *UsersService) Create(ctx context.Context, req UserRequest) (User, error) {
 	if err := req.validate(true); err != nil {
 		return User{}, err
 	}
@@ -138,7 +150,7 @@ func (s *UserService) Create(ctx context.Context, req UserRequest) (User, error)
 }
 
 // Update changes the fields set in req.
-func (s *UserService) Update(ctx context.Context, id int64, req UserRequest) (User, error) {
+func (s *UsersService) Update(ctx context.Context, id int64, req UserRequest) (User, error) {
 	if err := req.validate(false); err != nil {
 		return User{}, err
 	}
@@ -146,6 +158,6 @@ func (s *UserService) Update(ctx context.Context, id int64, req UserRequest) (Us
 }
 
 // Delete deletes a user (and its primary group when it has no other member).
-func (s *UserService) Delete(ctx context.Context, id int64) error {
+func (s *UsersService) Delete(ctx context.Context, id int64) error {
 	return s.c.call(ctx, "user.delete", []any{id, map[string]any{"delete_group": true}}, nil, true)
 }

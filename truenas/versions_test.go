@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/simkit"
 	"github.com/sitekit/sitekit/truenas"
@@ -44,7 +46,7 @@ func TestVersionSwitch(t *testing.T) {
 			}
 			must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/tm", ShareType: "SMB"}))
 			must[truenas.Snapshot](t)(c.Snapshots.Create(ctx, truenas.SnapshotRequest{Dataset: "tank/tm", Name: "s1"}))
-			if s := must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Query{})); len(s) != 1 {
+			if s := must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, nil)); len(s) != 1 {
 				t.Fatal(s)
 			}
 			if srv.Faults().Calls(tc.snapQuery) != 1 {
@@ -61,7 +63,7 @@ func TestVersionSwitch(t *testing.T) {
 			}
 			_, err := c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: "timemachine", Path: "/mnt/tank/tm"})
 			wantIs(t, err, sitekit.ErrExists)
-			must[truenas.SMBShare](t)(c.SMBShares.Get(ctx, "TimeMachine"))
+			must[truenas.SMBShare](t)(c.SMBShares.Find(ctx, "TimeMachine"))
 			if err := c.SMBShares.Delete(ctx, share.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -117,24 +119,24 @@ func TestAuth(t *testing.T) {
 
 	// wrong key → ErrUnauthorized, without retry storms
 	srv := truenastest.NewTestServer(t)
-	bad := must[*truenas.Client](t)(truenas.New(srv.URL, sitekit.WithToken(sitekit.NewSecret("1-wrong")), sitekit.WithCertSHA256(srv.Fingerprint)))
+	bad := must[*truenas.Client](t)(truenas.New(srv.URL(), sitekit.WithToken(sitekit.NewSecret("1-wrong")), sitekit.WithCertSHA256(srv.Fingerprint())))
 	defer bad.Close()
 	_, err = bad.System.Info(ctx)
 	wantIs(t, err, sitekit.ErrUnauthorized)
 
 	// password sign-in
-	pw := must[*truenas.Client](t)(truenas.New(srv.URL, sitekit.WithCredentials(srv.Username, sitekit.NewSecret(srv.Password)), sitekit.WithCertSHA256(srv.Fingerprint)))
+	pw := must[*truenas.Client](t)(truenas.New(srv.URL(), sitekit.WithCredentials(srv.Username(), sitekit.NewSecret(srv.Password())), sitekit.WithCertSHA256(srv.Fingerprint())))
 	defer pw.Close()
 	must[truenas.SystemInfo](t)(pw.System.Info(ctx))
 	// key without username → auth.login_with_api_key
-	nouser := must[*truenas.Client](t)(truenas.New(srv.URL, sitekit.WithToken(sitekit.NewSecret(srv.APIKey)), sitekit.WithCertSHA256(srv.Fingerprint)))
+	nouser := must[*truenas.Client](t)(truenas.New(srv.URL(), sitekit.WithToken(sitekit.NewSecret(srv.APIKey())), sitekit.WithCertSHA256(srv.Fingerprint())))
 	defer nouser.Close()
 	must[truenas.SystemInfo](t)(nouser.System.Info(ctx))
 	if srv.Faults().Calls("auth.login_with_api_key") != 2 { // the bad key, then this one
 		t.Fatal(srv.Faults().CallCounts())
 	}
 	// wrong pin → ErrUnauthorized (PinMismatchError), nothing sent
-	pinned := must[*truenas.Client](t)(truenas.New(srv.URL, sitekit.WithToken(sitekit.NewSecret(srv.APIKey)), sitekit.WithCertSHA256(
+	pinned := must[*truenas.Client](t)(truenas.New(srv.URL(), sitekit.WithToken(sitekit.NewSecret(srv.APIKey())), sitekit.WithCertSHA256(
 		"0000000000000000000000000000000000000000000000000000000000000000")))
 	defer pinned.Close()
 	_, err = pinned.System.Info(ctx)
@@ -144,7 +146,7 @@ func TestAuth(t *testing.T) {
 // A key sent over plain ws:// by a non-loopback peer is revoked by the appliance, which is
 // why the client refuses it (the simulator pretends the loopback peer is remote).
 func TestPlainKeyRevokedBySimulator(t *testing.T) {
-	srv := truenastest.NewTestServer(t, truenastest.WithoutTLS(), truenastest.WithPretendRemote())
+	srv := truenastest.NewTestServer(t, truenastest.WithPlainHTTP(), truenastest.WithPretendRemote())
 	c := must[*truenas.Client](t)(srv.Client())
 	defer c.Close()
 	_, err := c.System.Info(ctx)
@@ -157,9 +159,9 @@ func TestPlainKeyRevokedBySimulator(t *testing.T) {
 func TestErrorsUnauthenticatedAndUnknown(t *testing.T) {
 	_, c := newPair(t, []truenastest.Option{truenastest.WithRelease("25.04")}, truenas.WithAPIVersion("v25.04.0"))
 	// pool.snapshot.* does not exist on v25.04: the client uses zfs.snapshot.*
-	must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Query{}))
+	must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, nil))
 	// service.control is a 25.10 job method: the 25.04 endpoint answers -32601 to it
-	_, err := c.Jobs.List(ctx, truenas.Query{Options: truenas.QueryOptions{Limit: 1}})
+	_, err := c.Jobs.List(ctx, &truenas.ListOptions{Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +171,7 @@ func TestErrorsUnauthenticatedAndUnknown(t *testing.T) {
 func TestJobWaitProgress(t *testing.T) {
 	srv, c := newPair(t, []truenastest.Option{truenastest.WithJobDuration(4 * time.Second)})
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/b"}))
-	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, "c", truenas.CloudProvider{Type: "B2", Account: "a", Key: sitekit.NewSecret("k")}))
+	cred := must[truenas.CloudCredential](t)(c.CloudCredentials.Create(ctx, truenas.CloudCredentialRequest{Name: "c", Provider: truenas.CloudProvider{Type: "B2", Account: "a", Key: sitekit.NewSecret("k")}}))
 	cs := must[truenas.CloudSync](t)(c.CloudSyncs.Create(ctx, truenas.CloudSyncRequest{Path: "/mnt/tank/b", Credentials: cred.ID,
 		Attributes: &truenas.CloudSyncAttributes{Bucket: "b"}, Direction: "PUSH", TransferMode: "SYNC"}))
 	seen := make(chan truenas.Job, 16)
@@ -245,8 +247,16 @@ func TestReconnect(t *testing.T) {
 	srv.Faults().SetFaults(simkit.Faults{})
 	srv.Faults().ResetNext()
 	must[truenas.Dataset](t)(c.Datasets.Get(ctx, "tank/amb"))
-	// an injected error frame
+	// a read refused as rate limited is retried (sitekit.WithRetry)
+	srv.Faults().ResetCounters()
 	srv.Faults().FailNext(429, 0)
-	_, err = c.Datasets.Get(ctx, "tank/amb")
-	wantIs(t, err, sitekit.ErrRateLimited)
+	must[truenas.Dataset](t)(c.Datasets.Get(ctx, "tank/amb"))
+	require.Equal(t, 2, srv.Faults().Calls("pool.dataset.query"))
+	// without retries, the refusal is the caller's
+	c1, err := srv.Client(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c1.Close() })
+	srv.Faults().FailNext(429, 0)
+	_, err = c1.Datasets.Get(ctx, "tank/amb")
+	require.ErrorIs(t, err, sitekit.ErrRateLimited)
 }

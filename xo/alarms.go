@@ -2,12 +2,32 @@ package xo
 
 import (
 	"context"
+	"iter"
 
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // AlarmsService reads alarms (GET /rest/v0/alarms).
-type AlarmsService struct{ collection[Alarm] }
+type AlarmsService struct {
+	c    *Client
+	coll collection[Alarm]
+}
+
+// List returns the alarms matching opts (all of them when opts is nil).
+func (s *AlarmsService) List(ctx context.Context, opts *ListOptions) ([]Alarm, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the alarms matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *AlarmsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Alarm, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the Alarm id; an unknown id matches sitekit.ErrNotFound.
+func (s *AlarmsService) Get(ctx context.Context, id string) (Alarm, error) {
+	return s.coll.get(ctx, id)
+}
 
 // DashboardService reads the XOA-wide dashboard (GET /rest/v0/dashboard).
 type DashboardService struct{ c *Client }

@@ -20,7 +20,7 @@ import (
 // rawClient is a plain HTTP client pinned to the simulator (no redirects followed).
 func rawClient(t testing.TB, srv *xotest.Server) *http.Client {
 	t.Helper()
-	cfg, err := sitekit.TLSConfig{CertSHA256: []string{srv.Fingerprint}}.Build()
+	cfg, err := sitekit.TLSConfig{CertSHA256: []string{srv.Fingerprint()}}.Build()
 	require.NoError(t, err)
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -49,16 +49,16 @@ func do(t testing.TB, hc *http.Client, method, url string, body any, mod func(*h
 }
 
 func TestRESTAuthRules(t *testing.T) {
-	srv := xotest.New(t)
+	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)
-	url := srv.URL + "/rest/v0/pools"
-	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token}) }
-	basic := func(r *http.Request) { r.SetBasicAuth(srv.Username, srv.Password) }
+	url := srv.URL() + "/rest/v0/pools"
+	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token()}) }
+	basic := func(r *http.Request) { r.SetBasicAuth(srv.Username(), srv.Password()) }
 
 	resp, body := do(t, hc, "GET", url, nil, cookie)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, fmt.Sprintf("[%q]\n", "/rest/v0/pools/"+srv.PoolID), string(body), "hrefs without fields=")
-	resp, _ = do(t, hc, "GET", url, nil, func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "token", Value: srv.Token}) })
+	resp, _ = do(t, hc, "GET", url, nil, func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "token", Value: srv.Token()}) })
 	assert.Equal(t, 200, resp.StatusCode, "token= cookie accepted too")
 	resp, _ = do(t, hc, "GET", url, nil, basic)
 	assert.Equal(t, 200, resp.StatusCode)
@@ -68,13 +68,13 @@ func TestRESTAuthRules(t *testing.T) {
 	resp, _ = do(t, hc, "GET", url, nil, nil)
 	assert.Equal(t, 401, resp.StatusCode)
 	assert.Equal(t, `Basic realm="xo"`, resp.Header.Get("WWW-Authenticate"))
-	resp, _ = do(t, hc, "GET", url, nil, func(r *http.Request) { r.SetBasicAuth(srv.Username, "wrong") })
+	resp, _ = do(t, hc, "GET", url, nil, func(r *http.Request) { r.SetBasicAuth(srv.Username(), "wrong") })
 	assert.Equal(t, 401, resp.StatusCode)
 	resp, _ = do(t, hc, "GET", url, nil, func(r *http.Request) { r.Header.Set("Authorization", "Basic !!!") })
 	assert.Equal(t, 400, resp.StatusCode)
 
 	// 307 from /users/me to /users/<id>.
-	resp, _ = do(t, hc, "POST", srv.URL+"/rest/v0/users/me/authentication_tokens", map[string]any{}, basic)
+	resp, _ = do(t, hc, "POST", srv.URL()+"/rest/v0/users/me/authentication_tokens", map[string]any{}, basic)
 	assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)
 	assert.Equal(t, "/rest/v0/users/"+srv.UserID+"/authentication_tokens", resp.Header.Get("Location"))
 
@@ -84,10 +84,10 @@ func TestRESTAuthRules(t *testing.T) {
 }
 
 func TestTokenBootstrapFromCredentials(t *testing.T) {
-	srv := xotest.New(t)
+	srv := xotest.NewTestServer(t)
 	newClient := func() *xo.Client {
-		c, err := xo.New(srv.URL, sitekit.WithCredentials(srv.Username, sitekit.NewSecret(srv.Password)),
-			sitekit.WithCertSHA256(srv.Fingerprint), xo.WithClientID("pessac-tool"))
+		c, err := xo.New(srv.URL(), sitekit.WithCredentials(srv.Username(), sitekit.NewSecret(srv.Password())),
+			sitekit.WithCertSHA256(srv.Fingerprint()), xo.WithClientID("pessac-tool"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
 		return c
@@ -110,9 +110,9 @@ func TestTokenBootstrapFromCredentials(t *testing.T) {
 	_, err = c1.BackupRepositories.Test(ctx, "missing")
 	assert.ErrorIs(t, err, sitekit.ErrNotFound)
 
-	_, err = xo.New(srv.URL)
+	_, err = xo.New(srv.URL())
 	assert.ErrorIs(t, err, sitekit.ErrInvalid)
-	bad, err := xo.New(srv.URL, sitekit.WithCredentials(srv.Username, sitekit.NewSecret("nope")), sitekit.WithCertSHA256(srv.Fingerprint))
+	bad, err := xo.New(srv.URL(), sitekit.WithCredentials(srv.Username(), sitekit.NewSecret("nope")), sitekit.WithCertSHA256(srv.Fingerprint()))
 	require.NoError(t, err)
 	_, err = bad.Pools.List(ctx, nil)
 	assert.ErrorIs(t, err, sitekit.ErrUnauthorized)

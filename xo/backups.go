@@ -3,8 +3,12 @@ package xo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"iter"
+	"maps"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit/internal/rest"
@@ -34,7 +38,32 @@ func (v BackupRepository) objectPool() string { return "" }
 
 // BackupRepositoriesService manages backup repositories (REST /backup-repositories; delete
 // and test over JSON-RPC remote.*).
-type BackupRepositoriesService struct{ collection[BackupRepository] }
+type BackupRepositoriesService struct {
+	c    *Client
+	coll collection[BackupRepository]
+}
+
+// List returns the backup repositories matching opts (all of them when opts is nil).
+func (s *BackupRepositoriesService) List(ctx context.Context, opts *ListOptions) ([]BackupRepository, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the backup repositories matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *BackupRepositoriesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[BackupRepository, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the BackupRepository id; an unknown id matches sitekit.ErrNotFound.
+func (s *BackupRepositoriesService) Get(ctx context.Context, id string) (BackupRepository, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the BackupRepository whose name is name. None matches sitekit.ErrNotFound; several
+// (names are not unique in XO) match [ErrAmbiguousName].
+func (s *BackupRepositoriesService) Find(ctx context.Context, name string) (BackupRepository, error) {
+	return s.coll.find(ctx, "", name)
+}
 
 // NFSRepositoryRequest creates an NFS backup repository, e.g. a TrueNAS export:
 // Server "10.10.0.20", Path "/mnt/tank/xo-backups", Options "vers=4".
@@ -50,7 +79,7 @@ type NFSRepositoryRequest struct {
 func (r NFSRepositoryRequest) URL() string {
 	u := "nfs://" + r.Server + ":"
 	if r.Port > 0 {
-		u += itoa(r.Port) + ":"
+		u += strconv.Itoa(r.Port) + ":"
 	}
 	return u + r.Path
 }
@@ -99,13 +128,18 @@ type BackupRepositoryUpdate struct {
 	Enabled *bool   `json:"enabled,omitempty"`
 }
 
-// Update applies a partial update.
-func (s *BackupRepositoriesService) Update(ctx context.Context, id string, u BackupRepositoryUpdate) error {
+// Update applies a partial update (PATCH) and returns the repository after it.
+func (s *BackupRepositoriesService) Update(ctx context.Context, id string, u BackupRepositoryUpdate) (BackupRepository, error) {
 	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
-		return invalid("Name", *u.Name, "must not be empty")
+		return BackupRepository{}, invalid("Name", *u.Name, "must not be empty")
 	}
-	_, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPatch, Path: rest.Path(restPrefix, "backup-repositories", id), Body: u})
-	return err
+	if strings.TrimSpace(id) == "" {
+		return BackupRepository{}, invalid("ID", id, "must not be empty")
+	}
+	if _, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPatch, Path: rest.Path(restPrefix, "backup-repositories", id), Body: u}); err != nil {
+		return BackupRepository{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // RemoteTest is the result of remote.test.
@@ -164,6 +198,9 @@ type BackupJob struct {
 	Settings    map[string]json.RawMessage `json:"settings,omitempty"`
 	UserID      string                     `json:"userId,omitempty"`
 	Href        string                     `json:"href,omitempty"`
+	// Schedule is the schedule [BackupJobsService.Create] made with the job; reads leave it
+	// zero (list a job's schedules with [SchedulesService.OfJob]).
+	Schedule Schedule `json:"-"`
 }
 
 func (v BackupJob) objectID() string   { return v.ID }
@@ -172,7 +209,32 @@ func (v BackupJob) objectPool() string { return "" }
 
 // BackupJobsService manages VM backup jobs: reads over REST (/backup-jobs), writes over
 // JSON-RPC (backupNg.*), which REST lacks.
-type BackupJobsService struct{ collection[BackupJob] }
+type BackupJobsService struct {
+	c    *Client
+	coll collection[BackupJob]
+}
+
+// List returns the backup jobs matching opts (all of them when opts is nil).
+func (s *BackupJobsService) List(ctx context.Context, opts *ListOptions) ([]BackupJob, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the backup jobs matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *BackupJobsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[BackupJob, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the BackupJob id; an unknown id matches sitekit.ErrNotFound.
+func (s *BackupJobsService) Get(ctx context.Context, id string) (BackupJob, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the BackupJob whose name is name. None matches sitekit.ErrNotFound; several
+// (names are not unique in XO) match [ErrAmbiguousName].
+func (s *BackupJobsService) Find(ctx context.Context, name string) (BackupJob, error) {
+	return s.coll.find(ctx, "", name)
+}
 
 // ScheduleSpec is a schedule created with a job.
 type ScheduleSpec struct {
@@ -263,62 +325,156 @@ func targets(ids []string) Pattern {
 	return IDs(ids...)
 }
 
-// Create creates the job and its schedule (backupNg.createJob) and returns the job id and
-// the schedule id.
-func (s *BackupJobsService) Create(ctx context.Context, req BackupJobRequest) (jobID, scheduleID string, err error) {
+// Create creates the job and its schedule (backupNg.createJob, which answers the job id)
+// and returns the job read back, with the created schedule in Schedule.
+func (s *BackupJobsService) Create(ctx context.Context, req BackupJobRequest) (BackupJob, error) {
 	if err := req.Validate(); err != nil {
-		return "", "", err
+		return BackupJob{}, err
 	}
-	const tmp = "sitekit-schedule"
 	params := map[string]any{
 		"name": req.Name, "mode": req.Mode, "vms": req.VMs,
 		"remotes": targets(req.Remotes), "srs": targets(req.SRs),
-		"schedules": map[string]any{tmp: req.Schedule},
-		"settings":  map[string]any{"": req.Settings, tmp: req.Retention},
+		"schedules": map[string]any{tmpScheduleID: req.Schedule},
+		"settings":  map[string]any{"": req.Settings, tmpScheduleID: req.Retention},
 	}
-	if err := s.c.call(ctx, "backupNg.createJob", params, &jobID); err != nil {
-		return "", "", err
+	var id string
+	if err := s.c.call(ctx, "backupNg.createJob", params, &id); err != nil {
+		return BackupJob{}, err
 	}
-	scheduleID, err = s.c.Schedules.firstOfJob(ctx, jobID)
-	return jobID, scheduleID, err
+	job, err := s.Get(ctx, id)
+	if err != nil {
+		return BackupJob{}, err
+	}
+	job.Schedule, err = s.c.Schedules.firstOfJob(ctx, id)
+	return job, err
 }
 
-// BackupJobUpdate is a partial edit (backupNg.editJob); nil fields are kept.
+// tmpScheduleID keys the schedule of a createJob call; XO re-keys its settings to the
+// schedule's real id.
+const tmpScheduleID = "sitekit-schedule"
+
+// BackupJobUpdate is an edit of a VM backup job; nil and empty fields are kept.
 type BackupJobUpdate struct {
-	Name     *string        `json:"name,omitempty"`
-	Mode     *string        `json:"mode,omitempty"`
-	VMs      Pattern        `json:"vms,omitempty"`
-	Remotes  Pattern        `json:"remotes,omitempty"`
-	SRs      Pattern        `json:"srs,omitempty"`
-	Settings map[string]any `json:"settings,omitempty"`
+	Name    *string
+	Mode    *string // "delta" or "full"
+	VMs     Pattern
+	Remotes Pattern
+	SRs     Pattern
+	// Retention sets the retention of the given schedule ids: its non-zero fields replace
+	// the stored ones; the schedule's other settings are kept.
+	Retention map[string]Retention
+	// Settings sets job-wide settings: its non-zero fields replace the stored ones; the
+	// other job-wide settings (reportRecipients, timeout, …) are kept.
+	Settings *GlobalSettings
 }
 
-// Update edits job id.
-func (s *BackupJobsService) Update(ctx context.Context, id string, u BackupJobUpdate) error {
-	if id == "" {
-		return invalid("ID", id, "must not be empty")
+// Validate checks the update locally.
+func (u BackupJobUpdate) Validate() error {
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return invalid("Name", *u.Name, "must not be empty")
 	}
 	if u.Mode != nil && *u.Mode != "delta" && *u.Mode != "full" {
 		return invalid("Mode", *u.Mode, `must be "delta" or "full"`)
 	}
-	b, err := json.Marshal(u)
-	if err != nil {
-		return err
+	for sched, r := range u.Retention {
+		if sched == "" {
+			return invalid("Retention", sched, "schedule ids must not be empty")
+		}
+		if r.Export < 0 || r.Copy < 0 || r.Snapshot < 0 || r.FullInterval < 0 {
+			return invalid("Retention["+sched+"]", r, "must not be negative")
+		}
 	}
-	var params map[string]any
-	_ = json.Unmarshal(b, &params)
-	params["id"] = id
-	return s.c.call(ctx, "backupNg.editJob", params, nil)
+	if u.Settings != nil {
+		if u.Settings.Concurrency < 0 {
+			return invalid("Settings.Concurrency", u.Settings.Concurrency, "must not be negative")
+		}
+		return validReportWhen(u.Settings.ReportWhen)
+	}
+	return nil
 }
 
-// Delete deletes job id after deleting its schedules explicitly (backupNg.deleteJob leaves
-// them behind).
-func (s *BackupJobsService) Delete(ctx context.Context, id string) error {
-	if id == "" {
-		return invalid("ID", id, "must not be empty")
+// Update edits job id (backupNg.editJob) and returns the job after the edit. XO replaces
+// each property given as a whole (settings included), so a settings change reads the job
+// and sends its complete settings with the change applied.
+func (s *BackupJobsService) Update(ctx context.Context, id string, u BackupJobUpdate) (BackupJob, error) {
+	if strings.TrimSpace(id) == "" {
+		return BackupJob{}, invalid("ID", id, "must not be empty")
 	}
-	if err := s.c.Schedules.deleteOfJob(ctx, id); err != nil {
-		return err
+	if err := u.Validate(); err != nil {
+		return BackupJob{}, err
+	}
+	params := map[string]any{"id": id}
+	if u.Name != nil {
+		params["name"] = *u.Name
+	}
+	if u.Mode != nil {
+		params["mode"] = *u.Mode
+	}
+	if u.VMs != nil {
+		params["vms"] = u.VMs
+	}
+	if u.Remotes != nil {
+		params["remotes"] = u.Remotes
+	}
+	if u.SRs != nil {
+		params["srs"] = u.SRs
+	}
+	if len(u.Retention) > 0 || u.Settings != nil {
+		job, err := s.Get(ctx, id)
+		if err != nil {
+			return BackupJob{}, err
+		}
+		changes := map[string]any{}
+		for sched, r := range u.Retention {
+			changes[sched] = r
+		}
+		if u.Settings != nil {
+			changes[""] = *u.Settings
+		}
+		settings, err := mergeSettings(job.Settings, changes)
+		if err != nil {
+			return BackupJob{}, err
+		}
+		params["settings"] = settings
+	}
+	if err := s.c.call(ctx, "backupNg.editJob", params, nil); err != nil {
+		return BackupJob{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// mergeSettings returns the complete settings of a job: current with, for each key of
+// changes, the JSON fields of the change laid over the stored entry.
+func mergeSettings(current map[string]json.RawMessage, changes map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(current)+len(changes))
+	for k, raw := range current {
+		out[k] = raw
+	}
+	for k, ch := range changes {
+		entry := map[string]json.RawMessage{}
+		if raw, ok := current[k]; ok && len(raw) > 0 && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &entry); err != nil {
+				return nil, fmt.Errorf("xo: settings[%q]: %w", k, err)
+			}
+		}
+		b, err := json.Marshal(ch)
+		if err != nil {
+			return nil, err
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(b, &fields); err != nil {
+			return nil, err
+		}
+		maps.Copy(entry, fields)
+		out[k] = entry
+	}
+	return out, nil
+}
+
+// Delete deletes job id (backupNg.deleteJob); XO deletes the job's schedules with it.
+func (s *BackupJobsService) Delete(ctx context.Context, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalid("ID", id, "must not be empty")
 	}
 	return s.c.call(ctx, "backupNg.deleteJob", map[string]string{"id": id}, nil)
 }
@@ -375,7 +531,32 @@ func (v Schedule) objectName() string { return v.Name }
 func (v Schedule) objectPool() string { return "" }
 
 // SchedulesService manages schedules: REST reads and run, JSON-RPC schedule.* writes.
-type SchedulesService struct{ collection[Schedule] }
+type SchedulesService struct {
+	c    *Client
+	coll collection[Schedule]
+}
+
+// List returns the schedules matching opts (all of them when opts is nil).
+func (s *SchedulesService) List(ctx context.Context, opts *ListOptions) ([]Schedule, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the schedules matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *SchedulesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Schedule, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the Schedule id; an unknown id matches sitekit.ErrNotFound.
+func (s *SchedulesService) Get(ctx context.Context, id string) (Schedule, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the Schedule whose name is name. None matches sitekit.ErrNotFound; several
+// (names are not unique in XO) match [ErrAmbiguousName].
+func (s *SchedulesService) Find(ctx context.Context, name string) (Schedule, error) {
+	return s.coll.find(ctx, "", name)
+}
 
 // OfJob lists the schedules of job.
 func (s *SchedulesService) OfJob(ctx context.Context, job string) ([]Schedule, error) {
@@ -392,29 +573,14 @@ func (s *SchedulesService) OfJob(ctx context.Context, job string) ([]Schedule, e
 	return out, nil
 }
 
-// firstOfJob returns the id of job's first schedule ("" when it has none): the schedule a
-// createJob call just made, which XO does not return.
-func (s *SchedulesService) firstOfJob(ctx context.Context, job string) (string, error) {
+// firstOfJob returns job's first schedule (zero when it has none): the schedule a createJob
+// call just made, which XO does not return.
+func (s *SchedulesService) firstOfJob(ctx context.Context, job string) (Schedule, error) {
 	scheds, err := s.OfJob(ctx, job)
 	if err != nil || len(scheds) == 0 {
-		return "", err
+		return Schedule{}, err
 	}
-	return scheds[0].ID, nil
-}
-
-// deleteOfJob deletes every schedule of job: XO's deleteJob leaves them behind on some
-// versions, so both kinds of backup job delete them explicitly first.
-func (s *SchedulesService) deleteOfJob(ctx context.Context, job string) error {
-	scheds, err := s.OfJob(ctx, job)
-	if err != nil {
-		return err
-	}
-	for _, sc := range scheds {
-		if err := s.Delete(ctx, sc.ID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return scheds[0], nil
 }
 
 // Create creates a schedule for job (schedule.create).
@@ -442,10 +608,13 @@ type ScheduleUpdate struct {
 	Timezone *string `json:"timezone,omitempty"`
 }
 
-// Update changes schedule id.
-func (s *SchedulesService) Update(ctx context.Context, id string, u ScheduleUpdate) error {
+// Update changes schedule id (schedule.set) and returns it after the change.
+func (s *SchedulesService) Update(ctx context.Context, id string, u ScheduleUpdate) (Schedule, error) {
+	if strings.TrimSpace(id) == "" {
+		return Schedule{}, invalid("ID", id, "must not be empty")
+	}
 	if u.Cron != nil && len(strings.Fields(*u.Cron)) != 5 {
-		return invalid("Cron", *u.Cron, "must have 5 fields")
+		return Schedule{}, invalid("Cron", *u.Cron, "must have 5 fields")
 	}
 	params := map[string]any{"id": id}
 	if u.Cron != nil {
@@ -460,7 +629,10 @@ func (s *SchedulesService) Update(ctx context.Context, id string, u ScheduleUpda
 	if u.Timezone != nil {
 		params["timezone"] = *u.Timezone
 	}
-	return s.c.call(ctx, "schedule.set", params, nil)
+	if err := s.c.call(ctx, "schedule.set", params, nil); err != nil {
+		return Schedule{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // Delete deletes schedule id (schedule.delete).
@@ -510,7 +682,26 @@ type BackupLogTask struct {
 }
 
 // BackupLogsService reads backup run logs (/rest/v0/backup-logs).
-type BackupLogsService struct{ collection[BackupLog] }
+type BackupLogsService struct {
+	c    *Client
+	coll collection[BackupLog]
+}
+
+// List returns the backup logs matching opts (all of them when opts is nil).
+func (s *BackupLogsService) List(ctx context.Context, opts *ListOptions) ([]BackupLog, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the backup logs matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *BackupLogsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[BackupLog, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the BackupLog id; an unknown id matches sitekit.ErrNotFound.
+func (s *BackupLogsService) Get(ctx context.Context, id string) (BackupLog, error) {
+	return s.coll.get(ctx, id)
+}
 
 // OfJob lists job's runs, newest first.
 func (s *BackupLogsService) OfJob(ctx context.Context, job string) ([]BackupLog, error) {

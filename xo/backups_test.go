@@ -25,18 +25,20 @@ func TestBackupRepositoryAndJobs(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rt.Success)
 	name := "truenas"
-	require.NoError(t, c.BackupRepositories.Update(ctx, repo.ID, xo.BackupRepositoryUpdate{Name: &name}))
-	found, err := c.BackupRepositories.Find(ctx, "", "truenas")
+	renamed, err := c.BackupRepositories.Update(ctx, repo.ID, xo.BackupRepositoryUpdate{Name: &name})
+	require.NoError(t, err)
+	assert.Equal(t, "truenas", renamed.Name)
+	found, err := c.BackupRepositories.Find(ctx, "truenas")
 	require.NoError(t, err)
 	assert.Equal(t, repo.ID, found.ID)
 
 	// Delta backup to the repository, by tag.
 	delta := xo.DeltaBackupJob("pessac-nightly", xo.TaggedVMs(srv.PoolID, "backup"), repo.ID, "0 1 * * *", "Europe/Paris", 14)
-	jobID, schedID, err := c.BackupJobs.Create(ctx, delta)
+	job, err := c.BackupJobs.Create(ctx, delta)
 	require.NoError(t, err)
+	jobID, schedID := job.ID, job.Schedule.ID
 	require.NotEmpty(t, schedID)
-	job, err := c.BackupJobs.Get(ctx, jobID)
-	require.NoError(t, err)
+	assert.Equal(t, jobID, job.Schedule.JobID)
 	assert.Equal(t, "delta", job.Mode)
 	assert.Equal(t, "backup", job.Type)
 	assert.JSONEq(t, `{"exportRetention":14}`, string(job.Settings[schedID]), "settings re-keyed from the temporary schedule id")
@@ -74,22 +76,27 @@ func TestBackupRepositoryAndJobs(t *testing.T) {
 
 	// Continuous replication to the local SR.
 	cr := xo.ContinuousReplicationJob("pessac-cr", xo.IDs(web.ID), srv.LocalSRID, "0 */4 * * *", "Europe/Paris", 3)
-	crID, crSched, err := c.BackupJobs.Create(ctx, cr)
+	crJob, err := c.BackupJobs.Create(ctx, cr)
 	require.NoError(t, err)
+	crID, crSched := crJob.ID, crJob.Schedule.ID
 	newName := "pessac-cr-4h"
-	require.NoError(t, c.BackupJobs.Update(ctx, crID, xo.BackupJobUpdate{Name: &newName}))
-	crJob, err := c.BackupJobs.Find(ctx, "", newName)
+	edited, err := c.BackupJobs.Update(ctx, crID, xo.BackupJobUpdate{Name: &newName})
+	require.NoError(t, err)
+	assert.Equal(t, newName, edited.Name)
+	crJob, err = c.BackupJobs.Find(ctx, newName)
 	require.NoError(t, err)
 	assert.Equal(t, crID, crJob.ID)
 	cron := "0 */6 * * *"
-	require.NoError(t, c.Schedules.Update(ctx, crSched, xo.ScheduleUpdate{Cron: &cron}))
+	sc, err := c.Schedules.Update(ctx, crSched, xo.ScheduleUpdate{Cron: &cron})
+	require.NoError(t, err)
+	assert.Equal(t, cron, sc.Cron)
 	extra, err := c.Schedules.Create(ctx, crID, xo.ScheduleSpec{Cron: "0 12 * * 0", Enabled: false, Name: "weekly"})
 	require.NoError(t, err)
 	scheds, err := c.Schedules.OfJob(ctx, crID)
 	require.NoError(t, err)
 	assert.Len(t, scheds, 2)
 
-	// Deleting jobs deletes their schedules explicitly.
+	// Deleting a job deletes its schedules (xo-server removeJob, xo-mixins/jobs/index.mjs).
 	require.NoError(t, c.BackupJobs.Delete(ctx, crID))
 	require.NoError(t, c.BackupJobs.Delete(ctx, jobID))
 	all, err := c.Schedules.List(ctx, nil)
@@ -122,13 +129,13 @@ func TestJSONRPCReconnect(t *testing.T) {
 	_, err = c.BackupRepositories.Test(ctx, repo.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
-	_, _, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("j", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
+	_, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("j", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
 
 	// A write whose answer is lost is reported as outcome unknown, never silently retried.
 	srv.Faults().AmbiguousNext()
-	_, _, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("k", xo.IDs(web.ID), repo.ID, "0 2 * * *", "UTC", 7))
+	_, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("k", xo.IDs(web.ID), repo.ID, "0 2 * * *", "UTC", 7))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
 	jobs, err := c.BackupJobs.List(ctx, &xo.ListOptions{Filter: xo.Eq("name", "k")})

@@ -25,19 +25,8 @@ const DefaultPollInterval = 2 * time.Second
 
 const restPrefix = rest.Raw("rest/v0")
 
-// Clock abstracts the passage of time for waiters, so that tests can run them without sleeping.
-type Clock interface {
-	// After returns a channel that delivers once d has elapsed.
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 type clientIDKey struct{}
 type pollKey struct{}
-type clockKey struct{}
 
 // WithClientID sets the client id under which a token is bootstrapped from Basic credentials
 // (default [DefaultClientID]). Use one stable id per tool.
@@ -62,18 +51,6 @@ func WithPollInterval(d time.Duration) sitekit.Option {
 	}
 }
 
-// WithClock replaces the clock used by waiters between polls (tests: a clock whose After fires
-// at once makes waiters deterministic and instant).
-func WithClock(c Clock) sitekit.Option {
-	return func(s *sitekit.Settings) error {
-		if c == nil {
-			return sitekit.Invalid("Clock", nil, "must not be nil")
-		}
-		s.Set(clockKey{}, c)
-		return nil
-	}
-}
-
 // Client talks to one Xen Orchestra instance: REST /rest/v0 for everything it covers and
 // JSON-RPC over WebSocket (/api/) for backup jobs, schedules and remotes. Safe for concurrent use.
 type Client struct {
@@ -81,7 +58,6 @@ type Client struct {
 	settings sitekit.Settings
 	clientID string
 	poll     time.Duration
-	clock    Clock
 
 	authMu sync.Mutex
 	token  sitekit.Secret
@@ -144,15 +120,12 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	if s.Token.IsZero() && (s.Username == "" || s.Password.IsZero()) {
 		return nil, sitekit.Invalid("Token", nil, "need sitekit.WithToken or sitekit.WithCredentials")
 	}
-	c := &Client{settings: s, clientID: DefaultClientID, poll: DefaultPollInterval, clock: realClock{}, token: s.Token}
+	c := &Client{settings: s, clientID: DefaultClientID, poll: DefaultPollInterval, token: s.Token}
 	if v, ok := s.Value(clientIDKey{}).(string); ok {
 		c.clientID = v
 	}
 	if v, ok := s.Value(pollKey{}).(time.Duration); ok {
 		c.poll = v
-	}
-	if v, ok := s.Value(clockKey{}).(Clock); ok {
-		c.clock = v
 	}
 	rc, err := rest.New(rest.Config{
 		Appliance: "xo", BaseURL: baseURL, Settings: s,
@@ -162,24 +135,24 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 		return nil, err
 	}
 	c.rest = rc
-	c.Pools = &PoolsService{collection[Pool]{c, "pools"}}
-	c.Hosts = &HostsService{collection[Host]{c, "hosts"}}
-	c.PIFs = &PIFsService{collection[PIF]{c, "pifs"}}
-	c.Networks = &NetworksService{collection[Network]{c, "networks"}}
-	c.SRs = &SRsService{collection[SR]{c, "srs"}}
-	c.Templates = &TemplatesService{collection[Template]{c, "vm-templates"}}
-	c.VMs = &VMsService{collection[VM]{c, "vms"}}
-	c.VIFs = &VIFsService{collection[VIF]{c, "vifs"}}
-	c.VDIs = &VDIsService{collection[VDI]{c, "vdis"}}
-	c.VBDs = &VBDsService{collection[VBD]{c, "vbds"}}
-	c.Tasks = &TasksService{collection[Task]{c, "tasks"}}
-	c.Servers = &ServersService{collection[Server]{c, "servers"}}
-	c.BackupRepositories = &BackupRepositoriesService{collection[BackupRepository]{c, "backup-repositories"}}
-	c.BackupJobs = &BackupJobsService{collection[BackupJob]{c, "backup-jobs"}}
-	c.MetadataBackupJobs = &MetadataBackupJobsService{c, collection[MetadataBackupJob]{c, "backup-jobs"}}
-	c.Schedules = &SchedulesService{collection[Schedule]{c, "schedules"}}
-	c.BackupLogs = &BackupLogsService{collection[BackupLog]{c, "backup-logs"}}
-	c.Alarms = &AlarmsService{collection[Alarm]{c, "alarms"}}
+	c.Pools = &PoolsService{c, collection[Pool]{c: c, path: "pools", nameProp: "name_label"}}
+	c.Hosts = &HostsService{c, collection[Host]{c: c, path: "hosts", nameProp: "name_label", poolScoped: true}}
+	c.PIFs = &PIFsService{c, collection[PIF]{c: c, path: "pifs"}}
+	c.Networks = &NetworksService{c, collection[Network]{c: c, path: "networks", nameProp: "name_label", poolScoped: true}}
+	c.SRs = &SRsService{c, collection[SR]{c: c, path: "srs", nameProp: "name_label", poolScoped: true}}
+	c.Templates = &TemplatesService{c, collection[Template]{c: c, path: "vm-templates", nameProp: "name_label", poolScoped: true}}
+	c.VMs = &VMsService{c, collection[VM]{c: c, path: "vms", nameProp: "name_label", poolScoped: true}}
+	c.VIFs = &VIFsService{c, collection[VIF]{c: c, path: "vifs"}}
+	c.VDIs = &VDIsService{c, collection[VDI]{c: c, path: "vdis", nameProp: "name_label", poolScoped: true}}
+	c.VBDs = &VBDsService{c, collection[VBD]{c: c, path: "vbds"}}
+	c.Tasks = &TasksService{c, collection[Task]{c: c, path: "tasks"}}
+	c.Servers = &ServersService{c, collection[Server]{c: c, path: "servers", nameProp: "label"}}
+	c.BackupRepositories = &BackupRepositoriesService{c, collection[BackupRepository]{c: c, path: "backup-repositories", nameProp: "name"}}
+	c.BackupJobs = &BackupJobsService{c, collection[BackupJob]{c: c, path: "backup-jobs", nameProp: "name"}}
+	c.Schedules = &SchedulesService{c, collection[Schedule]{c: c, path: "schedules", nameProp: "name"}}
+	c.BackupLogs = &BackupLogsService{c, collection[BackupLog]{c: c, path: "backup-logs"}}
+	c.Alarms = &AlarmsService{c, collection[Alarm]{c: c, path: "alarms"}}
+	c.MetadataBackupJobs = &MetadataBackupJobsService{c, collection[MetadataBackupJob]{c: c, path: "backup-jobs", nameProp: "name"}}
 	c.Dashboard = &DashboardService{c}
 	c.Tokens = &TokensService{c}
 	return c, nil
@@ -310,7 +283,7 @@ func (c *Client) wait(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-c.clock.After(c.poll):
+	case <-time.After(c.poll):
 		return nil
 	}
 }

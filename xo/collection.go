@@ -53,14 +53,17 @@ type object interface {
 	objectPool() string
 }
 
-// collection is the shared read side of a REST collection (/rest/v0/<path>).
+// collection is the shared read side of a REST collection (/rest/v0/<path>), behind the
+// explicit methods of each service. nameProp is the property Find matches ("" when the
+// collection has no name lookup); poolScoped collections are searched within one pool.
 type collection[T object] struct {
-	c    *Client
-	path string
+	c          *Client
+	path       string
+	nameProp   string
+	poolScoped bool
 }
 
-// List returns the objects matching opts (all of them when opts is nil).
-func (s collection[T]) List(ctx context.Context, opts *ListOptions) ([]T, error) {
+func (s collection[T]) list(ctx context.Context, opts *ListOptions) ([]T, error) {
 	var out []T
 	_, err := s.c.rest.Do(ctx, rest.Request{Path: rest.Path(restPrefix, rest.Raw(s.path)), Query: opts.query(), Result: &out})
 	if err != nil {
@@ -69,11 +72,9 @@ func (s collection[T]) List(ctx context.Context, opts *ListOptions) ([]T, error)
 	return out, nil
 }
 
-// All iterates over the objects matching opts. XO does not page: the iterator is a
-// convenience over one List call, yielding its error last.
-func (s collection[T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, error] {
+func (s collection[T]) all(ctx context.Context, opts *ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		items, err := s.List(ctx, opts)
+		items, err := s.list(ctx, opts)
 		if err != nil {
 			var zero T
 			yield(zero, err)
@@ -87,8 +88,7 @@ func (s collection[T]) All(ctx context.Context, opts *ListOptions) iter.Seq2[T, 
 	}
 }
 
-// Get returns one object by id; an unknown id matches sitekit.ErrNotFound.
-func (s collection[T]) Get(ctx context.Context, id string) (T, error) {
+func (s collection[T]) get(ctx context.Context, id string) (T, error) {
 	var out T
 	if strings.TrimSpace(id) == "" {
 		return out, sitekit.Invalid("ID", id, "must not be empty")
@@ -97,39 +97,28 @@ func (s collection[T]) Get(ctx context.Context, id string) (T, error) {
 	return out, err
 }
 
-// Find returns the object named name in pool (name_label, or name for XO-level objects). It
-// fails with an error matching sitekit.ErrNotFound when none matches and [ErrAmbiguousName] (and
-// sitekit.ErrInvalid) when several do: names are not unique in XO, even within a pool.
-// pool is required for pool-level objects (they are found by $pool); XO-level collections
-// (servers, backup repositories, jobs, schedules) ignore it.
-func (s collection[T]) Find(ctx context.Context, pool, name string) (T, error) {
+// find returns the object whose nameProp is name (in pool when the collection is
+// pool-scoped): ErrNotFound when none matches, ErrAmbiguousName when several do.
+func (s collection[T]) find(ctx context.Context, pool, name string) (T, error) {
 	var zero T
 	if strings.TrimSpace(name) == "" {
 		return zero, sitekit.Invalid("Name", name, "must not be empty")
 	}
-	nameProp := "name_label"
-	poolScoped := true
-	switch s.path {
-	case "servers":
-		nameProp, poolScoped = "label", false
-	case "backup-repositories", "backup-jobs", "schedules":
-		nameProp, poolScoped = "name", false
-	}
-	f := Eq(nameProp, name)
-	if poolScoped {
+	f := Eq(s.nameProp, name)
+	if s.poolScoped {
 		if !isUUID(pool) {
 			return zero, sitekit.Invalid("Pool", pool, "name lookups are pool-scoped: give the pool's UUID")
 		}
 		f = And(Eq("$pool", pool), f)
 	}
-	items, err := s.List(ctx, &ListOptions{Filter: f})
+	items, err := s.list(ctx, &ListOptions{Filter: f})
 	if err != nil {
 		return zero, err
 	}
-	// Guard against servers without filter support: filter locally too.
+	// XO's filter matches substrings case-insensitively: keep exact matches only.
 	var found []T
 	for _, it := range items {
-		if it.objectName() == name && (!poolScoped || it.objectPool() == pool) {
+		if it.objectName() == name && (!s.poolScoped || it.objectPool() == pool) {
 			found = append(found, it)
 		}
 	}

@@ -4,6 +4,14 @@
 // (schedule.*) and remote deletion/tests (remote.*). The contract is the XO REST API 0.39.0
 // OpenAPI document; the simulator in package xotest validates against it.
 //
+// # Backup jobs
+//
+// XO's editJob replaces each property it is given whole, settings included (xo-server's
+// updateJob patch is one level deep). [BackupJobsService.Update] and
+// [MetadataBackupJobsService.Update] therefore read the job and send its complete settings
+// with the change applied: a retention change keeps reportWhen, concurrency and the other
+// schedules' retention.
+//
 // # Usage
 //
 //	c, err := xo.New("https://xo.example",
@@ -17,20 +25,23 @@
 //	ip, err := c.VMs.WaitForIP(ctx, vm.ID, netip.MustParsePrefix("10.10.20.0/24"))
 //
 // Families are fields of [Client] (Pools, Hosts, PIFs, Networks, SRs, Templates, VMs, VIFs,
-// VDIs, VBDs, Tasks, Servers, BackupRepositories, BackupJobs, Schedules, BackupLogs, Alarms,
-// Dashboard). Every family has List (with [ListOptions]: a typed complex-matcher [Filter],
-// fields, limit), All (an iterator), Get by id and Find by name. Names are not unique in XO:
-// Find is pool-scoped for pool objects and fails with [ErrAmbiguousName] when several objects
-// share the name. Writes take a request struct whose Validate runs before any I/O and names
-// the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
+// VDIs, VBDs, Tasks, Servers, BackupRepositories, BackupJobs, MetadataBackupJobs, Schedules,
+// BackupLogs, Alarms, Dashboard). Every family has List (with [ListOptions]: a typed
+// complex-matcher [Filter], fields, limit), All (an iterator; XO does not page) and Get by id.
+// Find by name exists where a name identifies an object: pool-scoped for pool objects
+// (Hosts, Networks, SRs, Templates, VMs, VDIs), XO-wide for pools, servers, backup
+// repositories, jobs and schedules; names are not unique in XO, so several matches fail with
+// [ErrAmbiguousName]. Tasks, backup logs, alarms and devices have no name to find them by.
+// Create returns the created object (read back when XO answers only its id), Update the
+// object after the update. Writes take a request struct whose Validate runs before any I/O
+// and names the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
 // ([sitekit.Marker], [sitekit.ParseMarker], SetTags).
 //
 // Actions (create_vm, create_network, power actions, snapshot, clone, server connect) are
 // run asynchronously: the task is found from the Location header (or the {"taskId"} / text
 // body of older XO) and awaited with [TasksService.Wait] (GET /tasks/<id>?wait=true, polling
 // when the server answers early). Waiters (WaitPowerState, WaitPVDrivers, WaitForIP,
-// Tasks.Wait) are bounded by the context; their poll interval and clock are options
-// ([WithPollInterval], [WithClock]).
+// Tasks.Wait) are bounded by the context; their poll interval is [WithPollInterval].
 //
 // # Authentication
 //

@@ -123,7 +123,7 @@ func TestServersAndSRs(t *testing.T) {
 	found, err := c.Servers.FindByHost(ctx, "10.10.10.11")
 	require.NoError(t, err)
 	assert.Equal(t, s.ID, found.ID)
-	byLabel, err := c.Servers.Find(ctx, "", "dl380")
+	byLabel, err := c.Servers.Find(ctx, "dl380")
 	require.NoError(t, err)
 	assert.Equal(t, s.ID, byLabel.ID)
 	require.NoError(t, c.Servers.Disconnect(ctx, s.ID))

@@ -15,7 +15,7 @@ import (
 )
 
 func TestReadsSurviveInjectedFaults(t *testing.T) {
-	srv := xotest.New(t, xotest.WithFaults(simkit.Faults{Seed: 7, Rate: 0.3, Statuses: []int{502, 503, 504}, ReadsToo: true}))
+	srv := xotest.NewTestServer(t, xotest.WithFaults(simkit.Faults{Seed: 7, Rate: 0.3, Statuses: []int{502, 503, 504}, ReadsToo: true}))
 	c, err := srv.Client(sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 8, InitialInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond, MaxRetryAfter: time.Second}))
 	require.NoError(t, err)
 	defer c.Close()

@@ -12,24 +12,23 @@ import (
 // Metadata backup jobs (XO "Metadata backup": the pool database of XCP-ng pools and/or the
 // XO configuration, written to backup repositories).
 //
-// Sources: reference/xo.md §4/§5 (REST /backup-jobs lists every job type, metadata jobs with
-// type "metadataBackup", "xoMetadata" and "pools") and, where the reference is silent,
-// xo-server's own code, read for this file:
+// REST /backup-jobs lists every job type; metadata jobs have type "metadataBackup" with
+// "xoMetadata" and "pools". Writes go over JSON-RPC, as in xen-orchestra 9ef5389
+// (xo-server 5.207.2):
 //   - packages/xo-server/src/api/metadata-backup.mjs: metadataBackup.createJob {name?, pools?,
 //     proxy?, remotes, schedules, settings, xoMetadata?} (remotes, schedules and settings are
 //     required), editJob {id, name?, pools?(object|null), proxy?(string|null), settings?,
 //     remotes?, xoMetadata?}, deleteJob {id}, getAllJobs, getJob {id}, runJob {id, schedule}.
 //   - xo-mixins/metadata-backups.mjs: createJob creates each schedule of "schedules" (keyed by
-//     temporary ids) and re-keys "settings" to the real schedule ids, then returns the JOB
-//     OBJECT (backupNg.createJob returns the job id); deleteJob compares schedule.id with the
-//     job id (the same slip as backupNg.deleteJob), so older xo-server versions leave the
-//     schedules behind: [MetadataBackupJobsService.Delete] deletes them first.
+//     temporary ids), re-keys "settings" to the real schedule ids and answers the job object
+//     (backupNg.createJob answers the job id); deleteJob checks the job's type.
+//   - xo-mixins/jobs/index.mjs: editJob is updateJob, whose patch (src/patch.mjs) is one level
+//     deep: a property given replaces the stored one whole, null deletes it. removeJob deletes
+//     the job's schedules. runJob returns when the run ends.
 //   - @xen-orchestra/backups/_runners/Metadata.mjs: per-schedule settings
 //     retentionPoolMetadata and retentionXoMetadata (defaults 0); a run fails without
 //     remotes, without any mode (no pools and no xoMetadata), or when a selected mode has
 //     retention 0.
-//   - xo-mixins/jobs/index.mjs: editJob merges (deep patch) into the stored job; runJob
-//     returns when the run ends, like backupNg.runJob.
 //
 // Inferred, not checked against a live XO: the REST filter type:metadataBackup on
 // /backup-jobs (the client filters locally as well), and the shape of a metadata run's
@@ -55,6 +54,9 @@ type MetadataBackupJob struct {
 	Settings map[string]json.RawMessage `json:"settings,omitempty"`
 	UserID   string                     `json:"userId,omitempty"`
 	Href     string                     `json:"href,omitempty"`
+	// Schedule is the schedule [MetadataBackupJobsService.Create] made with the job; reads
+	// leave it zero (list a job's schedules with [SchedulesService.OfJob]).
+	Schedule Schedule `json:"-"`
 }
 
 func (v MetadataBackupJob) objectID() string   { return v.ID }
@@ -218,7 +220,7 @@ func (s *MetadataBackupJobsService) List(ctx context.Context, opts *ListOptions)
 		o = *opts
 	}
 	o.Filter = And(Eq("type", MetadataBackupJobType), o.Filter)
-	items, err := s.coll.List(ctx, &o)
+	items, err := s.coll.list(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +252,7 @@ func (s *MetadataBackupJobsService) All(ctx context.Context, opts *ListOptions) 
 // Get returns metadata backup job id; an unknown id, or the id of a job of another type,
 // matches sitekit.ErrNotFound.
 func (s *MetadataBackupJobsService) Get(ctx context.Context, id string) (MetadataBackupJob, error) {
-	j, err := s.coll.Get(ctx, id)
+	j, err := s.coll.get(ctx, id)
 	if err != nil {
 		return MetadataBackupJob{}, err
 	}
@@ -289,18 +291,17 @@ func (s *MetadataBackupJobsService) Find(ctx context.Context, name string) (Meta
 	return MetadataBackupJob{}, &AmbiguousError{Collection: "metadata backup jobs", Name: name, IDs: ids}
 }
 
-// Create creates the job and its schedule (metadataBackup.createJob) and returns the job id
-// and the schedule id.
-func (s *MetadataBackupJobsService) Create(ctx context.Context, req MetadataBackupJobRequest) (jobID, scheduleID string, err error) {
+// Create creates the job and its schedule (metadataBackup.createJob) and returns the job
+// read back, with the created schedule in Schedule.
+func (s *MetadataBackupJobsService) Create(ctx context.Context, req MetadataBackupJobRequest) (MetadataBackupJob, error) {
 	if err := req.Validate(); err != nil {
-		return "", "", err
+		return MetadataBackupJob{}, err
 	}
-	const tmp = "sitekit-schedule"
 	params := map[string]any{
 		"name":      req.Name,
 		"remotes":   IDs(req.Remotes...),
-		"schedules": map[string]any{tmp: req.Schedule},
-		"settings":  map[string]any{"": req.Settings, tmp: req.Retention},
+		"schedules": map[string]any{tmpScheduleID: req.Schedule},
+		"settings":  map[string]any{"": req.Settings, tmpScheduleID: req.Retention},
 	}
 	if len(req.Pools) > 0 {
 		params["pools"] = IDs(req.Pools...)
@@ -310,22 +311,26 @@ func (s *MetadataBackupJobsService) Create(ctx context.Context, req MetadataBack
 	}
 	var res json.RawMessage
 	if err := s.c.call(ctx, "metadataBackup.createJob", params, &res); err != nil {
-		return "", "", err
+		return MetadataBackupJob{}, err
 	}
-	// xo-server returns the job object; accept a bare id too.
-	var job MetadataBackupJob
-	if json.Unmarshal(res, &jobID) != nil || jobID == "" {
-		if err := json.Unmarshal(res, &job); err != nil || job.ID == "" {
-			return "", "", fmt.Errorf("xo: metadataBackup.createJob: unexpected result %.200s", res)
+	// xo-server answers the job object; accept a bare id too.
+	var id string
+	if json.Unmarshal(res, &id) != nil || id == "" {
+		var created MetadataBackupJob
+		if err := json.Unmarshal(res, &created); err != nil || created.ID == "" {
+			return MetadataBackupJob{}, fmt.Errorf("xo: metadataBackup.createJob: unexpected result %.200s", res)
 		}
-		jobID = job.ID
+		id = created.ID
 	}
-	scheduleID, err = s.c.Schedules.firstOfJob(ctx, jobID)
-	return jobID, scheduleID, err
+	job, err := s.Get(ctx, id)
+	if err != nil {
+		return MetadataBackupJob{}, err
+	}
+	job.Schedule, err = s.c.Schedules.firstOfJob(ctx, id)
+	return job, err
 }
 
-// MetadataBackupJobUpdate is a partial edit (metadataBackup.editJob); XO merges it into the
-// job. Nil fields are kept.
+// MetadataBackupJobUpdate is an edit of a metadata backup job; nil fields are kept.
 type MetadataBackupJobUpdate struct {
 	Name *string
 	// Pools replaces the pool selection; a non-nil empty slice clears it (sent as null).
@@ -333,9 +338,11 @@ type MetadataBackupJobUpdate struct {
 	XOMetadata *bool
 	// Remotes replaces the repositories; non-nil must not be empty.
 	Remotes []string
-	// Retention sets the retention of the given schedule ids.
+	// Retention sets the retention of the given schedule ids: its non-zero fields replace
+	// the stored ones; the schedule's other settings are kept.
 	Retention map[string]MetadataRetention
-	// Settings replaces fields of the global settings.
+	// Settings sets job-wide settings: its non-zero fields replace the stored ones; the
+	// other job-wide settings are kept.
 	Settings *MetadataSettings
 }
 
@@ -352,7 +359,7 @@ func (u MetadataBackupJobUpdate) Validate() error {
 			return invalid("Retention", sched, "schedule ids must not be empty")
 		}
 		if r.PoolMetadata < 0 || r.XOMetadata < 0 {
-			return invalid("Retention", r, "must not be negative")
+			return invalid("Retention["+sched+"]", r, "must not be negative")
 		}
 	}
 	if u.Settings != nil {
@@ -361,13 +368,15 @@ func (u MetadataBackupJobUpdate) Validate() error {
 	return nil
 }
 
-// Update edits job id (metadataBackup.editJob).
-func (s *MetadataBackupJobsService) Update(ctx context.Context, id string, u MetadataBackupJobUpdate) error {
+// Update edits job id (metadataBackup.editJob) and returns the job after the edit. XO
+// replaces each property given as a whole (settings included), so a settings change reads
+// the job and sends its complete settings with the change applied.
+func (s *MetadataBackupJobsService) Update(ctx context.Context, id string, u MetadataBackupJobUpdate) (MetadataBackupJob, error) {
 	if strings.TrimSpace(id) == "" {
-		return invalid("ID", id, "must not be empty")
+		return MetadataBackupJob{}, invalid("ID", id, "must not be empty")
 	}
 	if err := u.Validate(); err != nil {
-		return err
+		return MetadataBackupJob{}, err
 	}
 	params := map[string]any{"id": id}
 	if u.Name != nil {
@@ -387,31 +396,34 @@ func (s *MetadataBackupJobsService) Update(ctx context.Context, id string, u Met
 		params["remotes"] = IDs(u.Remotes...)
 	}
 	if len(u.Retention) > 0 || u.Settings != nil {
-		settings := map[string]any{}
+		job, err := s.Get(ctx, id)
+		if err != nil {
+			return MetadataBackupJob{}, err
+		}
+		changes := map[string]any{}
 		for sched, r := range u.Retention {
-			settings[sched] = r
+			changes[sched] = r
 		}
 		if u.Settings != nil {
-			settings[""] = *u.Settings
+			changes[""] = *u.Settings
+		}
+		settings, err := mergeSettings(job.Settings, changes)
+		if err != nil {
+			return MetadataBackupJob{}, err
 		}
 		params["settings"] = settings
 	}
-	return s.c.call(ctx, "metadataBackup.editJob", params, nil)
+	if err := s.c.call(ctx, "metadataBackup.editJob", params, nil); err != nil {
+		return MetadataBackupJob{}, err
+	}
+	return s.Get(ctx, id)
 }
 
-// Delete deletes job id after deleting its schedules explicitly (metadataBackup.deleteJob
-// leaves them behind on some xo-server versions). It checks first that id is a metadata
-// backup job (an error matching sitekit.ErrNotFound otherwise), so the schedules of a job
-// of another type are never touched.
+// Delete deletes job id (metadataBackup.deleteJob, which refuses a job of another type with
+// an error matching sitekit.ErrNotFound); XO deletes the job's schedules with it.
 func (s *MetadataBackupJobsService) Delete(ctx context.Context, id string) error {
 	if strings.TrimSpace(id) == "" {
 		return invalid("ID", id, "must not be empty")
-	}
-	if _, err := s.Get(ctx, id); err != nil {
-		return err
-	}
-	if err := s.c.Schedules.deleteOfJob(ctx, id); err != nil {
-		return err
 	}
 	return s.c.call(ctx, "metadataBackup.deleteJob", map[string]string{"id": id}, nil)
 }

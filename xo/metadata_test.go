@@ -20,16 +20,15 @@ func TestMetadataBackupJobs(t *testing.T) {
 	require.NoError(t, err)
 	// A VM backup job beside it: never listed, found or deleted as a metadata job.
 	web := createHalted(t, srv, c, "web")
-	vmJob, vmSched, err := c.BackupJobs.Create(ctx, xo.DeltaBackupJob("pessac-nightly", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
+	vj, err := c.BackupJobs.Create(ctx, xo.DeltaBackupJob("pessac-nightly", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
 	require.NoError(t, err)
+	vmJob, vmSched := vj.ID, vj.Schedule.ID
 
 	req := xo.MetadataBackup("pessac-metadata", []string{srv.PoolID}, true, repo.ID, "0 2 * * *", "Europe/Paris", 7)
-	jobID, schedID, err := c.MetadataBackupJobs.Create(ctx, req)
+	job, err := c.MetadataBackupJobs.Create(ctx, req)
 	require.NoError(t, err)
+	jobID, schedID := job.ID, job.Schedule.ID
 	require.NotEmpty(t, schedID)
-
-	job, err := c.MetadataBackupJobs.Get(ctx, jobID)
-	require.NoError(t, err)
 	assert.Equal(t, xo.MetadataBackupJobType, job.Type)
 	assert.Equal(t, "pessac-metadata", job.Name)
 	assert.Equal(t, []string{srv.PoolID}, job.PoolIDs())
@@ -100,11 +99,11 @@ func TestMetadataBackupJobs(t *testing.T) {
 	assert.Equal(t, "failure", log.Status)
 	srv.SetBackupResult(nil)
 
-	// Partial update: XO merges the settings (the XO retention is kept).
+	// Partial update: the client sends the complete settings with the change applied (XO
+	// replaces settings whole), so the XO retention and the job-wide settings are kept.
 	name := "pessac-meta"
-	require.NoError(t, c.MetadataBackupJobs.Update(ctx, jobID, xo.MetadataBackupJobUpdate{Name: &name,
-		Retention: map[string]xo.MetadataRetention{schedID: {PoolMetadata: 3}}}))
-	job, err = c.MetadataBackupJobs.Get(ctx, jobID)
+	job, err = c.MetadataBackupJobs.Update(ctx, jobID, xo.MetadataBackupJobUpdate{Name: &name,
+		Retention: map[string]xo.MetadataRetention{schedID: {PoolMetadata: 3}}})
 	require.NoError(t, err)
 	assert.Equal(t, name, job.Name)
 	ret, _ = job.RetentionOf(schedID)
@@ -113,8 +112,7 @@ func TestMetadataBackupJobs(t *testing.T) {
 
 	// Clearing the pools and the XO configuration leaves a job XO refuses to run.
 	off := false
-	require.NoError(t, c.MetadataBackupJobs.Update(ctx, jobID, xo.MetadataBackupJobUpdate{Pools: []string{}, XOMetadata: &off}))
-	job, err = c.MetadataBackupJobs.Get(ctx, jobID)
+	job, err = c.MetadataBackupJobs.Update(ctx, jobID, xo.MetadataBackupJobUpdate{Pools: []string{}, XOMetadata: &off})
 	require.NoError(t, err)
 	assert.Empty(t, job.PoolIDs(), "pools: null clears them")
 	assert.False(t, job.XOMetadata)
@@ -144,10 +142,9 @@ func TestMetadataBackupXOOnly(t *testing.T) {
 	ctx := ctx(t)
 	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "nas", Server: "nas.example", Path: "/mnt/tank/xo"})
 	require.NoError(t, err)
-	jobID, schedID, err := c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup("xo-config", nil, true, repo.ID, "0 3 * * *", "", 30))
+	job, err := c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup("xo-config", nil, true, repo.ID, "0 3 * * *", "", 30))
 	require.NoError(t, err)
-	job, err := c.MetadataBackupJobs.Get(ctx, jobID)
-	require.NoError(t, err)
+	jobID, schedID := job.ID, job.Schedule.ID
 	assert.Nil(t, job.Pools, "no pools sent")
 	ret, _ := job.RetentionOf(schedID)
 	assert.Equal(t, xo.MetadataRetention{XOMetadata: 30}, ret)
@@ -182,7 +179,7 @@ func TestMetadataBackupValidate(t *testing.T) {
 		r := good
 		r.Pools = append([]string(nil), good.Pools...)
 		tc.edit(&r)
-		_, _, err := c.MetadataBackupJobs.Create(ctx, r)
+		_, err := c.MetadataBackupJobs.Create(ctx, r)
 		var fe *sitekit.FieldError
 		require.True(t, errors.As(err, &fe), "%s: %v", tc.field, err)
 		assert.Equal(t, tc.field, fe.Field, "%v", err)
@@ -196,11 +193,13 @@ func TestMetadataBackupValidate(t *testing.T) {
 		{Retention: map[string]xo.MetadataRetention{"s": {XOMetadata: -2}}},
 		{Settings: &xo.MetadataSettings{ReportWhen: "weekly"}},
 	} {
-		assert.ErrorIs(t, c.MetadataBackupJobs.Update(ctx, "job", u), sitekit.ErrInvalid, "%+v", u)
+		_, err := c.MetadataBackupJobs.Update(ctx, "job", u)
+		assert.ErrorIs(t, err, sitekit.ErrInvalid, "%+v", u)
 	}
-	assert.ErrorIs(t, c.MetadataBackupJobs.Update(ctx, "", xo.MetadataBackupJobUpdate{}), sitekit.ErrInvalid)
+	_, err := c.MetadataBackupJobs.Update(ctx, "", xo.MetadataBackupJobUpdate{})
+	assert.ErrorIs(t, err, sitekit.ErrInvalid)
 	assert.ErrorIs(t, c.MetadataBackupJobs.Delete(ctx, " "), sitekit.ErrInvalid)
-	_, err := c.MetadataBackupJobs.Run(ctx, "job", "")
+	_, err = c.MetadataBackupJobs.Run(ctx, "job", "")
 	assert.ErrorIs(t, err, sitekit.ErrInvalid)
 	_, err = c.MetadataBackupJobs.Find(ctx, "")
 	assert.ErrorIs(t, err, sitekit.ErrInvalid)
@@ -212,10 +211,11 @@ func TestMetadataBackupSimulatorSchema(t *testing.T) {
 	ctx := ctx(t)
 	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "nas", Server: "nas.example", Path: "/mnt/tank/xo"})
 	require.NoError(t, err)
-	jobID, _, err := c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup("m", nil, true, repo.ID, "0 3 * * *", "", 3))
+	created, err := c.MetadataBackupJobs.Create(ctx, xo.MetadataBackup("m", nil, true, repo.ID, "0 3 * * *", "", 3))
 	require.NoError(t, err)
+	jobID := created.ID
 	// A job whose name is taken by nothing else: an unknown id answers code 1 (no such job).
-	err = c.MetadataBackupJobs.Update(ctx, "00000000-0000-4000-a000-000000000000", xo.MetadataBackupJobUpdate{Name: &jobID})
+	_, err = c.MetadataBackupJobs.Update(ctx, "00000000-0000-4000-a000-000000000000", xo.MetadataBackupJobUpdate{Name: &jobID})
 	assert.ErrorIs(t, err, sitekit.ErrNotFound)
 	// The repository is in use by the job: XO refuses to delete it.
 	err = c.BackupRepositories.Delete(ctx, repo.ID)

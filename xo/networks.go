@@ -2,6 +2,8 @@ package xo
 
 import (
 	"context"
+	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit/internal/rest"
@@ -9,7 +11,32 @@ import (
 
 // NetworksService manages networks (/rest/v0/networks; creation is the pool's
 // create_network action).
-type NetworksService struct{ collection[Network] }
+type NetworksService struct {
+	c    *Client
+	coll collection[Network]
+}
+
+// List returns the networks matching opts (all of them when opts is nil).
+func (s *NetworksService) List(ctx context.Context, opts *ListOptions) ([]Network, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the networks matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *NetworksService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Network, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the Network id; an unknown id matches sitekit.ErrNotFound.
+func (s *NetworksService) Get(ctx context.Context, id string) (Network, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the Network whose name_label is name in pool. None matches sitekit.ErrNotFound;
+// several (names are not unique in XO) match [ErrAmbiguousName].
+func (s *NetworksService) Find(ctx context.Context, pool, name string) (Network, error) {
+	return s.coll.find(ctx, pool, name)
+}
 
 // NetworkCreateRequest creates a VLAN network on a physical NIC (pool action create_network).
 type NetworkCreateRequest struct {
@@ -94,7 +121,7 @@ func (s *NetworksService) FindVLAN(ctx context.Context, pool, pif string, vlan i
 			return s.Get(ctx, p.Network)
 		}
 	}
-	return Network{}, &NotFoundError{Collection: "networks", Pool: pool, Name: phys.Device + "." + itoa(vlan)}
+	return Network{}, &NotFoundError{Collection: "networks", Pool: pool, Name: phys.Device + "." + strconv.Itoa(vlan)}
 }
 
 // Ensure returns the network for (pool, PIF device, VLAN), creating it when absent

@@ -91,7 +91,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 			return err
 		}},
 		{"backup job without target", "Remotes", func() error {
-			_, _, err := c.BackupJobs.Create(ctx, xo.BackupJobRequest{Name: "j", Mode: "delta", VMs: xo.IDs("a"), Schedule: xo.ScheduleSpec{Cron: "0 1 * * *"}})
+			_, err := c.BackupJobs.Create(ctx, xo.BackupJobRequest{Name: "j", Mode: "delta", VMs: xo.IDs("a"), Schedule: xo.ScheduleSpec{Cron: "0 1 * * *"}})
 			return err
 		}},
 	}

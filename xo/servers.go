@@ -2,6 +2,7 @@ package xo
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"strings"
 
@@ -10,7 +11,32 @@ import (
 )
 
 // ServersService registers XCP-ng pool masters in XO (/rest/v0/servers).
-type ServersService struct{ collection[Server] }
+type ServersService struct {
+	c    *Client
+	coll collection[Server]
+}
+
+// List returns the servers matching opts (all of them when opts is nil).
+func (s *ServersService) List(ctx context.Context, opts *ListOptions) ([]Server, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the servers matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *ServersService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Server, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the Server id; an unknown id matches sitekit.ErrNotFound.
+func (s *ServersService) Get(ctx context.Context, id string) (Server, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the Server whose label is name. None matches sitekit.ErrNotFound; several
+// (names are not unique in XO) match [ErrAmbiguousName].
+func (s *ServersService) Find(ctx context.Context, name string) (Server, error) {
+	return s.coll.find(ctx, "", name)
+}
 
 // ServerCreateRequest registers a pool master.
 type ServerCreateRequest struct {

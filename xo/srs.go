@@ -2,6 +2,7 @@ package xo
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"strings"
 
@@ -9,7 +10,32 @@ import (
 )
 
 // SRsService manages storage repositories (/rest/v0/srs).
-type SRsService struct{ collection[SR] }
+type SRsService struct {
+	c    *Client
+	coll collection[SR]
+}
+
+// List returns the SRs matching opts (all of them when opts is nil).
+func (s *SRsService) List(ctx context.Context, opts *ListOptions) ([]SR, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the SRs matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *SRsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[SR, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the SR id; an unknown id matches sitekit.ErrNotFound.
+func (s *SRsService) Get(ctx context.Context, id string) (SR, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the SR whose name_label is name in pool. None matches sitekit.ErrNotFound;
+// several (names are not unique in XO) match [ErrAmbiguousName].
+func (s *SRsService) Find(ctx context.Context, pool, name string) (SR, error) {
+	return s.coll.find(ctx, pool, name)
+}
 
 // NFSSRRequest creates a shared NFS SR (POST /srs, XO ≥ 6.7), e.g. on a TrueNAS export.
 type NFSSRRequest struct {

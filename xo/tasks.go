@@ -3,6 +3,7 @@ package xo
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/http"
 	"net/url"
 
@@ -89,7 +90,26 @@ func (t *Task) Err() error {
 }
 
 // TasksService reads, waits for and aborts tasks (/rest/v0/tasks).
-type TasksService struct{ collection[Task] }
+type TasksService struct {
+	c    *Client
+	coll collection[Task]
+}
+
+// List returns the tasks matching opts (all of them when opts is nil).
+func (s *TasksService) List(ctx context.Context, opts *ListOptions) ([]Task, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the tasks matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *TasksService) All(ctx context.Context, opts *ListOptions) iter.Seq2[Task, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the Task id; an unknown id matches sitekit.ErrNotFound.
+func (s *TasksService) Get(ctx context.Context, id string) (Task, error) {
+	return s.coll.get(ctx, id)
+}
 
 // Wait blocks until task id ends or ctx is done, and returns the final task. It asks XO to
 // block (GET /tasks/<id>?wait=true) and falls back to polling when the answer is still

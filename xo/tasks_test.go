@@ -38,9 +38,9 @@ func TestAsyncActionVariants(t *testing.T) {
 }
 
 func TestSyncActions(t *testing.T) {
-	srv := xotest.New(t)
+	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)
-	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token}) }
+	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token()}) }
 	// Reference §6.1 example, replayed with ids of the simulator.
 	body := map[string]any{"name_label": "acme-web01", "template": srv.DebianTemplateID, "cpus": 2, "memory": 4294967296,
 		"vifs":           []any{map[string]any{"device": "0", "network": srv.ManagementNetworkID}},
@@ -48,19 +48,19 @@ func TestSyncActions(t *testing.T) {
 		"cloud_config":   "#cloud-config\nhostname: acme-web01\npackages: [apache2, mariadb-server, php]\n",
 		"network_config": "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n        address: 10.10.20.11/24\n        gateway: 10.10.20.1\n        dns_nameservers: [10.10.20.1]\n",
 		"boot":           true, "destroy_cloud_config_vdi": false}
-	resp, b := do(t, hc, "POST", srv.URL+"/rest/v0/pools/"+srv.PoolID+"/actions/create_vm?sync=true", body, cookie)
+	resp, b := do(t, hc, "POST", srv.URL()+"/rest/v0/pools/"+srv.PoolID+"/actions/create_vm?sync=true", body, cookie)
 	require.Equal(t, 201, resp.StatusCode, string(b))
 	var created struct{ ID string }
 	require.NoError(t, json.Unmarshal(b, &created))
 	assert.Equal(t, "Running", srv.Object("vms", created.ID)["power_state"])
 
-	resp, _ = do(t, hc, "POST", srv.URL+"/rest/v0/vms/"+created.ID+"/actions/hard_shutdown?sync=true", nil, cookie)
+	resp, _ = do(t, hc, "POST", srv.URL()+"/rest/v0/vms/"+created.ID+"/actions/hard_shutdown?sync=true", nil, cookie)
 	assert.Equal(t, 204, resp.StatusCode)
-	resp, b = do(t, hc, "POST", srv.URL+"/rest/v0/vms/"+created.ID+"/actions/clean_shutdown?sync=true", nil, cookie)
+	resp, b = do(t, hc, "POST", srv.URL()+"/rest/v0/vms/"+created.ID+"/actions/clean_shutdown?sync=true", nil, cookie)
 	assert.Equal(t, 500, resp.StatusCode)
 	assert.Contains(t, string(b), "VM_BAD_POWER_STATE")
 	assert.Contains(t, string(b), "not an XO error")
-	resp, b = do(t, hc, "POST", srv.URL+"/rest/v0/vms/"+created.ID+"/actions/snapshot?sync=true", map[string]any{"name_label": "s1"}, cookie)
+	resp, b = do(t, hc, "POST", srv.URL()+"/rest/v0/vms/"+created.ID+"/actions/snapshot?sync=true", map[string]any{"name_label": "s1"}, cookie)
 	assert.Equal(t, 201, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("Location"), "/rest/v0/vm-snapshots/")
 	_ = b
@@ -71,22 +71,22 @@ func TestSyncActions(t *testing.T) {
 		{"name": "x", "pif": srv.Eth1PIFID},
 		{"name": "x", "pif": srv.Eth1PIFID, "vlan": 5000},
 	} {
-		resp, b = do(t, hc, "POST", srv.URL+"/rest/v0/pools/"+srv.PoolID+"/actions/create_network", bad, cookie)
+		resp, b = do(t, hc, "POST", srv.URL()+"/rest/v0/pools/"+srv.PoolID+"/actions/create_network", bad, cookie)
 		assert.Equal(t, 422, resp.StatusCode, string(b))
 	}
-	resp, b = do(t, hc, "POST", srv.URL+"/rest/v0/pools/"+srv.PoolID+"/actions/create_vm", map[string]any{"name_label": "x", "template": srv.DebianTemplateID, "high_availability": "always"}, cookie)
+	resp, b = do(t, hc, "POST", srv.URL()+"/rest/v0/pools/"+srv.PoolID+"/actions/create_vm", map[string]any{"name_label": "x", "template": srv.DebianTemplateID, "high_availability": "always"}, cookie)
 	assert.Equal(t, 422, resp.StatusCode, string(b))
 	assert.Contains(t, string(b), "body.high_availability")
-	resp, _ = do(t, hc, "POST", srv.URL+"/rest/v0/pools/00000000-0000-4000-8000-000000000000/actions/create_vm", map[string]any{"name_label": "x", "template": srv.DebianTemplateID}, cookie)
+	resp, _ = do(t, hc, "POST", srv.URL()+"/rest/v0/pools/00000000-0000-4000-8000-000000000000/actions/create_vm", map[string]any{"name_label": "x", "template": srv.DebianTemplateID}, cookie)
 	assert.Equal(t, 404, resp.StatusCode)
 }
 
 func TestCollectionQueries(t *testing.T) {
-	srv := xotest.New(t)
+	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)
-	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token}) }
+	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token()}) }
 	get := func(q string) (*http.Response, string) {
-		resp, b := do(t, hc, "GET", srv.URL+"/rest/v0/pifs"+q, nil, cookie)
+		resp, b := do(t, hc, "GET", srv.URL()+"/rest/v0/pifs"+q, nil, cookie)
 		return resp, string(b)
 	}
 	resp, b := get("?fields=device,vlan&filter=" + "device:eth1")

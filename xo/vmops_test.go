@@ -75,7 +75,9 @@ func TestVMSnapshotCloneUpdateTags(t *testing.T) {
 	assert.Len(t, cl.VBDs, len(vm.VBDs))
 
 	name, cpus, mem := "ems01", 6, int64(12<<30)
-	require.NoError(t, c.VMs.Update(ctx, vm.ID, xo.VMUpdate{NameLabel: &name, CPUs: &cpus, Memory: &mem}))
+	updated, err := c.VMs.Update(ctx, vm.ID, xo.VMUpdate{NameLabel: &name, CPUs: &cpus, Memory: &mem})
+	require.NoError(t, err)
+	assert.Equal(t, name, updated.NameLabel)
 	got, err := c.VMs.Get(ctx, vm.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "ems01", got.NameLabel)
@@ -94,7 +96,7 @@ func TestVMSnapshotCloneUpdateTags(t *testing.T) {
 
 	// Running VM: memory change refused by XAPI.
 	require.NoError(t, c.VMs.Start(ctx, vm.ID))
-	err = c.VMs.Update(ctx, vm.ID, xo.VMUpdate{Memory: &mem})
+	_, err = c.VMs.Update(ctx, vm.ID, xo.VMUpdate{Memory: &mem})
 	var apiErr *xo.APIError
 	require.True(t, errors.As(err, &apiErr), "%v", err)
 	assert.Equal(t, 500, apiErr.StatusCode)

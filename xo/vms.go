@@ -3,10 +3,12 @@ package xo
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"net/http"
 	"net/netip"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit/internal/rest"
@@ -21,7 +23,32 @@ const (
 )
 
 // VMsService manages VMs (/rest/v0/vms and the pool's create_vm action).
-type VMsService struct{ collection[VM] }
+type VMsService struct {
+	c    *Client
+	coll collection[VM]
+}
+
+// List returns the VMs matching opts (all of them when opts is nil).
+func (s *VMsService) List(ctx context.Context, opts *ListOptions) ([]VM, error) {
+	return s.coll.list(ctx, opts)
+}
+
+// All iterates over the VMs matching opts (XO does not page: one List call), yielding
+// an error last.
+func (s *VMsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[VM, error] {
+	return s.coll.all(ctx, opts)
+}
+
+// Get returns the VM id; an unknown id matches sitekit.ErrNotFound.
+func (s *VMsService) Get(ctx context.Context, id string) (VM, error) {
+	return s.coll.get(ctx, id)
+}
+
+// Find returns the VM whose name_label is name in pool. None matches sitekit.ErrNotFound;
+// several (names are not unique in XO) match [ErrAmbiguousName].
+func (s *VMsService) Find(ctx context.Context, pool, name string) (VM, error) {
+	return s.coll.find(ctx, pool, name)
+}
 
 // VIFSpec is one entry of a create-VM "vifs" list. Device is required: an explicit device
 // replaces the template's VIF with that device (REST create_vm keeps template VIFs otherwise)
@@ -128,7 +155,7 @@ func (r VMCreateRequest) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, v := range r.VIFs {
-		f := "VIFs[" + itoa(i) + "]"
+		f := "VIFs[" + strconv.Itoa(i) + "]"
 		if !deviceRE.MatchString(v.Device) {
 			return invalid(f+".Device", v.Device, "must be an explicit device number (\"0\", \"1\", …)")
 		}
@@ -144,7 +171,7 @@ func (r VMCreateRequest) Validate() error {
 		}
 	}
 	for i, d := range r.VDIs {
-		f := "VDIs[" + itoa(i) + "]"
+		f := "VDIs[" + strconv.Itoa(i) + "]"
 		if d.UserDevice == "" {
 			if d.Size <= 0 {
 				return invalid(f+".Size", d.Size, "must be positive for a new disk")
@@ -296,16 +323,18 @@ func (u VMUpdate) Validate() error {
 	return nil
 }
 
-// Update applies a partial update (204).
-func (s *VMsService) Update(ctx context.Context, id string, u VMUpdate) error {
+// Update applies a partial update (PATCH, 204) and returns the VM after it.
+func (s *VMsService) Update(ctx context.Context, id string, u VMUpdate) (VM, error) {
 	if err := u.Validate(); err != nil {
-		return err
+		return VM{}, err
 	}
 	if !isUUID(id) {
-		return invalid("ID", id, "must be a VM UUID")
+		return VM{}, invalid("ID", id, "must be a VM UUID")
 	}
-	_, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPatch, Path: rest.Path(restPrefix, "vms", id), Body: u})
-	return err
+	if _, err := s.c.rest.Do(ctx, rest.Request{Method: http.MethodPatch, Path: rest.Path(restPrefix, "vms", id), Body: u}); err != nil {
+		return VM{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // Delete destroys the VM (a running VM is hard-shut-down first) with its disks and snapshots.
@@ -477,12 +506,4 @@ func AddressIn(vm *VM, cidr netip.Prefix) (netip.Addr, bool) {
 		}
 	}
 	return netip.Addr{}, false
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

@@ -49,7 +49,7 @@ func run(live bool) (int, error) {
 		}
 	}
 
-	comp, err := blueprint.Check(ctx, site, conns)
+	comp, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return 1, err
 	}
@@ -101,7 +101,7 @@ func run(live bool) (int, error) {
 		}
 	}
 	if conns.TrueNAS != nil {
-		tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, truenas.Query{})
+		tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, nil)
 		if err != nil {
 			return 1, err
 		}
@@ -144,7 +144,7 @@ func runBackupsOnce(ctx context.Context, conns blueprint.Connections, marker str
 			return err
 		}
 	}
-	tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, truenas.Query{})
+	tasks, err := conns.TrueNAS.CloudSyncs.List(ctx, nil)
 	if err != nil {
 		return err
 	}

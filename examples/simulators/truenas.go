@@ -15,6 +15,6 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
-		return map[string]string{"url": srv.URL, "api_key": srv.APIKey, "sha256": srv.Fingerprint}, srv.Close, nil
+		return map[string]string{"url": srv.URL(), "api_key": srv.APIKey(), "sha256": srv.Fingerprint()}, srv.Close, nil
 	}})
 }

@@ -12,6 +12,6 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
-		return map[string]string{"url": srv.URL, "token": srv.Token, "sha256": srv.Fingerprint}, srv.Close, nil
+		return map[string]string{"url": srv.URL(), "token": srv.Token(), "user": srv.Username(), "password": srv.Password(), "sha256": srv.Fingerprint()}, srv.Close, nil
 	}})
 }

@@ -38,6 +38,8 @@ type listMeta struct {
 	limit                  bool
 }
 
+// notFound is the answer to a write (PUT, DELETE, move, clone) naming a missing key:
+// 404 with error -3 "entry not found".
 func notFound(key string) *simErr { return &simErr{status: http.StatusNotFound, code: -3} }
 
 // apply runs op against st (the live state or a transaction's copy).
@@ -49,7 +51,8 @@ func (s *Server) apply(st *state, op cmdbOp) (*opResult, *simErr) {
 	case op.Method == http.MethodGet:
 		_, r := st.find(d.path, op.MKey)
 		if r == nil {
-			return nil, notFound(op.MKey)
+			// A GET of a missing key answers 404 without an internal error code.
+			return nil, &simErr{status: http.StatusNotFound}
 		}
 		return &opResult{results: []any{s.present(d, r)}}, nil
 	case op.Method == http.MethodPost && op.HasKey && op.Query.Get("action") == "clone":

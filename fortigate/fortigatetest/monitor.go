@@ -38,6 +38,10 @@ func (s *Server) serveMonitor(w http.ResponseWriter, r *http.Request, path strin
 	env := s.newEnvelope(r, path[:i], strings.TrimPrefix(path[i:], "/"))
 	env.Action = "select"
 	q := r.URL.Query()
+	if v := s.unknownVDOM(q); v != "" {
+		s.writeError(w, env, &simErr{status: http.StatusNotFound, code: -3, cli: "vdom " + v + " not found"})
+		return
+	}
 	get := r.Method == http.MethodGet
 	switch path {
 	case "system/status", "system/status/select":

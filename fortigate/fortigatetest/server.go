@@ -249,9 +249,23 @@ func (s *Server) newUUID() string {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p := r.URL.EscapedPath()
+	if p == "/logincheck" {
+		s.serveLogincheck(w, r)
+		return
+	}
 	if !s.authenticate(w, r) {
 		return
 	}
+	if multiVDOM(r.URL.Query()) {
+		servePerVDOM(w, r, s.route)
+		return
+	}
+	s.route(w, r)
+}
+
+// route dispatches an authenticated request.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
 	switch {
 	case p == "/api/v2/cmdb" || p == "/api/v2/cmdb/":
@@ -319,7 +333,7 @@ func (s *Server) serveCMDB(w http.ResponseWriter, r *http.Request, rest string) 
 	path, name := segs[0], segs[1]
 	env := s.newEnvelope(r, path, name)
 	q := r.URL.Query()
-	if v := q.Get("vdom"); v != "" && v != "root" && v != "*" {
+	if v := s.unknownVDOM(q); v != "" {
 		s.writeError(w, env, &simErr{status: http.StatusNotFound, code: -3, cli: "vdom " + v + " not found"})
 		return
 	}
@@ -414,10 +428,6 @@ func (s *Server) serveCMDB(w http.ResponseWriter, r *http.Request, rest string) 
 		if m := res.list; m != nil {
 			env.Size, env.MatchedCount, env.NextIdx, env.LimitReached = &m.size, &m.matched, &m.nextIdx, &m.limit
 		}
-	}
-	if q.Get("vdom") == "*" {
-		writeJSON(w, 200, []*envelope{env})
-		return
 	}
 	writeJSON(w, 200, env)
 }

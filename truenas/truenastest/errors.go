@@ -8,7 +8,7 @@ import (
 	"github.com/sitekit/sitekit/internal/jsonrpc"
 )
 
-// errnames maps the errnos the simulator uses to their names (reference §2.3).
+// errnames maps the errnos the simulator uses to their names.
 var errnames = map[int]string{1: "EPERM", 2: "ENOENT", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST",
 	22: "EINVAL", 39: "ENOTEMPTY", 110: "ETIMEDOUT", 201: "ENOMETHOD", 202: "ESERVICESTARTFAILURE", 207: "ENOTAUTHENTICATED"}
 

@@ -23,14 +23,14 @@ func Example() {
 	defer c.Close()
 	ctx := context.Background()
 
-	pool, err := c.Pools.Get(ctx, "tank")
+	pool, err := c.Pools.Find(ctx, "tank")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("pool:", pool.Name)
 
 	fmt.Println("dropped:", srv.DropConnections())
-	if _, err := c.Pools.Get(ctx, "tank"); err != nil { // reconnects and signs in again
+	if _, err := c.Pools.Find(ctx, "tank"); err != nil { // reconnects and signs in again
 		log.Fatal(err)
 	}
 	v, _ := c.APIVersion(ctx)

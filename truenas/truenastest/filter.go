@@ -10,7 +10,7 @@ import (
 	"github.com/sitekit/sitekit/internal/jsonrpc"
 )
 
-// queryOptions are the options of *.query (reference §5).
+// queryOptions are the options of *.query methods.
 type queryOptions struct {
 	Extra   map[string]any `json:"extra"`
 	OrderBy []string       `json:"order_by"`

@@ -214,8 +214,9 @@ func init() {
 		if err := c.arg(0, &name); err != nil || name == "" {
 			return nil, badParams("name", "Field required")
 		}
-		uuid := randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6)
 		c.s.mu.Lock()
+		h := c.s.st.hex(16)
+		uuid := h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 		c.ss.subs[uuid] = name
 		c.s.mu.Unlock()
 		return uuid, nil

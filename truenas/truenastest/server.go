@@ -1,13 +1,13 @@
 // Package truenastest is an in-process TrueNAS simulator speaking the middleware's JSON-RPC
 // 2.0 over WebSocket at /api/<version> (and /api/current), with GET /api/versions, in the
-// spirit of net/http/httptest. It follows ../../reference/truenas.md: the exact error
-// envelopes (-32602 validation triples, -32001 CallError with errno names, MatchNotFound,
-// InstanceNotFound), API-key sign-in (and revocation of a key used over plain ws:// from a
-// non-loopback peer), legacy jobs (the call returns the job id; core.get_jobs and
-// collection_update events report progress), query filters and options, per-version method
-// sets (zfs.snapshot.* vs pool.snapshot.*, service.start vs service.control, SMB purposes),
-// and stateful pools, datasets, snapshots, tasks, shares, credentials, services, users and
-// alerts whose references are checked. It is seeded with the pool "tank".
+// spirit of net/http/httptest: the error envelopes of the middleware (-32602 validation
+// triples, -32001 CallError with errno names, MatchNotFound, InstanceNotFound), API-key and
+// password sign-in (and revocation of a key used over plain ws:// from a non-loopback peer),
+// legacy jobs (the call returns the job id; core.get_jobs and collection_update events
+// report progress), query filters and options, per-version method sets (zfs.snapshot.* vs
+// pool.snapshot.*, service.start vs service.control, SMB purposes), and stateful pools,
+// datasets, snapshots, tasks, shares, credentials, services, users and alerts whose
+// references are checked. It starts with the pool "tank" (see [WithoutFactoryData]).
 //
 // Jobs advance on a simulated clock: with the default duration 0 they finish at once;
 // [WithJobDuration] makes them last, and [Server.AdvanceJobs] (or [WithJobTicker] for
@@ -16,16 +16,19 @@ package truenastest
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/sitekit/sitekit"
@@ -34,7 +37,8 @@ import (
 	"github.com/sitekit/sitekit/truenas"
 )
 
-// Releases the simulator can impersonate, with the API versions each serves (reference §1.1).
+// Releases the simulator can impersonate, with the API versions each serves (the api/vXX_YY_Z
+// directories of the middleware at TS-25.04.2.6, TS-25.10.6 and TS-26.0.0-BETA.3).
 var releases = map[string]struct {
 	versionShort string
 	versions     []string
@@ -50,6 +54,9 @@ type Option func(*config) error
 type config struct {
 	release       string
 	tls           bool
+	seed          uint64
+	seeded        bool
+	noFactory     bool
 	addr          string
 	apiKey        string
 	username      string
@@ -71,8 +78,20 @@ func WithRelease(r string) Option {
 	}
 }
 
-// WithoutTLS serves plain ws:// (default: TLS with a self-signed certificate).
-func WithoutTLS() Option { return func(c *config) error { c.tls = false; return nil } }
+// WithPlainHTTP serves plain http:// and ws:// (default: TLS with a fresh self-signed
+// certificate).
+func WithPlainHTTP() Option { return func(c *config) error { c.tls = false; return nil } }
+
+// WithSeed sets the random seed of generated identifiers (API key, UUIDs, boot id) and the
+// default seed of injected faults, so a run is reproducible. Without it the seed is random.
+func WithSeed(seed uint64) Option {
+	return func(c *config) error { c.seed, c.seeded = seed, true; return nil }
+}
+
+// WithoutFactoryData starts without the pool "tank" (and so without datasets): an appliance
+// before its first pool is created. Built-in users and services are always present. Add
+// pools with [Server.AddPool].
+func WithoutFactoryData() Option { return func(c *config) error { c.noFactory = true; return nil } }
 
 // WithAddr listens on addr (default: a random loopback port).
 func WithAddr(addr string) Option { return func(c *config) error { c.addr = addr; return nil } }
@@ -101,18 +120,10 @@ func WithFaults(f simkit.Faults) Option { return func(c *config) error { c.fault
 // used over plain ws:// from the network is revoked.
 func WithPretendRemote() Option { return func(c *config) error { c.pretendRemote = true; return nil } }
 
-// Server is a running simulator. Its fields are read-only.
+// Server is a running simulator, safe for concurrent use.
 type Server struct {
-	// URL is the base URL (https://127.0.0.1:port, or http:// with WithoutTLS).
-	URL string
-	// APIKey is the API key of Username; Username and Password sign in with PASSWORD_PLAIN.
-	APIKey   string
-	Username string
-	Password string
-	// Fingerprint is the SHA-256 of the TLS certificate (hex), "" without TLS.
-	Fingerprint string
-	// Release is the impersonated release ("26.0").
-	Release string
+	url         string
+	fingerprint string
 
 	cfg  config
 	http *httptest.Server
@@ -138,7 +149,7 @@ type session struct {
 // maxInFlight is the middleware's hard cap of concurrent calls per connection.
 const maxInFlight = 20
 
-// NewServer starts a simulator. Close it when done.
+// NewServer starts a simulator (TLS on). Close it when done.
 func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{release: "26.0", tls: true, username: "truenas_admin"}
 	for _, o := range opts {
@@ -146,16 +157,22 @@ func NewServer(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	if !cfg.seeded {
+		cfg.seed = cryptoSeed()
+	}
+	if cfg.faults.Seed == 0 {
+		cfg.faults.Seed = cfg.seed
+	}
+	rng := rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x5851f42d4c957f2d))
 	if cfg.apiKey == "" {
-		cfg.apiKey = "1-" + randomHex(32)
+		cfg.apiKey = "1-" + randomHex(rng, 32)
 	}
 	if cfg.password == "" {
-		cfg.password = randomHex(8)
+		cfg.password = randomHex(rng, 8)
 	}
-	s := &Server{APIKey: cfg.apiKey, Username: cfg.username, Password: cfg.password, Release: cfg.release,
-		cfg: cfg, inj: simkit.NewInjector(cfg.faults), stop: make(chan struct{}), jobWake: make(chan struct{}),
+	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), stop: make(chan struct{}), jobWake: make(chan struct{}),
 		keyState: map[string]bool{cfg.apiKey: false}}
-	s.st = newState(releases[cfg.release].versionShort)
+	s.st = newState(releases[cfg.release].versionShort, rng, !cfg.noFactory)
 	s.rpc = &jsonrpc.Server{Handler: s.handle, OnPeer: s.onPeer, ReadLimit: 64 << 10}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/versions", s.versions)
@@ -167,7 +184,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.http, s.URL, s.Fingerprint = srv, srv.URL, fp
+	s.http, s.url, s.fingerprint = srv, srv.URL, fp
 	if cfg.jobTicker > 0 {
 		go func() {
 			t := time.NewTicker(cfg.jobTicker)
@@ -186,11 +203,7 @@ func NewServer(opts ...Option) (*Server, error) {
 }
 
 // NewTestServer starts a simulator closed by tb.Cleanup; it fails tb on error.
-func NewTestServer(tb interface {
-	Helper()
-	Fatalf(string, ...any)
-	Cleanup(func())
-}, opts ...Option) *Server {
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := NewServer(opts...)
 	if err != nil {
@@ -212,6 +225,24 @@ func (s *Server) Close() {
 	s.http.Close()
 }
 
+// URL returns the base URL: https://127.0.0.1:port, or http:// with [WithPlainHTTP].
+func (s *Server) URL() string { return s.url }
+
+// Fingerprint returns the SHA-256 fingerprint (hex) of the TLS certificate, "" without TLS.
+func (s *Server) Fingerprint() string { return s.fingerprint }
+
+// APIKey returns the API key of [Server.Username] ("<id>-<key>").
+func (s *Server) APIKey() string { return s.cfg.apiKey }
+
+// Username returns the administrator's user name, "truenas_admin".
+func (s *Server) Username() string { return s.cfg.username }
+
+// Password returns the administrator's password.
+func (s *Server) Password() string { return s.cfg.password }
+
+// Release returns the impersonated release ("26.0").
+func (s *Server) Release() string { return s.cfg.release }
+
 // Faults returns the fault injector and call counters (keys are JSON-RPC method names).
 func (s *Server) Faults() *simkit.Injector { return s.inj }
 
@@ -221,15 +252,15 @@ func (s *Server) DropConnections() int { return s.rpc.DropAll() }
 // Client returns a truenas client pinned to this server's certificate and signed in with
 // its API key (plus opts).
 func (s *Server) Client(opts ...sitekit.Option) (*truenas.Client, error) {
-	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.APIKey)), truenas.WithAPIKeyUser(s.Username)}
-	if s.Fingerprint != "" {
-		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.cfg.apiKey)), truenas.WithAPIKeyUser(s.cfg.username)}
+	if s.fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.fingerprint))
 	}
-	return truenas.New(s.URL, append(base, opts...)...)
+	return truenas.New(s.url, append(base, opts...)...)
 }
 
 // Versions returns the API versions served (as GET /api/versions lists them).
-func (s *Server) Versions() []string { return slices.Clone(releases[s.Release].versions) }
+func (s *Server) Versions() []string { return slices.Clone(releases[s.cfg.release].versions) }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, s.Versions())
@@ -270,7 +301,7 @@ func sess(p *jsonrpc.Peer) *session {
 	return ss
 }
 
-// unauthenticated methods (reference §1.2, §3).
+// Methods callable before signing in (middleware: authentication_required=False).
 var anonymous = map[string]bool{"auth.login_ex": true, "auth.login_with_api_key": true, "auth.login": true,
 	"core.ping": true, "auth.mechanism_choices": true}
 
@@ -419,10 +450,20 @@ func register(name string, m method) {
 	methods[name] = m
 }
 
-func randomHex(n int) string {
+// randomHex returns n random bytes from rng in hex.
+func randomHex(rng *rand.Rand, n int) string {
 	b := make([]byte, n)
-	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
 	return hex.EncodeToString(b)
+}
+
+// cryptoSeed returns a random seed for servers built without WithSeed.
+func cryptoSeed() uint64 {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
 }
 
 // event is a pending collection_update notification.

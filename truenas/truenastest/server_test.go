@@ -24,7 +24,7 @@ type raw struct {
 func dialRaw(t *testing.T, srv *truenastest.Server, path string) *raw {
 	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // test only: the fixture's own cert
-	u := strings.Replace(srv.URL, "https://", "wss://", 1) + path
+	u := strings.Replace(srv.URL(), "https://", "wss://", 1) + path
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc})
@@ -66,7 +66,7 @@ func (r *raw) roundTrip(frame string) map[string]any {
 func (r *raw) login(srv *truenastest.Server) {
 	r.t.Helper()
 	m := r.roundTrip(`{"jsonrpc":"2.0","id":1,"method":"auth.login_ex","params":[{"mechanism":"API_KEY_PLAIN","username":"` +
-		srv.Username + `","api_key":"` + srv.APIKey + `"}]}`)
+		srv.Username() + `","api_key":"` + srv.APIKey() + `"}]}`)
 	if lookup(m, "result.response_type") != "SUCCESS" {
 		r.t.Fatalf("login: %v", m)
 	}
@@ -105,7 +105,7 @@ func sameJSON(t *testing.T, got map[string]any, want string) {
 func TestVersionsEndpoint(t *testing.T) {
 	srv := truenastest.NewTestServer(t, truenastest.WithRelease("25.10"))
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	resp, err := hc.Get(srv.URL + "/api/versions")
+	resp, err := hc.Get(srv.URL() + "/api/versions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestVersionsEndpoint(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("versions %s", b)
 	}
-	if r, _ := hc.Get(srv.URL + "/api/v26.0.0"); r.StatusCode != http.StatusNotFound {
+	if r, _ := hc.Get(srv.URL() + "/api/v26.0.0"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("v26.0.0 on 25.10: %d", r.StatusCode)
 	}
 }

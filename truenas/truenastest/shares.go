@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// SMB purposes per API version (reference §6.4).
+// SMB purposes per API version (api/v25_04_2 and api/v25_10_0 smb.py at TS-25.10.6).
 var (
 	smbPurposes2504 = []string{"NO_PRESET", "DEFAULT_SHARE", "TIMEMACHINE", "ENHANCED_TIMEMACHINE", "MULTI_PROTOCOL_NFS",
 		"PRIVATE_DATASETS", "WORM_DROPBOX", "VEEAM_REPOSITORY_SHARE"}

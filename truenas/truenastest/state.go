@@ -3,6 +3,7 @@ package truenastest
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // state is the simulated appliance, guarded by Server.mu.
 type state struct {
+	rng          *rand.Rand
 	versionShort string
 	bootID       string
 	clock        time.Time
@@ -65,10 +67,12 @@ func (t *table) find(field string, v any) map[string]any {
 	return nil
 }
 
-func newState(versionShort string) *state {
+// newState returns the appliance's state; factory adds the pool "tank".
+func newState(versionShort string, rng *rand.Rand, factory bool) *state {
 	st := &state{
 		versionShort: versionShort,
-		bootID:       randomHex(16),
+		rng:          rng,
+		bootID:       randomHex(rng, 16),
 		clock:        time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC),
 		datasets:     map[string]*dataset{},
 		snaps:        map[string]map[string]any{},
@@ -81,7 +85,9 @@ func newState(versionShort string) *state {
 		"cloudsync.credentials", "cloudsync", "user"} {
 		st.tables[n] = &table{rows: map[int64]map[string]any{}}
 	}
-	st.addPool("tank")
+	if factory {
+		st.addPool("tank")
+	}
 	for i, name := range []string{"cifs", "ftp", "iscsitarget", "nfs", "snmp", "ssh", "ups", "nvmet"} {
 		st.services = append(st.services, map[string]any{"id": int64(i + 1), "service": name, "enable": false, "state": "STOPPED", "pids": []any{}})
 	}
@@ -94,6 +100,9 @@ func newState(versionShort string) *state {
 }
 
 func (st *state) now() time.Time { return st.clock }
+
+// hex returns n random bytes in hex from the seeded source.
+func (st *state) hex(n int) string { return randomHex(st.rng, n) }
 
 // addPool creates a pool and its root dataset.
 func (st *state) addPool(name string) {

@@ -3,6 +3,7 @@ package truenastest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strconv"
@@ -374,8 +375,9 @@ func init() {
 			return nil, instanceNotFound(fmt.Sprintf("Dataset %s does not exist", id))
 		}
 		cp := *d
-		cp.props = cloneMap(d.props)
-		cp.userProps = cloneMap(d.userProps)
+		cp.props, cp.userProps = map[string]string{}, map[string]string{}
+		maps.Copy(cp.props, d.props)
+		maps.Copy(cp.userProps, d.userProps)
 		if errs := applyDatasetProps("pool_dataset_update", &cp, data, false); len(errs) > 0 {
 			return nil, validationError(errs...)
 		}
@@ -495,12 +497,4 @@ func strftime(schema string, t time.Time) string {
 	r := strings.NewReplacer("%Y", fmt.Sprintf("%04d", t.Year()), "%m", fmt.Sprintf("%02d", t.Month()), "%d", fmt.Sprintf("%02d", t.Day()),
 		"%H", fmt.Sprintf("%02d", t.Hour()), "%M", fmt.Sprintf("%02d", t.Minute()), "%S", fmt.Sprintf("%02d", t.Second()))
 	return r.Replace(schema)
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

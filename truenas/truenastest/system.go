@@ -14,7 +14,7 @@ func (s *Server) AddAlert(level, text string) string {
 }
 
 func (st *state) addAlert(level, klass, text string) string {
-	uuid := randomHex(16)
+	uuid := st.hex(16)
 	st.alerts = append(st.alerts, map[string]any{"uuid": uuid, "source": "", "klass": klass, "args": nil, "node": "A",
 		"key": uuid, "datetime": ejDate(st.now()), "last_occurrence": ejDate(st.now()), "dismissed": false, "mail": nil,
 		"text": text, "id": uuid, "level": level, "formatted": text, "one_shot": true})
@@ -26,7 +26,7 @@ func (st *state) addAlert(level, klass, text string) string {
 func (s *Server) APIKeyRevoked() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.keyState[s.APIKey]
+	return s.keyState[s.cfg.apiKey]
 }
 
 // SetServiceState sets a service's state ("RUNNING"/"STOPPED") for tests.
@@ -46,15 +46,15 @@ func (c *call) loginKey(user, key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	revoked, known := s.keyState[key]
-	if !known || revoked || (user != "" && user != s.Username) {
+	if !known || revoked || (user != "" && user != s.cfg.username) {
 		return false
 	}
 	if !c.ss.secure {
 		s.keyState[key] = true
-		s.st.addAlert("WARNING", "APIKeyRevoked", fmt.Sprintf("API key for user %s has been revoked: it was used over an insecure transport.", s.Username))
+		s.st.addAlert("WARNING", "APIKeyRevoked", fmt.Sprintf("API key for user %s has been revoked: it was used over an insecure transport.", s.cfg.username))
 		return false
 	}
-	c.ss.authed, c.ss.user = true, s.Username
+	c.ss.authed, c.ss.user = true, s.cfg.username
 	return true
 }
 
@@ -62,7 +62,7 @@ func (c *call) loginPassword(user, password string) bool {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if user != s.Username || password != s.Password {
+	if user != s.cfg.username || password != s.cfg.password {
 		return false
 	}
 	c.ss.authed, c.ss.user = true, user
@@ -106,7 +106,7 @@ func init() {
 			return map[string]any{"response_type": "AUTH_ERR"}, nil
 		}
 		return map[string]any{"response_type": "SUCCESS", "authenticator": "LEVEL_1",
-			"user_info": map[string]any{"pw_name": c.s.Username, "pw_uid": 950, "privilege": map[string]any{"roles": []string{"FULL_ADMIN"}}}}, nil
+			"user_info": map[string]any{"pw_name": c.s.cfg.username, "pw_uid": 950, "privilege": map[string]any{"roles": []string{"FULL_ADMIN"}}}}, nil
 	}})
 	register("auth.login_with_api_key", method{fn: func(c *call) (any, error) {
 		var key string

@@ -198,28 +198,41 @@ func init() {
 		}
 		return nil
 	})
+	// keychaincredential.delete and used_by follow keychain.py at TS-25.10.6: a credential
+	// in use is refused without cascade (ValidationError on options.cascade); with cascade,
+	// replication tasks using SSH credentials are disabled and lose them, and SSH credentials
+	// using a key pair are deleted (themselves with cascade). The result is null.
 	creds.del = creds.withRow(func(c *call, id int64, _ map[string]any) (any, error) {
 		var opts struct {
 			Cascade bool `json:"cascade"`
 		}
-		_ = c.arg(1, &opts) // a malformed option is ignored: no cascade
+		if err := c.arg(1, &opts); err != nil {
+			return nil, err
+		}
 		st := c.s.st
-		for _, r := range st.tables["replication"].list() {
-			if numOr(r["ssh_credentials"]) == float64(id) && !opts.Cascade {
-				return nil, callError(16, fmt.Sprintf("This credential is used by replication task %q", r["name"]))
-			}
+		if len(st.credentialUsers(id)) > 0 && !opts.Cascade {
+			return nil, validationError(verr{attr: "options.cascade", msg: "This credential is used and no cascade option is specified"})
 		}
-		for _, r := range st.tables["keychaincredential"].list() {
-			if a, _ := r["attributes"].(map[string]any); a != nil && r["type"] == "SSH_CREDENTIALS" && numOr(a["private_key"]) == float64(id) && !opts.Cascade {
-				return nil, callError(16, fmt.Sprintf("This key pair is used by SSH connection %q", r["name"]))
-			}
-		}
-		delete(st.tables["keychaincredential"].rows, id)
-		return true, nil
+		st.deleteCredential(id)
+		return nil, nil
 	})
+	register("keychaincredential.used_by", method{fn: creds.withRow(func(c *call, id int64, _ map[string]any) (any, error) {
+		out := []any{}
+		for _, u := range c.s.st.credentialUsers(id) {
+			out = append(out, map[string]any{"title": u.title, "unbind_method": u.unbind})
+			if u.cred != 0 {
+				for _, sub := range c.s.st.credentialUsers(u.cred) {
+					out = append(out, map[string]any{"title": sub.title, "unbind_method": sub.unbind})
+				}
+			}
+		}
+		return out, nil
+	})})
 	creds.register()
 	register("keychaincredential.generate_ssh_key_pair", method{fn: func(c *call) (any, error) {
-		k := randomHex(24)
+		c.s.mu.Lock()
+		k := c.s.st.hex(24)
+		c.s.mu.Unlock()
 		return map[string]any{"private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n" + k + "\n-----END OPENSSH PRIVATE KEY-----\n",
 			"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5" + k[:20] + " truenas-sim"}, nil
 	}})
@@ -483,4 +496,47 @@ func numOr(v any) float64 {
 		n, _ = num(m["id"])
 	}
 	return n
+}
+
+// credentialUser is one user of a keychain credential (keychain.py's used-by delegates).
+type credentialUser struct {
+	title  string
+	unbind string // "disable" or "delete"
+	repl   int64  // replication task to disable
+	cred   int64  // SSH credentials to delete
+}
+
+// credentialUsers lists what uses keychain credential id (under s.mu).
+func (st *state) credentialUsers(id int64) []credentialUser {
+	row := st.tables["keychaincredential"].rows[id]
+	var out []credentialUser
+	switch row["type"] {
+	case "SSH_KEY_PAIR":
+		for _, r := range st.tables["keychaincredential"].list() {
+			if a, _ := r["attributes"].(map[string]any); r["type"] == "SSH_CREDENTIALS" && numOr(a["private_key"]) == float64(id) {
+				out = append(out, credentialUser{title: fmt.Sprintf("SSH credentials %v", r["name"]), unbind: "delete", cred: int64(numOr(r["id"]))})
+			}
+		}
+	case "SSH_CREDENTIALS":
+		for _, r := range st.tables["replication"].list() {
+			if numOr(r["ssh_credentials"]) == float64(id) {
+				out = append(out, credentialUser{title: fmt.Sprintf("Replication task %v", r["name"]), unbind: "disable", repl: int64(numOr(r["id"]))})
+			}
+		}
+	}
+	return out
+}
+
+// deleteCredential unbinds the users of credential id and deletes it (under s.mu).
+func (st *state) deleteCredential(id int64) {
+	for _, u := range st.credentialUsers(id) {
+		if u.repl != 0 {
+			r := st.tables["replication"].rows[u.repl]
+			r["enabled"], r["ssh_credentials"] = false, nil
+		}
+		if u.cred != 0 {
+			st.deleteCredential(u.cred)
+		}
+	}
+	delete(st.tables["keychaincredential"].rows, id)
 }

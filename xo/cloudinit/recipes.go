@@ -325,7 +325,7 @@ func netdataWebSection(addr netip.Addr, dashboard, connections, streaming string
 
 // NetdataAgent returns the user-data installing Debian's netdata package with its API bound
 // to the VM's own address (and 127.0.0.1), reachable from AllowFrom, optionally streaming to
-// a parent with the site's API key (reference netdata.md §6.1, §6.3). The machine GUID cloned
+// a parent with the site's API key (netdata.conf [web] and stream.conf). The machine GUID cloned
 // from the template is removed on first boot.
 func NetdataAgent(o NetdataAgentOptions) (UserData, error) {
 	if !o.Address.IsValid() || !o.Address.Is4() {

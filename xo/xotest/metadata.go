@@ -12,7 +12,7 @@ import (
 // object; a run applies the checks of @xen-orchestra/backups/_runners/Metadata.mjs and
 // records a backup log with one task per pool and one for the XO configuration, each with
 // an "export" task per repository (the log shape is inferred, see xo/metadata.go).
-// deleteJob leaves the job's schedules behind, as older xo-server versions do.
+// deleteJob deletes the job's schedules with it (xo-server's removeJob).
 
 const metadataJobType = "metadataBackup"
 
@@ -92,7 +92,7 @@ func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]a
 		}
 		return clone(j), nil, nil
 	case "metadataBackup.editJob":
-		// xo-server's updateJob: any job type, props deep-merged, null deletes.
+		// xo-server's updateJob: any job type, props replaced one level deep, null deletes.
 		j := s.get("backup-jobs", id)
 		if j == nil {
 			return nil, nil, notFound("job", id)
@@ -108,15 +108,14 @@ func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]a
 			}
 		}
 		delete(p, "id")
-		patchJSON(j, p)
+		patch(j, p)
 		s.now()
 		return true, map[string]any{id: j}, nil
 	case "metadataBackup.deleteJob":
 		if s.metadataJob(id) == nil {
 			return nil, nil, notFound("job", id)
 		}
-		delete(s.objs["backup-jobs"], id)
-		s.now()
+		s.removeJob(id)
 		return true, nil, nil
 	case "metadataBackup.runJob":
 		sched, _ := p["schedule"].(string)
@@ -138,22 +137,16 @@ func (s *Server) metadataJob(id string) map[string]any {
 	return j
 }
 
-// patchJSON deep-merges props into dst: objects merge, null deletes, anything else replaces.
-func patchJSON(dst, props map[string]any) {
+// patch applies an edit as xo-server's updateJob does (src/patch.mjs, xen-orchestra 9ef5389):
+// one level deep. Each property given replaces the stored one whole (settings included),
+// null deletes it.
+func patch(dst, props map[string]any) {
 	for k, v := range props {
-		switch x := v.(type) {
-		case nil:
+		if v == nil {
 			delete(dst, k)
-		case map[string]any:
-			cur, ok := dst[k].(map[string]any)
-			if !ok {
-				cur = map[string]any{}
-				dst[k] = cur
-			}
-			patchJSON(cur, x)
-		default:
-			dst[k] = v
+			continue
 		}
+		dst[k] = v
 	}
 }
 

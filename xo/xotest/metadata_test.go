@@ -15,7 +15,7 @@ import (
 // metadataBackup.* at the wire: XO's parameter schemas, the job object returned by
 // createJob, the run checks of the metadata runner, type separation from backupNg.*.
 func TestMetadataBackupRPC(t *testing.T) {
-	srv := New(t)
+	srv := NewTestServer(t)
 	conn := rpcConn(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -26,7 +26,7 @@ func TestMetadataBackupRPC(t *testing.T) {
 		}
 		return -1
 	}
-	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token}, nil))
+	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token()}, nil))
 	var rem map[string]any
 	require.NoError(t, conn.Call(ctx, "remote.create", map[string]any{"name": "r", "url": "nfs://h:/p"}, &rem))
 	remotes := map[string]any{"id": rem["id"]}
@@ -76,27 +76,30 @@ func TestMetadataBackupRPC(t *testing.T) {
 	require.Len(t, metaJobs, 1)
 	assert.Len(t, srv.MetadataJobs(), 1)
 
-	// deleteJob leaves the schedule behind (older xo-server): clients delete it first.
+	// deleteJob deletes the job's schedules (xen-orchestra 9ef5389, xo-server
+	// src/xo-mixins/jobs/index.mjs removeJob).
 	require.NoError(t, conn.Call(ctx, "metadataBackup.deleteJob", map[string]any{"id": id}, nil))
 	assert.Equal(t, 1, code(conn.Call(ctx, "metadataBackup.getJob", map[string]any{"id": id}, nil)))
-	assert.Equal(t, 1, srv.Count("schedules"))
+	assert.Zero(t, srv.Count("schedules"))
 }
 
-// backupNg.editJob deep-merges like xo-server's updateJob: the settings of one schedule leave
-// the global ("") settings alone; null deletes a key.
-func TestBackupNgEditJobMerges(t *testing.T) {
-	srv := New(t)
+// backupNg.editJob goes through xo-server's updateJob, whose patch is one level deep
+// (xen-orchestra 9ef5389, xo-server src/patch.mjs and src/xo-mixins/jobs/index.mjs): a
+// settings object sent replaces the stored one whole, so partial settings drop the job-wide
+// "" entry and the other schedules' retention; null deletes a property.
+func TestBackupNgEditJobPatchIsOneLevelDeep(t *testing.T) {
+	srv := NewTestServer(t)
 	conn := rpcConn(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token}, nil))
+	require.NoError(t, conn.Call(ctx, "session.signIn", map[string]any{"token": srv.Token()}, nil))
 	var id string
 	require.NoError(t, conn.Call(ctx, "backupNg.createJob", map[string]any{"mode": "delta", "vms": map[string]any{"id": "x"}, "name": "j",
-		"settings": map[string]any{"": map[string]any{"reportWhen": "failure", "concurrency": 2}}}, &id))
+		"proxy": "p", "settings": map[string]any{"": map[string]any{"reportWhen": "failure", "concurrency": 2}, "s0": map[string]any{"exportRetention": 7}}}, &id))
 	require.NoError(t, conn.Call(ctx, "backupNg.editJob", map[string]any{"id": id,
-		"settings": map[string]any{"s1": map[string]any{"exportRetention": 3}, "": map[string]any{"concurrency": nil}}}, nil))
+		"settings": map[string]any{"s1": map[string]any{"exportRetention": 3}}, "proxy": nil}, nil))
 	job := srv.Object("backup-jobs", id)
-	got, _ := job["settings"].(map[string]any)
-	assert.Equal(t, map[string]any{"reportWhen": "failure"}, got[""])
-	assert.Equal(t, map[string]any{"exportRetention": float64(3)}, got["s1"])
+	assert.Equal(t, map[string]any{"s1": map[string]any{"exportRetention": float64(3)}}, job["settings"], "settings replaced whole")
+	assert.NotContains(t, job, "proxy", "null deletes")
+	assert.Equal(t, "j", job["name"], "properties not given are kept")
 }

@@ -54,7 +54,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	})
 }
 
-// auth applies XO's REST authentication rules (reference §2.1).
+// auth applies XO's REST authentication rules (@xen-orchestra/rest-api authentication
+// middleware): token cookie, Basic, both → 400, none or bad → 401.
 func (s *Server) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var token string
@@ -82,7 +83,7 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 				writeErr(w, &xoErr{status: 400, msg: "malformed Basic credentials"})
 				return
 			}
-			if user != s.Username || pass != s.Password {
+			if user != s.username || pass != s.password {
 				writeErr(w, invalid)
 				return
 			}

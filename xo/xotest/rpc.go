@@ -63,7 +63,8 @@ var rpcParams = map[string][]param{
 	"remote.getAll":           {},
 }
 
-// checkParams applies XO's parameter rules (reference §7.1).
+// checkParams applies XO's parameter rules (xo-server src/xo-mixins/_xoJsonSchema.mjs):
+// required unless optional, strings non-empty, no unknown properties ("key?" is dropped).
 func checkParams(method string, raw json.RawMessage) (map[string]any, *jsonrpc.Error) {
 	spec, ok := rpcParams[method]
 	if !ok {
@@ -176,13 +177,13 @@ func (s *Server) signIn(peer *jsonrpc.Peer, p map[string]any) (any, error) {
 			user, _ = p["username"].(string)
 		}
 		pass, _ := p["password"].(string)
-		ok = user == s.Username && pass == s.Password
+		ok = user == s.username && pass == s.password
 	}
 	if !ok {
 		return nil, rpcErr(codeInvalidCredentials, "invalid credentials", nil)
 	}
 	peer.SetSession(&rpcSession{userID: s.UserID})
-	return map[string]any{"id": s.UserID, "email": s.Username, "permission": "admin", "groups": []any{}, "preferences": map[string]any{}, "authProviders": map[string]any{}}, nil
+	return map[string]any{"id": s.UserID, "email": s.username, "permission": "admin", "groups": []any{}, "preferences": map[string]any{}, "authProviders": map[string]any{}}, nil
 }
 
 // notify sends an "all" enter notification for objs to every signed-in connection.
@@ -250,20 +251,16 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		if m, ok := p["mode"]; ok && m != "full" && m != "delta" {
 			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
 		}
-		// xo-server's updateJob deep-merges the props (settings of one schedule leave the
-		// others alone); null deletes.
+		// xo-server's updateJob: props replaced one level deep, null deletes.
 		delete(p, "id")
-		patchJSON(j, p)
+		patch(j, p)
 		s.now()
 		return true, map[string]any{id: j}, nil
 	case "backupNg.deleteJob":
 		if j := s.get("backup-jobs", id); j == nil || j["type"] != "backup" {
 			return nil, nil, notFound("job", id)
 		}
-		delete(s.objs["backup-jobs"], id)
-		// Faithful to XO: schedules are compared with the job id, not the job's schedules,
-		// so they are left behind (call schedule.delete first).
-		s.now()
+		s.removeJob(id)
 		return true, nil, nil
 	case "backupNg.runJob":
 		sched, _ := p["schedule"].(string)
@@ -361,6 +358,18 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		return s.metadataRPC(method, p)
 	}
 	return nil, nil, rpcErr(jsonrpc.CodeMethodNotFound, "method not found: "+method, method)
+}
+
+// removeJob deletes a job and its schedules, as xo-server's removeJob does
+// (xo-mixins/jobs/index.mjs, since 2018: "job.delete: delete related schedules").
+func (s *Server) removeJob(id string) {
+	delete(s.objs["backup-jobs"], id)
+	for sid, sc := range s.objs["schedules"] {
+		if sc["jobId"] == id {
+			delete(s.objs["schedules"], sid)
+		}
+	}
+	s.now()
 }
 
 func sortedObjs(m map[string]map[string]any) []map[string]any {

@@ -53,7 +53,7 @@ func (spec *openAPI) responseSchema(t testing.TB, method, tmpl, status string) s
 
 // populated returns a simulator with one object of every family, and a pinned HTTP client.
 func populated(t *testing.T) (*Server, *http.Client, map[string]string) {
-	srv := New(t, WithBootPolls(0, 0))
+	srv := NewTestServer(t, WithBootPolls(0, 0))
 	c, err := srv.Client()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
@@ -75,8 +75,9 @@ func populated(t *testing.T) (*Server, *http.Client, map[string]string) {
 	require.NoError(t, err)
 	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "r", Server: "10.10.0.20", Path: "/mnt/tank/b"})
 	require.NoError(t, err)
-	job, sched, err := c.BackupJobs.Create(ctx, xo.DeltaBackupJob("nightly", xo.IDs(vm.ID), repo.ID, "0 1 * * *", "UTC", 7))
+	created, err := c.BackupJobs.Create(ctx, xo.DeltaBackupJob("nightly", xo.IDs(vm.ID), repo.ID, "0 1 * * *", "UTC", 7))
 	require.NoError(t, err)
+	job, sched := created.ID, created.Schedule.ID
 	log, err := c.BackupJobs.Run(ctx, job, sched)
 	require.NoError(t, err)
 	tasks, err := c.Tasks.List(ctx, nil)
@@ -93,7 +94,7 @@ func populated(t *testing.T) (*Server, *http.Client, map[string]string) {
 		"tasks": tasks[0].ID, "servers": s.ID, "backup-repositories": repo.ID, "backup-jobs": job, "schedules": sched,
 		"backup-logs": log.ID, "alarms": alarms[0].ID,
 	}
-	cfg, err := sitekit.TLSConfig{CertSHA256: []string{srv.Fingerprint}}.Build()
+	cfg, err := sitekit.TLSConfig{CertSHA256: []string{srv.Fingerprint()}}.Build()
 	require.NoError(t, err)
 	return srv, &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}, ids
 }
@@ -103,8 +104,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	srv, hc, ids := populated(t)
 	checker := &schemaChecker{components: spec.Components.Schemas}
 	get := func(path string) any {
-		req, _ := http.NewRequest("GET", srv.URL+"/rest/v0"+path, nil)
-		req.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token})
+		req, _ := http.NewRequest("GET", srv.URL()+"/rest/v0"+path, nil)
+		req.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token()})
 		resp, err := hc.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -145,9 +146,9 @@ func TestActionResponsesMatchOpenAPI(t *testing.T) {
 	srv, hc, ids := populated(t)
 	checker := &schemaChecker{components: spec.Components.Schemas}
 	post := func(path, body string) (int, any) {
-		req, _ := http.NewRequest("POST", srv.URL+"/rest/v0"+path, strings.NewReader(body))
+		req, _ := http.NewRequest("POST", srv.URL()+"/rest/v0"+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token})
+		req.AddCookie(&http.Cookie{Name: "authenticationToken", Value: srv.Token()})
 		resp, err := hc.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -180,7 +181,7 @@ func TestActionResponsesMatchOpenAPI(t *testing.T) {
 // testdata/swagger.json: each embedded schema accepts the document's own example body.
 func TestRequestExamplesAccepted(t *testing.T) {
 	spec := loadSpec(t)
-	srv := New(t)
+	srv := NewTestServer(t)
 	for route, sc := range srv.reqs {
 		method, tmpl, _ := strings.Cut(route, " ")
 		var op struct {

@@ -29,12 +29,22 @@ func strs(v ...string) []any {
 	return out
 }
 
-// seedObjects creates the seeded site: one pool, one DL380 host, local NVMe SR, eth0/eth1,
-// management network, two templates, one alarm, the admin user's token.
+// seedObjects creates the admin user's token and, unless WithoutFactoryData, the factory
+// data: one pool, one DL380 host, local NVMe SR, eth0/eth1, management network, two
+// templates, one alarm.
 func (s *Server) seedObjects() {
+	s.UserID = s.newID()
+	s.token = "sk-" + s.newID()
+	s.tokens[s.token] = &tokenInfo{ID: s.token, UserID: s.UserID, ClientID: "xotest", Description: "simulator admin token", Created: s.clock, Expiration: s.clock + 30*24*3600*1000}
+	if !s.cfg.empty {
+		s.seedFactory()
+	}
+}
+
+// seedFactory creates the factory data.
+func (s *Server) seedFactory() {
 	s.PoolID = s.newID()
 	s.HostID = s.newID()
-	s.UserID = s.newID()
 
 	pool := s.proto("pool")
 	pool["id"], pool["uuid"], pool["$pool"], pool["$poolId"] = s.PoolID, s.PoolID, s.PoolID, s.PoolID
@@ -117,9 +127,6 @@ func (s *Server) seedObjects() {
 	alarm["object"] = map[string]any{"type": "SR", "uuid": s.LocalSRID}
 	alarm["body"] = map[string]any{"name": "physical_utilisation", "value": "0.2"}
 	s.put("alarms", alarm)
-
-	s.Token = "sk-" + s.newID()
-	s.tokens[s.Token] = &tokenInfo{ID: s.Token, UserID: s.UserID, ClientID: "xotest", Description: "simulator admin token", Created: s.clock, Expiration: s.clock + 30*24*3600*1000}
 }
 
 // seedTemplate adds a VM template with one disk (device 0) and, for Debian, one VIF (device 0)

@@ -1,14 +1,3 @@
-// Package xotest is an in-process Xen Orchestra simulator for tests and demos: REST /rest/v0
-// (collections, objects, async actions with tasks, create_vm with a config drive, a power
-// state machine, VLAN networks, servers, SRs, backup repositories) and JSON-RPC over
-// WebSocket at /api/ (session.signIn, backupNg.*, metadataBackup.*, schedule.*, remote.*), faithful to
-// reference/xo.md §11.3 and validating request bodies against the XO 0.39.0 OpenAPI schemas.
-//
-// It is seeded with one pool, one XCP-ng host (HPE DL380 Gen11, 128 GiB, NVMe local SR,
-// eth0/eth1 PIFs), a management network, and "Debian 12 Cloud-init (Hub)" and
-// "Windows Server 2022 (64-bit)" templates. Boot progress is deterministic: a started VM
-// reports PV drivers and then an IP (from its network-config) after a configurable number of
-// reads of the VM (see [WithBootPolls]) or at once with [Server.CompleteBoot].
 package xotest
 
 import (
@@ -50,6 +39,7 @@ type config struct {
 	ignoreWait bool
 	legacyBody bool
 	seed       uint64
+	empty      bool
 }
 
 // Option configures a Server.
@@ -84,29 +74,29 @@ func WithIgnoreWait() Option { return func(c *config) { c.ignoreWait = true } }
 // (XO before 5.113) instead of {"taskId"}.
 func WithLegacyTaskBody() Option { return func(c *config) { c.legacyBody = true } }
 
-// WithSeed sets the seed of generated ids (default 1).
+// WithSeed sets the random seed: generated ids derive from it (default 1), so a run is
+// reproducible.
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithoutFactoryData starts the simulator without the pool, host, storage, networks,
+// templates and alarm a fresh install connected to one XCP-ng host holds: only the admin
+// user and its token exist.
+func WithoutFactoryData() Option { return func(c *config) { c.empty = true } }
 
 // Server is a running XO simulator.
 type Server struct {
-	// URL is the base URL (https://127.0.0.1:port).
-	URL string
-	// Token is a valid authentication token of the admin user.
-	Token string
-	// Username and Password are the admin's Basic credentials.
-	Username, Password string
-	// Fingerprint is the SHA-256 of the TLS certificate (empty with WithPlainHTTP).
-	Fingerprint string
-
-	// Seeded object ids.
+	// Ids of the factory data (empty with [WithoutFactoryData]).
 	PoolID, HostID, LocalSRID, ManagementNetworkID, Eth0PIFID, Eth1PIFID string
 	DebianTemplateID, WindowsTemplateID, UserID                          string
 
-	cfg  config
-	srv  *httptest.Server
-	inj  *simkit.Injector
-	rpc  *jsonrpc.Server
-	reqs map[string]schema
+	url, token, username, password, fingerprint string
+
+	cfg     config
+	handler http.Handler
+	srv     *httptest.Server
+	inj     *simkit.Injector
+	rpc     *jsonrpc.Server
+	reqs    map[string]schema
 
 	mu       sync.Mutex
 	seq      uint64
@@ -136,13 +126,14 @@ type ConfigDrive struct {
 	MetaData      string
 }
 
-// NewServer starts a simulator. Close it when done (or use [New] with a testing.TB).
+// NewServer starts a simulator (TLS with a fresh self-signed certificate unless
+// [WithPlainHTTP]). Close it when done, or use [NewTestServer] in tests.
 func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{pvPolls: 1, ipPolls: 2, seed: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{cfg: cfg, Username: DefaultUsername, Password: DefaultPassword, inj: simkit.NewInjector(cfg.faults),
+	s := &Server{cfg: cfg, username: DefaultUsername, password: DefaultPassword, inj: simkit.NewInjector(cfg.faults),
 		objs: map[string]map[string]map[string]any{}, tokens: map[string]*tokenInfo{}, boots: map[string]*bootState{},
 		drives: map[string]ConfigDrive{}, tasks: map[string]*taskState{}, running: map[string]bool{}, clock: 1767225600000}
 	if err := json.Unmarshal(protosJSON, &s.protos); err != nil {
@@ -162,23 +153,25 @@ func NewServer(opts ...Option) (*Server, error) {
 	s.rpc = &jsonrpc.Server{Handler: s.handleRPC}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rest := s.inj.Middleware(mux, counterKey)
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/" {
 			s.rpc.ServeHTTP(w, r)
 			return
 		}
-		s.inj.Middleware(mux, counterKey).ServeHTTP(w, r)
+		rest.ServeHTTP(w, r)
 	})
-	srv, fp, err := simkit.Start(root, cfg.addr, !cfg.plain)
+	srv, fp, err := simkit.Start(s.handler, cfg.addr, !cfg.plain)
 	if err != nil {
 		return nil, err
 	}
-	s.srv, s.URL, s.Fingerprint = srv, srv.URL, fp
+	s.srv, s.url, s.fingerprint = srv, srv.URL, fp
 	return s, nil
 }
 
-// New starts a simulator for a test and closes it at cleanup.
-func New(tb testing.TB, opts ...Option) *Server {
+// NewTestServer starts a simulator for a test: it fails tb when the server cannot start and
+// closes the server at tb's cleanup.
+func NewTestServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := NewServer(opts...)
 	if err != nil {
@@ -191,6 +184,26 @@ func New(tb testing.TB, opts ...Option) *Server {
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
+// URL returns the base URL (https://127.0.0.1:<port>, http:// with [WithPlainHTTP]).
+func (s *Server) URL() string { return s.url }
+
+// Token returns a valid authentication token of the admin user.
+func (s *Server) Token() string { return s.token }
+
+// Username returns the admin's user name (Basic auth, session.signIn).
+func (s *Server) Username() string { return s.username }
+
+// Password returns the admin's password.
+func (s *Server) Password() string { return s.password }
+
+// Fingerprint returns the SHA-256 of the TLS certificate as colon-separated hex (empty with
+// [WithPlainHTTP]).
+func (s *Server) Fingerprint() string { return s.fingerprint }
+
+// Handler returns the simulator's HTTP handler (REST with faults and counters, and the
+// JSON-RPC WebSocket endpoint), e.g. for an in-memory transport.
+func (s *Server) Handler() http.Handler { return s.handler }
+
 // Faults returns the fault injector and call counters. REST calls are counted under
 // "METHOD /rest/v0/<collection>/{id}/…" (ids replaced), JSON-RPC calls under "RPC <method>".
 func (s *Server) Faults() *simkit.Injector { return s.inj }
@@ -199,14 +212,16 @@ func (s *Server) Faults() *simkit.Injector { return s.inj }
 // returns how many there were.
 func (s *Server) DropConnections() int { return s.rpc.DropAll() }
 
-// Client returns an xo client for this server, pinned to its certificate and authenticated
-// with its token; opts are appended.
+// Client returns an xo client for this server, pinned to its certificate (or allowed plain
+// HTTP with [WithPlainHTTP]) and authenticated with its token; opts are appended.
 func (s *Server) Client(opts ...sitekit.Option) (*xo.Client, error) {
-	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.Token))}
-	if s.Fingerprint != "" {
-		base = append(base, sitekit.WithCertSHA256(s.Fingerprint))
+	base := []sitekit.Option{sitekit.WithToken(sitekit.NewSecret(s.token))}
+	if s.fingerprint != "" {
+		base = append(base, sitekit.WithCertSHA256(s.fingerprint))
+	} else {
+		base = append(base, sitekit.WithPlainHTTP())
 	}
-	return xo.New(s.URL, append(base, opts...)...)
+	return xo.New(s.url, append(base, opts...)...)
 }
 
 // counterKey normalises a request path for the call counters.
