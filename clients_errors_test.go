@@ -197,7 +197,8 @@ func TestUserBuiltAPIErrors(t *testing.T) {
 	}{
 		{"fortigate code", &fortigate.APIError{Method: "POST", StatusCode: 500, Code: fortigate.CodeDuplicate}, sitekit.ErrExists, false},
 		{"fortigate status", &fortigate.APIError{Method: "GET", StatusCode: 404}, sitekit.ErrNotFound, false},
-		{"fortigate lockout", &fortigate.APIError{StatusCode: 429}, sitekit.ErrRateLimited, false},
+		{"fortigate lockout", &fortigate.APIError{StatusCode: 429}, sitekit.ErrRateLimited, true},
+		{"fortigate long lockout", &fortigate.APIError{StatusCode: 429, RetryAfter: time.Hour}, sitekit.ErrRateLimited, false},
 		{"fortigate 503", &fortigate.APIError{StatusCode: 503}, nil, true},
 		{"xo code", &xo.APIError{Method: "vm.start", Code: xo.CodeNoSuchObject}, sitekit.ErrNotFound, false},
 		{"xo xapi", &xo.APIError{Method: "network.create", XapiCode: "PIF_VLAN_EXISTS"}, sitekit.ErrExists, false},

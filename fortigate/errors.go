@@ -78,16 +78,12 @@ func (e *APIError) kind() error {
 	return rest.KindForStatus(e.StatusCode)
 }
 
-// Retryable reports whether sending the request again unchanged may succeed: 502, 503, 504,
-// and a 429 that carries a Retry-After of at most sitekit.DefaultRetryPolicy.MaxRetryAfter. A
-// 429 without the hint is FortiOS's failed-login lockout, which a retry prolongs.
+// Retryable reports whether sending the request again unchanged may succeed later: 502, 503,
+// 504, and a 429 without a Retry-After or with one of at most
+// sitekit.DefaultRetryPolicy.MaxRetryAfter. The client itself never resends a 429 (FortiOS
+// answers it to a source locked out after failed logins): the caller waits, then retries.
 // sitekit.IsRetryable asks it.
-func (e *APIError) Retryable() bool {
-	if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter == 0 {
-		return false
-	}
-	return rest.RetryableStatus(e.StatusCode, e.RetryAfter)
-}
+func (e *APIError) Retryable() bool { return rest.RetryableStatus(e.StatusCode, e.RetryAfter) }
 
 // FortiOS internal error codes.
 const (

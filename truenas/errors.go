@@ -13,7 +13,7 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// JSON-RPC error codes used by the TrueNAS middleware (reference §2.3).
+// JSON-RPC error codes used by the TrueNAS middleware.
 const (
 	CodeParseError      = -32700 // unparsable JSON or a batch
 	CodeInvalidRequest  = -32600 // bad envelope
@@ -206,7 +206,7 @@ func truncate(b []byte, n int) []byte {
 	return bytes.Clone(b)
 }
 
-// classify maps an error to a sitekit sentinel (reference §2.3).
+// classify maps an error to a sitekit sentinel.
 func classify(e *APIError) error {
 	reason := strings.ToLower(e.Reason)
 	switch e.Code {

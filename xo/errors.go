@@ -14,7 +14,7 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// XO API error codes (xo-common api-errors, reference §8.1), as seen in JSON-RPC errors and
+// XO API error codes (xo-common api-errors), as seen in JSON-RPC errors and
 // derived for REST answers from the HTTP status.
 const (
 	CodeNotImplemented       = 0
@@ -114,7 +114,7 @@ func (e *APIError) Retryable() bool {
 	return rest.RetryableStatus(e.StatusCode, e.RetryAfter)
 }
 
-// kindForCode maps an XO code (or XAPI code) to a sitekit sentinel (reference §8).
+// kindForCode maps an XO code (or XAPI code) to a sitekit sentinel.
 func kindForCode(code int, xapi string) error {
 	switch xapi {
 	case "PIF_VLAN_EXISTS":
