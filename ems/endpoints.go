@@ -80,17 +80,39 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// EndpointListOptions filters the endpoint listing; EMS applies the filters. A nil
-// *EndpointListOptions lists every endpoint.
+// Values of the endpoint listing filters.
+const (
+	// ConnectionOnline keeps the endpoints connected to EMS now.
+	ConnectionOnline = "online"
+	// ConnectionOffline keeps the endpoints not connected [inferred: the value public clients
+	// send is "online"; "offline" is its counterpart].
+	ConnectionOffline = "offline"
+	// StatusOutOfSync keeps the endpoints whose FortiClient has not applied the current
+	// profile (fotoobo's out-of-sync monitor sends connection=online&status=outofsync).
+	StatusOutOfSync = "outofsync"
+	// ManagementManaged keeps the endpoints registered to EMS, ManagementUnmanaged the
+	// others [inferred: the values are the tokens of the endpoints/management/donut answer].
+	ManagementManaged   = "managed"
+	ManagementUnmanaged = "unmanaged"
+)
+
+// EndpointListOptions filters the endpoint listing; EMS applies the filters (ANDed). A nil
+// *EndpointListOptions lists every endpoint. The other parameters public clients send to
+// endpoints/index (client_id, activity, event_type, view_type, filters, verification) have no
+// public description of their values: send them with Client.Do.
 type EndpointListOptions struct {
 	// GroupID keeps the endpoints of one group and its subgroups (0: all).
 	GroupID int
 	// DeviceID keeps one endpoint (0: all).
 	DeviceID int
-	// Connection filters by connection state, e.g. "online".
+	// Connection keeps the endpoints in one connection state: ConnectionOnline or
+	// ConnectionOffline ("": all).
 	Connection string
-	// Status filters by status, e.g. "outofsync".
+	// Status keeps the endpoints in one status: StatusOutOfSync ("": all).
 	Status string
+	// Management keeps managed or unmanaged endpoints: ManagementManaged or
+	// ManagementUnmanaged ("": all).
+	Management string
 	// PageSize is the number of endpoints asked per call, 1..MaxPageSize (0: DefaultPageSize).
 	PageSize int
 }
@@ -105,6 +127,12 @@ func (o *EndpointListOptions) Validate() error {
 		return sitekit.Invalid("GroupID", o.GroupID, "must not be negative")
 	case o.DeviceID < 0:
 		return sitekit.Invalid("DeviceID", o.DeviceID, "must not be negative")
+	case o.Connection != "" && o.Connection != ConnectionOnline && o.Connection != ConnectionOffline:
+		return sitekit.Invalid("Connection", o.Connection, `must be "online" or "offline"`)
+	case o.Status != "" && o.Status != StatusOutOfSync:
+		return sitekit.Invalid("Status", o.Status, `must be "outofsync"`)
+	case o.Management != "" && o.Management != ManagementManaged && o.Management != ManagementUnmanaged:
+		return sitekit.Invalid("Management", o.Management, `must be "managed" or "unmanaged"`)
 	}
 	return validatePageSize(o.PageSize)
 }
@@ -125,6 +153,9 @@ func (o *EndpointListOptions) query(offset, count int) url.Values {
 	}
 	if o.Status != "" {
 		q.Set("status", o.Status)
+	}
+	if o.Management != "" {
+		q.Set("management", o.Management)
 	}
 	return q
 }

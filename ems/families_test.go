@@ -67,6 +67,11 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v1/endpoints/index"))
 
+	// fotoobo's out-of-sync monitor: online endpoints whose profile is not applied.
+	outOfSync, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: ems.ConnectionOnline, Status: ems.StatusOutOfSync})
+	require.NoError(t, err)
+	assert.Len(t, outOfSync, 2)
+
 	online, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: "online"})
 	require.NoError(t, err)
 	assert.Len(t, online, 8)
@@ -124,6 +129,10 @@ func TestEndpointActions(t *testing.T) {
 	assert.Equal(t, 10, l.Used["epp"], "deleting endpoints frees seats")
 }
 
+// Group paths and behaviours of the simulator: create as a GET with name and parent_id
+// (ems.md §4, QA); full_path "All Groups/…" (ems.md §4: FOT reads full_path); rename and
+// delete paths, a duplicate sibling refused (ErrExists), a group holding endpoints or
+// subgroups refused (ErrInUse) and built-in groups protected are [inferred].
 func TestGroups(t *testing.T) {
 	srv, c := setup(t)
 	ctx := context.Background()
@@ -188,6 +197,8 @@ func TestGroups(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrInvalid, "built-in group")
 }
 
+// Profiles as opaque XML: listing, get (default profile without id) and import are QA's
+// calls (ems.md §5); the XML is stored untouched; a duplicate name refused is [inferred].
 func TestProfiles(t *testing.T) {
 	srv, c := setup(t)
 	ctx := context.Background()
@@ -234,6 +245,9 @@ func compliantTag(site string) ems.ZTNATagRequest {
 	}
 }
 
+// ZTNA tags: create, index, {id}/get, update_one (the whole body plus id) and {id}/delete
+// (ems.md §6: ZT, SOAR); a duplicate name refused (ErrExists) and an unknown id answering
+// 404 are [inferred].
 func TestZTNATags(t *testing.T) {
 	srv, c := setup(t)
 	ctx := context.Background()
@@ -271,6 +285,9 @@ func TestZTNATags(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 }
 
+// Tagging rule sets: index paged with offset/count (ems.md §6: SOAR) and create (UMB
+// importer); the body fields, update_one, {id}/delete, a rule set naming an unknown tag
+// refused (ErrNotFound) and a tag in use by a rule set refused (ErrInUse) are [inferred].
 func TestTagRules(t *testing.T) {
 	srv, c := setup(t)
 	ctx := context.Background()
@@ -321,6 +338,8 @@ func TestTagRules(t *testing.T) {
 	require.NoError(t, c.ZTNATags.Delete(ctx, tag.ID))
 }
 
+// FortiGates: client_certificates/index with cn = serial, PATCH {id}/set {"authorized"} and
+// {id}/delete (ems.md §7: QA); the name and authorized fields of the listing are [inferred].
 func TestFortiGates(t *testing.T) {
 	var authorized []string
 	srv, c := setup(t, emstest.WithAuthorizeHook(func(serial string, ok bool) {
@@ -382,6 +401,9 @@ func TestBadInputSendsNothing(t *testing.T) {
 		}},
 		{"PageSize", func() error { _, err := c.TagRules.List(ctx, &ems.ListOptions{PageSize: -1}); return err }},
 		{"GroupID", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{GroupID: -1}); return err }},
+		{"Status", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Status: "insync"}); return err }},
+		{"Connection", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: "up"}); return err }},
+		{"Management", func() error { _, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Management: "x"}); return err }},
 		{"ID", func() error { _, err := c.Groups.Get(ctx, 0); return err }},
 		{"Rules[1].Type", func() error { _, err := c.ZTNATags.Create(ctx, unknownType); return err }},
 		{"Logic.Windows", func() error { _, err := c.ZTNATags.Create(ctx, unknownLogicRule); return err }},

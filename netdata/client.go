@@ -25,6 +25,8 @@ type Client struct {
 	Alarms *AlarmsService
 	// HealthManagement silences and disables alarms (/api/v1/manage/health, X-Auth-Token).
 	HealthManagement *HealthManagementService
+	// Nodes lists the agent and, on a parent, its streaming children.
+	Nodes *NodesService
 }
 
 // New returns a client for the agent at baseURL (e.g. http://127.0.0.1:19999). Plain http is
@@ -53,6 +55,7 @@ func newView(rc *rest.Client, token sitekit.Secret, host string) *Client {
 	c.Contexts = &ContextsService{c: c}
 	c.Alarms = &AlarmsService{c: c}
 	c.HealthManagement = &HealthManagementService{c: c}
+	c.Nodes = &NodesService{c: c}
 	return c
 }
 

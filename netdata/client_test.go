@@ -189,6 +189,10 @@ func TestBadInputSendsNothing(t *testing.T) {
 	assert.Zero(t, srv.Faults().TotalCalls(), "no request was sent")
 }
 
+// Simulator behaviours pinned here: a raised alarm appears in ?active and ?all, moves the
+// info alarm counters (netdata.md §3.1) and is logged as a transition; alarm_log after= is
+// exclusive and newest first (netdata.md §3.4, recorded); alarm_count answers [n]. Raising
+// alarms from a test is the simulator's own API.
 func TestAlarmsRaiseClearLogCount(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
@@ -267,6 +271,9 @@ func TestAllMetricsAndBadge(t *testing.T) {
 	assert.Contains(t, cu, "/host/web%201/api/v1/badge.svg")
 }
 
+// manage/health bodies and the X-Auth-Token check are those of the recorded transcript; a
+// silenced alarm shows "silenced": true in /api/v1/alarms (netdata.md §3.5, from
+// web/api/health/README.md @ v1.37.1: silenced alarms are still evaluated).
 func TestHealthManagement(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
@@ -306,6 +313,10 @@ func TestHealthManagement(t *testing.T) {
 	assert.Equal(t, 6, srv.Faults().Calls("GET /api/v1/manage/health"), "refused LIST, SILENCE, LIST, DISABLE ALL, RESET, LIST; the token-less call sent nothing")
 }
 
+// A parent lists its children in mirrored_hosts and serves them under /host/<name>/
+// (netdata.md §1, 1.37 web_client.c host switching); the unknown-host answer was observed
+// on 1.37.1; the child's own stream-enabled and alarms are the simulator's model of a child
+// [inferred: no parent was recorded].
 func TestParentChildren(t *testing.T) {
 	srv, c := setup(t, netdatatest.WithHostname("monitor"))
 	srv.AddChild("web")
@@ -334,13 +345,20 @@ func TestParentChildren(t *testing.T) {
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 	assert.Contains(t, err.Error(), "does not maintain a database for host: ghost")
 
-	nodes, err := c.Nodes(ctx)
+	nodes, err := c.Nodes.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, nodes, 3)
 	assert.Equal(t, 1, nodes[1].Hops)
 	assert.Equal(t, 0, srv.Faults().Calls("GET /api/v3/nodes"), "v3 is never assumed on 1.37")
+	srv.SetChildStreaming("erp", false)
+	up, err := c.Nodes.List(ctx, &netdata.NodeListOptions{Reachable: true})
+	require.NoError(t, err)
+	require.Len(t, up, 2)
+	assert.Equal(t, []string{"monitor", "web"}, []string{up[0].Hostname, up[1].Hostname})
 }
 
+// A 2.x agent has /api/v3/nodes (swagger master nodeBasic: mg, nd, nm, ni, version, hops,
+// state) and the client uses it only after /api/v1/info says v2.0 or later.
 func TestV2Agent(t *testing.T) {
 	srv, c := setup(t, netdatatest.WithVersion("v2.11.0"))
 	srv.AddChild("web")
@@ -350,7 +368,7 @@ func TestV2Agent(t *testing.T) {
 	assert.True(t, info.HasAPIv3())
 	assert.Equal(t, netdata.Int(2), info.CoresTotal)
 	assert.NotEmpty(t, info.HostLabels)
-	nodes, err := c.Nodes(ctx)
+	nodes, err := c.Nodes.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, nodes, 2)
 	assert.Equal(t, "web", nodes[1].Hostname)
@@ -359,6 +377,9 @@ func TestV2Agent(t *testing.T) {
 
 }
 
+// A lost stream keeps the child in mirrored_hosts_status with reachable false, and stalled
+// collection freezes the charts' last_entry [inferred: how a parent shows a lost child and a
+// stalled collector was not recorded].
 func TestHealthGate(t *testing.T) {
 	srv, c := setup(t, netdatatest.WithHostname("monitor"))
 	srv.AddChild("web")

@@ -16,14 +16,18 @@ import (
 	"github.com/sitekit/sitekit"
 )
 
-// Groups are the time-grouping methods accepted by /api/v1/data's group parameter.
-var Groups = []string{"average", "min", "max", "median", "stddev", "sum", "incremental-sum",
+// groups are the time-grouping methods accepted by /api/v1/data's group parameter.
+var groups = []string{"average", "min", "max", "median", "stddev", "sum", "incremental-sum",
 	"ses", "des", "cv", "countif", "percentile", "percentile25", "percentile50", "percentile75",
 	"percentile80", "percentile90", "percentile95", "percentile97", "percentile98", "percentile99",
 	"trimmed-mean", "trimmed-mean1", "trimmed-mean2", "trimmed-mean3", "trimmed-mean5",
 	"trimmed-mean10", "trimmed-mean15", "trimmed-mean20", "trimmed-mean25", "trimmed-median",
 	"trimmed-median1", "trimmed-median2", "trimmed-median3", "trimmed-median5", "trimmed-median10",
 	"trimmed-median15", "trimmed-median20", "trimmed-median25"}
+
+// Groups returns the time-grouping methods /api/v1/data accepts in its group parameter
+// ("average", "min", "max", "median", …), in the agent's documentation order.
+func Groups() []string { return slices.Clone(groups) }
 
 // DataQuery is a metrics query (/api/v1/data). Exactly one of Chart and Context is required.
 // After and Before follow Netdata: a value ≤ 0 is relative (seconds before now, After
@@ -38,7 +42,7 @@ type DataQuery struct {
 	// Points is the number of rows wanted (0: the agent's default, 20 on 1.37; the agent may
 	// return fewer).
 	Points int
-	// Group is the time-grouping method (default "average"), one of [Groups].
+	// Group is the time-grouping method (default "average"), one of those [Groups] returns.
 	Group        string
 	GroupOptions string
 	// Options are extra /data options ("absolute", "percentage", "null2zero", "nonzero",
@@ -61,7 +65,7 @@ func (q DataQuery) Validate() error {
 		return sitekit.Invalid("Points", q.Points, "must not be negative")
 	case q.After != 0 && (q.After > 0) == (q.Before > 0) && q.After > q.Before:
 		return sitekit.Invalid("After", q.After, "must not be later than Before ("+strconv.FormatInt(q.Before, 10)+")")
-	case q.Group != "" && !slices.Contains(Groups, q.Group):
+	case q.Group != "" && !slices.Contains(groups, q.Group):
 		return sitekit.Invalid("Group", q.Group, "must be one of the Netdata grouping methods")
 	case q.Timeout < 0:
 		return sitekit.Invalid("Timeout", q.Timeout, "must not be negative")

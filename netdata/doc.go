@@ -14,6 +14,7 @@
 //	log, err := c.Alarms.Log(ctx, &netdata.AlarmLogOptions{After: int64(r.LatestAlarmLogUniqueID)})
 //	samples, err := c.AllMetrics(ctx, nil)                    // prometheus text, parsed
 //	url, err := c.BadgeURL(netdata.BadgeOptions{Chart: "system.cpu"})
+//	nodes, err := c.Nodes.List(ctx, nil)                      // the agent, then its children
 //	child := c.Host("web")                                    // /host/web/api/v1/… on a parent
 //	r, err := c.Health(ctx, netdata.HealthOptions{ExpectChildren: []string{"web"}})
 //	r, err = c.WaitHealthy(ctx, netdata.HealthOptions{}, 5*time.Second)

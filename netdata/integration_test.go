@@ -111,7 +111,7 @@ func TestRealAgentReads(t *testing.T) {
 	_, err = c.Host("sitekit-no-such-child").Info(ctx)
 	require.ErrorIs(t, err, sitekit.ErrNotFound)
 
-	nodes, err := c.Nodes(ctx)
+	nodes, err := c.Nodes.List(ctx, nil)
 	require.NoError(t, err)
 	require.NotEmpty(t, nodes)
 	assert.Equal(t, host, nodes[0].Hostname)

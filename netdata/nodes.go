@@ -3,7 +3,9 @@ package netdata
 import (
 	"context"
 	"errors"
+	"iter"
 	"net/url"
+	"slices"
 )
 
 // Node is a host this agent holds data for: itself and, on a parent, each streaming child.
@@ -35,14 +37,37 @@ type v3Nodes struct {
 	} `json:"nodes"`
 }
 
-// Nodes lists the hosts this agent holds data for. The v3 endpoint is used only when
-// /api/v1/info reports v2.0 or later; v1 is the baseline.
-func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
-	info, err := c.Info(ctx)
+// NodesService lists the hosts an agent holds data for. Obtain it as Client.Nodes.
+type NodesService struct{ c *Client }
+
+// NodeListOptions filters the node listing (applied by the client). A nil *NodeListOptions
+// lists every node.
+type NodeListOptions struct {
+	// Reachable keeps the agent itself and the children streaming now.
+	Reachable bool
+}
+
+// List returns the hosts the agent holds data for: itself first, then, on a parent, each
+// child. It reads /api/v3/nodes only when /api/v1/info reports v2.0 or later, and
+// /api/v1/info's mirrored_hosts_status otherwise.
+func (s *NodesService) List(ctx context.Context, opts *NodeListOptions) ([]Node, error) {
+	info, err := s.c.Info(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return c.nodes(ctx, info)
+	nodes, err := s.c.nodes(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	if opts != nil && opts.Reachable {
+		nodes = slices.DeleteFunc(nodes, func(n Node) bool { return !n.Reachable })
+	}
+	return nodes, nil
+}
+
+// All iterates over List's answer.
+func (s *NodesService) All(ctx context.Context, opts *NodeListOptions) iter.Seq2[Node, error] {
+	return items(func() ([]Node, error) { return s.List(ctx, opts) })
 }
 
 func (c *Client) nodes(ctx context.Context, info *Info) ([]Node, error) {

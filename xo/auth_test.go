@@ -48,6 +48,8 @@ func do(t testing.TB, hc *http.Client, method, url string, body any, mod func(*h
 	return resp, b
 }
 
+// Evidence: reference xo.md §2.1 (rest-api authentication middleware: authenticationToken or
+// token cookie, Basic, both → 400, none or bad → 401 with WWW-Authenticate: Basic realm="xo").
 func TestRESTAuthRules(t *testing.T) {
 	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)
@@ -83,6 +85,8 @@ func TestRESTAuthRules(t *testing.T) {
 	assert.Equal(t, 401, resp.StatusCode)
 }
 
+// Evidence: reference xo.md §2.2 (POST /users/me/authentication_tokens answered 307 to
+// /users/<id>/…, 201 {"token":{…}}, same client id → same unexpired token).
 func TestTokenBootstrapFromCredentials(t *testing.T) {
 	srv := xotest.NewTestServer(t)
 	newClient := func() *xo.Client {

@@ -159,7 +159,8 @@ func (s *BackupRepositoriesService) Test(ctx context.Context, id string) (Remote
 	return r, err
 }
 
-// Delete deletes the repository (JSON-RPC remote.delete; REST only has "forget").
+// Delete deletes the repository (JSON-RPC remote.delete; REST only has "forget"). XO checks
+// neither that it exists nor that a job writes to it: delete the jobs first.
 func (s *BackupRepositoriesService) Delete(ctx context.Context, id string) error {
 	if id == "" {
 		return invalid("ID", id, "must not be empty")
@@ -310,12 +311,13 @@ func (r BackupJobRequest) Validate() error {
 	if len(r.SRs) > 0 && r.Retention.Copy < 1 {
 		return invalid("Retention.Copy", r.Retention.Copy, "must be at least 1 with an SR")
 	}
-	switch r.Settings.ReportWhen {
-	case "", "always", "failure", "error", "never":
-	default:
-		return invalid("Settings.ReportWhen", r.Settings.ReportWhen, "must be always, failure, error or never")
+	if r.Settings.Concurrency < 0 {
+		return invalid("Settings.Concurrency", r.Settings.Concurrency, "must not be negative")
 	}
-	return nil
+	if r.Settings.NRetries < 0 {
+		return invalid("Settings.NRetries", r.Settings.NRetries, "must not be negative")
+	}
+	return validReportWhen(r.Settings.ReportWhen)
 }
 
 func targets(ids []string) Pattern {

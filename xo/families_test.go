@@ -107,6 +107,8 @@ func TestInventoryFamilies(t *testing.T) {
 	assert.Contains(t, apiErr.Message, "no such VM")
 }
 
+// Evidence: reference xo.md §6.3 (POST /servers → 201 {"id"}, 409 when the host is known,
+// then the connect action; POST /srs for NFS).
 func TestServersAndSRs(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)

@@ -11,6 +11,8 @@ import (
 	"github.com/sitekit/sitekit/xo"
 )
 
+// Evidence: reference xo.md §6.2 (create_network makes VLAN PIFs on every host; a duplicate
+// (NIC, VLAN) fails with XAPI PIF_VLAN_EXISTS, a task failure in REST).
 func TestNetworkEnsureIsIdempotent(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)
@@ -107,6 +109,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 	assert.Zero(t, srv.Faults().TotalCalls(), "validation errors send no request: %v", srv.Faults().CallCounts())
 }
 
+// Evidence: reference xo.md §10 item 8 (template names repeat across and within pools:
+// resolve within $pool, fail on ambiguity).
 func TestAmbiguousAndUnknownNames(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)

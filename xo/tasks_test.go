@@ -12,6 +12,8 @@ import (
 	"github.com/sitekit/sitekit/xo/xotest"
 )
 
+// Evidence: reference xo.md §1 (XO 5.113 answers {"taskId"}, older a text path) and §3.4
+// (GET /tasks/<id>?wait=true; ≤ 5.109 ended a wait at the next state change).
 func TestAsyncActionVariants(t *testing.T) {
 	for name, opts := range map[string][]xotest.Option{
 		"json taskId":              nil,
@@ -37,6 +39,8 @@ func TestAsyncActionVariants(t *testing.T) {
 	}
 }
 
+// Evidence: reference xo.md §3.3 (sync=true: 201 {"id"} for creators, 204 for void actions,
+// errors mapped by the generic error handler, §8.3).
 func TestSyncActions(t *testing.T) {
 	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)
@@ -81,6 +85,8 @@ func TestSyncActions(t *testing.T) {
 	assert.Equal(t, 404, resp.StatusCode)
 }
 
+// Evidence: reference xo.md §3.1 (no fields → hrefs, fields=* → objects + href, limit after
+// the filter, ndjson, markdown, both → 422, filter parse error → 400 with stringToParse).
 func TestCollectionQueries(t *testing.T) {
 	srv := xotest.NewTestServer(t)
 	hc := rawClient(t, srv)

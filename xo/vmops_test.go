@@ -20,6 +20,9 @@ func createHalted(t *testing.T, srv *xotest.Server, c *xo.Client, name string) x
 	return vm
 }
 
+// Evidence: reference xo.md §11.3 (REST start only from Halted, clean_* need PV drivers,
+// hard_* always; XAPI VM_BAD_POWER_STATE / VM_MISSING_PV_DRIVERS as task failures). The
+// boot progress per read is the simulator's own device (inferred timing).
 func TestVMPowerStateMachine(t *testing.T) {
 	srv, c := setup(t, xotest.WithBootPolls(3, 4))
 	ctx := ctx(t)
@@ -60,6 +63,9 @@ func TestVMPowerStateMachine(t *testing.T) {
 	assert.Zero(t, srv.Count("vms"))
 }
 
+// Evidence: reference xo.md §3.5 (PATCH /vms camelCase → 204, tags PUT/DELETE → 204) and
+// §4 (snapshot/clone actions answer {"id"}). "Cannot change memory on running VM" is
+// reference xo.md §11.4; its status (500, no XAPI code) is inferred.
 func TestVMSnapshotCloneUpdateTags(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)
@@ -102,6 +108,9 @@ func TestVMSnapshotCloneUpdateTags(t *testing.T) {
 	assert.Equal(t, 500, apiErr.StatusCode)
 }
 
+// Evidence: reference xo.md §6.1 (create_vm keeps template VIFs unless replaced or
+// destroyed, vdis create/grow/destroy, config drive "XO CloudConfigDrive" on the first
+// disk's SR, failure destroys the VM) and §9.
 func TestCreateVMSemantics(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)

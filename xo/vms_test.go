@@ -14,6 +14,8 @@ import (
 
 const networkConfig = "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n        address: 10.10.20.11/24\n        gateway: 10.10.20.1\n"
 
+// Evidence: reference xo.md §5 (addresses "<dev>/ipv4/<n>" filled when guest tools report,
+// mainIpAddress) and §11.3 (the IP derived from the network-config's static address).
 func TestCreateVMBootWaitForIP(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// endpoint is the wire record of endpoints/index (flags as 1/0 like EMS [C]).
+// endpoint is the wire record of endpoints/index (flags as 1/0 like EMS).
 type endpoint struct {
 	DeviceID        int        `json:"device_id"`
 	Name            string     `json:"name"`
@@ -31,6 +32,7 @@ type endpoint struct {
 	IsEMSOnnet      int        `json:"is_ems_onnet"`
 	IsQuarantined   int        `json:"is_quarantined"`
 	groupID         int
+	outOfSync       bool // the endpoint has not applied its current profile
 }
 
 type groupRef struct {
@@ -46,6 +48,8 @@ type EndpointState struct {
 	GroupID     int
 	Online      bool
 	Quarantined bool
+	OutOfSync   bool
+	Unmanaged   bool
 }
 
 // EndpointSeed describes an endpoint to add with [Server.AddEndpoint].
@@ -55,6 +59,11 @@ type EndpointSeed struct {
 	IP      string
 	GroupID int // 0: the default group ("Other Endpoints")
 	Online  bool
+	// OutOfSync: the endpoint has not applied its current profile (status=outofsync).
+	OutOfSync bool
+	// Unmanaged: the endpoint is known but not registered to EMS (management=unmanaged);
+	// it takes no license seat.
+	Unmanaged bool
 }
 
 // AddEndpoint registers an endpoint (it takes one seat) and returns its device id.
@@ -74,7 +83,10 @@ func (s *Server) addEndpointLocked(e EndpointSeed) int {
 		MACAddr: fmt.Sprintf("00-09-0f-%02x-%02x-%02x", s.rng.IntN(256), s.rng.IntN(256), s.rng.IntN(256)), PublicIPAddr: "203.0.113.10",
 		OSVersion: "Microsoft Windows 11 Professional Edition, 64-bit (build 22631)", FCTVersion: "7.2.4.0972",
 		FCTSN: fmt.Sprintf("FCT8003%09d", s.rng.IntN(1e9)), LastSeen: 1767225600 + int64(id), IsEMSRegistered: 1, IsRegistered: 1,
-		IsEMSOnline: b2i(e.Online), IsEMSOnnet: b2i(e.Online), groupID: gid}
+		IsEMSOnline: b2i(e.Online), IsEMSOnnet: b2i(e.Online), groupID: gid, outOfSync: e.OutOfSync}
+	if e.Unmanaged {
+		ep.IsEMSRegistered, ep.IsRegistered = 0, 0
+	}
 	s.endpoints[id] = ep
 	return id
 }
@@ -94,7 +106,21 @@ func (s *Server) Endpoint(id int) (EndpointState, bool) {
 	if e == nil {
 		return EndpointState{}, false
 	}
-	return EndpointState{DeviceID: e.DeviceID, Name: e.Name, GroupID: e.groupID, Online: e.IsEMSOnline == 1, Quarantined: e.IsQuarantined == 1}, true
+	return EndpointState{DeviceID: e.DeviceID, Name: e.Name, GroupID: e.groupID, Online: e.IsEMSOnline == 1,
+		Quarantined: e.IsQuarantined == 1, OutOfSync: e.outOfSync, Unmanaged: e.IsEMSRegistered == 0}, true
+}
+
+// SetOutOfSync marks endpoint id as not having applied its current profile (true) or in
+// sync (false), as EMS reports it after a profile change the FortiClient has not picked up.
+func (s *Server) SetOutOfSync(id int, outOfSync bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.endpoints[id]
+	if e == nil {
+		return false
+	}
+	e.outOfSync = outOfSync
+	return true
 }
 
 // render fills the group fields from the current group tree.
@@ -120,33 +146,23 @@ func (s *Server) sortedEndpointsLocked() []*endpoint {
 func (s *Server) endpointRoutes(h func(string, handler)) {
 	h("GET /api/v1/endpoints/index", func(r *http.Request) (any, string, error) {
 		q := r.URL.Query()
-		gid, err := intParam(q, "group_id", 0)
-		if err != nil {
-			return nil, "", err
-		}
-		did, err := intParam(q, "device_id", 0)
+		match, err := endpointFilter(q)
 		if err != nil {
 			return nil, "", err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		var match []endpoint
+		var found []endpoint
 		for _, e := range s.sortedEndpointsLocked() {
-			switch {
-			case gid > 0 && e.groupID != gid && !s.isAncestorLocked(gid, e.groupID):
-				continue
-			case did > 0 && e.DeviceID != did:
-				continue
-			case q.Get("connection") == "online" && e.IsEMSOnline != 1, q.Get("connection") == "offline" && e.IsEMSOnline == 1:
-				continue
+			if match(s, e) {
+				found = append(found, s.renderLocked(e))
 			}
-			match = append(match, s.renderLocked(e))
 		}
-		pg, err := page(q, match)
+		pg, err := page(q, found)
 		if err != nil {
 			return nil, "", err
 		}
-		return map[string]any{"endpoints": pg, "total": len(match)}, "Endpoints retrieved successfully.", nil
+		return map[string]any{"endpoints": pg, "total": len(found)}, "Endpoints retrieved successfully.", nil
 	})
 	h("GET /api/v1/endpoints/device/{id}/details", func(r *http.Request) (any, string, error) {
 		id, err := pathID(r)
@@ -189,7 +205,7 @@ func (s *Server) endpointRoutes(h func(string, handler)) {
 	h("POST /api/v1/clients/unquarantine", quarantine(0))
 	h("DELETE /api/v1/devices/delete", func(r *http.Request) (any, string, error) {
 		q := r.URL.Query()
-		raw := append(q["ids"], q["ids[]"]...) // QA and SPY spellings [C2]
+		raw := append(q["ids"], q["ids[]"]...) // QA and SPY spellings
 		if len(raw) == 0 {
 			return nil, "", invalid("ids is required")
 		}
@@ -227,4 +243,52 @@ func atois(raw []string) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// unsimulatedFilters are endpoints/index parameters public clients send whose values no public
+// source describes: the simulator refuses them rather than ignore them (an ignored filter
+// answers every endpoint, which a monitor would take for the filtered count).
+var unsimulatedFilters = []string{"client_id", "activity", "event_type", "view_type", "filters", "verification"}
+
+// endpointFilter compiles the filters of endpoints/index (ANDed): group_id (the group and its
+// subgroups), device_id, connection (online, offline), status (outofsync) and management
+// (managed, unmanaged).
+func endpointFilter(q url.Values) (func(*Server, *endpoint) bool, error) {
+	for _, name := range unsimulatedFilters {
+		if q.Has(name) {
+			return nil, invalid("emstest does not simulate the %s filter", name)
+		}
+	}
+	gid, err := intParam(q, "group_id", 0)
+	if err != nil {
+		return nil, err
+	}
+	did, err := intParam(q, "device_id", 0)
+	if err != nil {
+		return nil, err
+	}
+	conn, status, mgmt := q.Get("connection"), q.Get("status"), q.Get("management")
+	switch {
+	case conn != "" && conn != "online" && conn != "offline":
+		return nil, invalid("connection %q", conn)
+	case status != "" && status != "outofsync":
+		return nil, invalid("status %q", status)
+	case mgmt != "" && mgmt != "managed" && mgmt != "unmanaged":
+		return nil, invalid("management %q", mgmt)
+	}
+	return func(s *Server, e *endpoint) bool {
+		switch {
+		case gid > 0 && e.groupID != gid && !s.isAncestorLocked(gid, e.groupID):
+			return false
+		case did > 0 && e.DeviceID != did:
+			return false
+		case conn != "" && (e.IsEMSOnline == 1) != (conn == "online"):
+			return false
+		case status == "outofsync" && !e.outOfSync:
+			return false
+		case mgmt != "" && (e.IsEMSRegistered == 1) != (mgmt == "managed"):
+			return false
+		}
+		return true
+	}, nil
 }

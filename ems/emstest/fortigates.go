@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// fortigate is a Fabric device of client_certificates/index [C: id, cn]. TODO(confirm on a
-// real EMS): the name and authorized fields of the listing are inferred [I].
+// fortigate is a Fabric device of client_certificates/index (public clients: id, cn); the
+// name and authorized fields of the listing are [inferred].
 type fortigate struct {
 	ID         int    `json:"id"`
 	CN         string `json:"cn"`

@@ -8,8 +8,8 @@ import (
 )
 
 const (
-	rootGroupID    = 1 // "All Groups" [C]
-	defaultGroupID = 2 // "Other Endpoints": where unassigned endpoints land [I]
+	rootGroupID    = 1 // "All Groups"
+	defaultGroupID = 2 // "Other Endpoints": where unassigned endpoints land [inferred]
 )
 
 type group struct {
@@ -90,15 +90,15 @@ func (s *Server) groupRoutes(h func(string, handler)) {
 			}
 			out = append(out, v)
 		}
-		// TODO(confirm on a real EMS): offset/count on workgroups/index are inferred [I].
+		// offset/count on workgroups/index are [inferred].
 		if r.URL.Query().Has("count") {
 			pg, err := page(r.URL.Query(), out)
 			return pg, "", err
 		}
 		return out, "", nil
 	})
-	// The workgroups family writes with GETs and query parameters [C: create, move]; rename
-	// and delete follow the same pattern. TODO(confirm on a real EMS): rename/delete are [I].
+	// The workgroups family writes with GETs and query parameters (public clients: create, move); rename
+	// and delete follow the same pattern [inferred].
 	h("GET /api/v1/workgroups/create", func(r *http.Request) (any, string, error) {
 		q := r.URL.Query()
 		name := strings.TrimSpace(q.Get("name"))

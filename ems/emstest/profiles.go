@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// profile content is opaque FortiClient XML [C]; the listing's fields besides id and name are
-// not public. TODO(confirm on a real EMS): listing fields [I].
+// profile content is opaque FortiClient XML; the listing's fields besides id and name are
+// not public: the listing fields besides id and name are [inferred].
 type profile struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`

@@ -1,18 +1,3 @@
-// Package emstest is an in-process FortiClient EMS simulator, in the spirit of
-// net/http/httptest: the /api/v1 paths, envelopes, Django session cookies, CSRF checks,
-// session expiry and validation that public EMS clients rely on.
-//
-//	srv := emstest.NewTestServer(t)      // or emstest.NewServer() and Close
-//	c, _ := srv.Client()                 // signed in lazily, pinned to the server's certificate
-//	sn, _ := c.System.Serial(ctx)
-//
-// The simulator signs administrators in (JSON or form body) and sets the Django cookies
-// csrftoken and sessionid; every other call needs the session. State-changing methods (POST,
-// PUT, PATCH, DELETE) also need X-CSRFToken equal to the csrftoken cookie and, over TLS, a
-// same-origin Referer: otherwise Django's HTML 403 answer. An expired session answers
-// 401 {"result":{"retval":-4,"message":"Session has expired or does not exist."}};
-// [Server.ExpireSessions] expires every session at once. Faults and call counters come from
-// [Server.Faults] (keys "METHOD /path").
 package emstest
 
 import (
@@ -267,8 +252,8 @@ func writeEnvelope(w http.ResponseWriter, status, retval int, msg string, data a
 
 func ok(w http.ResponseWriter, msg string, data any) { writeEnvelope(w, http.StatusOK, 1, msg, data) }
 
-// apiErr is an error answer. TODO(confirm on a real EMS): the retval/status pairs of
-// validation, duplicate, not-found and in-use errors are inferred [I].
+// apiErr is an error answer. the retval/status pairs of
+// validation, duplicate, not-found and in-use errors are [inferred].
 type apiErr struct {
 	status, retval int
 	msg            string
@@ -314,6 +299,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /api/v1/auth/signout", s.signout)
 	s.systemRoutes(h)
 	s.endpointRoutes(h)
+	s.donutRoutes(h)
 	s.groupRoutes(h)
 	s.profileRoutes(h)
 	s.tagRoutes(h)
@@ -351,7 +337,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		body.Name, body.Password, body.Site = r.PostForm.Get("name"), r.PostForm.Get("password"), r.PostForm.Get("site")
 	}
-	// TODO(confirm on a real EMS): the wrong-credentials body is inferred [I]; 401 is [C].
+	// the wrong-credentials body is [inferred]; a non-200 answer is what public clients see.
 	if body.Name != s.cfg.user || body.Password != s.cfg.password {
 		writeEnvelope(w, http.StatusUnauthorized, -1, "Invalid username or password.", nil)
 		return
@@ -400,7 +386,7 @@ func csrfFail(w http.ResponseWriter, reason string) {
 func (s *Server) authed(fn handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if simkit.IsWriteMethod(r.Method) {
-			// TODO(confirm on a real EMS): 403 on missing CSRF/Referer is Django behaviour [I].
+			// 403 on missing CSRF/Referer is Django behaviour [inferred].
 			cookie, err := r.Cookie("csrftoken")
 			switch {
 			case err != nil || cookie.Value == "":

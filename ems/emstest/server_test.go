@@ -62,6 +62,9 @@ func (b *browser) csrf() string {
 	return ""
 }
 
+// signin signs in with the JSON body fotoobo's test asserts ({"name","password"}); the
+// answer is fotoobo's mock (200 {"result":{"retval":1,"message":"Login successful."}}) with
+// the csrftoken and sessionid cookies FTX, SOAR and ZT read by name (ems.md §1).
 func (b *browser) signin() {
 	b.t.Helper()
 	st, _, body := b.do("POST", "/api/v1/auth/signin", `{"name":"`+b.srv.Username()+`","password":"`+b.srv.Password()+`"}`, nil)
@@ -70,6 +73,10 @@ func (b *browser) signin() {
 	require.NotEmpty(b.t, b.csrf())
 }
 
+// Writes need X-CSRFToken equal to the csrftoken cookie and a same-origin Referer, else
+// Django's HTML 403 page: every working client sends both on writes (ems.md §1: FOT, SOAR,
+// ZT, FTX); the 403 on their absence is Django behaviour [inferred]. Reads need the cookies
+// only (ems.md §1: REL, DNN, fctemsepdata2html).
 func TestCSRFAndRefererEnforcedOnWrites(t *testing.T) {
 	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
@@ -106,6 +113,9 @@ func TestCSRFAndRefererEnforcedOnWrites(t *testing.T) {
 	assert.JSONEq(t, `{"result":{"retval":1,"message":"Serial number retrieved successfully."},"data":"`+emstest.DefaultSerial+`"}`, page)
 }
 
+// A call without a live session answers 401 {"result":{"retval":-4,"message":"Session has
+// expired or does not exist."}} (ems.md §1: fotoobo's test mock); sign-out is GET
+// auth/signout (ems.md §1: FOT, SOAR, fctemsepdata2html) and ends the session.
 func TestSessionRequiredAndExpiry(t *testing.T) {
 	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
@@ -129,6 +139,9 @@ func TestSessionRequiredAndExpiry(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, st, "signed out")
 }
 
+// A form-encoded sign-in is accepted (ems.md §1: FTX, fctemsepdata2html). Wrong credentials
+// answer a non-200 (ems.md §1: CS maps 401/403); the body, an envelope with a negative
+// retval, is [inferred].
 func TestSigninFormAndWrongPassword(t *testing.T) {
 	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
@@ -154,6 +167,10 @@ func TestSigninFormAndWrongPassword(t *testing.T) {
 	assert.NotContains(t, page, "nope")
 }
 
+// Tag bodies are checked as the ZT script's comments describe (rule ids increase per tag, a
+// rule has a type and content; custom logic needs the logic object); the answer, 400 with
+// retval -2 (ZT's importer reads -2 as a failure), is [inferred]. The ids[] spelling of
+// devices/delete is SPY's (ems.md §3).
 func TestValidationAnswers(t *testing.T) {
 	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)
@@ -179,6 +196,7 @@ func TestValidationAnswers(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// Faults and call counters are the simulator's own (no vendor behaviour).
 func TestCountersAndFaults(t *testing.T) {
 	srv := emstest.NewTestServer(t)
 	b := newBrowser(t, srv)

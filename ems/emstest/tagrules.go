@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// tagRule is a tagging rule set. TODO(confirm on a real EMS): the body fields, the listing
-// member "tag_rules", update_one and {id}/delete are inferred [I]; index and create are [C].
+// tagRule is a tagging rule set. Index and create are what public clients call; the body
+// fields, the listing member "tag_rules", update_one and {id}/delete are [inferred].
 type tagRule struct {
 	ID             int             `json:"id"`
 	Name           string          `json:"name"`

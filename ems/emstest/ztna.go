@@ -59,8 +59,8 @@ func sortedByID[T any](m map[int]*T, id func(*T) int) []*T {
 	return out
 }
 
-// validRules checks a rule list like EMS: increasing ids [C], known type and OS, content.
-// TODO(confirm on a real EMS): the accepted type range (1..10) and OS range (1..5) are [I].
+// validRules checks a rule list like EMS: increasing ids, known type and OS, content.
+// the accepted type range (1..10) and OS range (1..5) are [inferred].
 func validRules(rules []rule, custom bool, logic json.RawMessage) error {
 	prev := 0
 	for i, r := range rules {
@@ -171,7 +171,7 @@ func (s *Server) tagRoutes(h func(string, handler)) {
 		if t == nil {
 			return nil, "", missing("Zero trust tag", id)
 		}
-		// TODO(confirm on a real EMS): refusing to delete a tag used by a rule set is [I].
+		// refusing to delete a tag used by a rule set is [inferred].
 		for _, rs := range s.tagRules {
 			if rs.Tag == t.Name {
 				return nil, "", inUse("Zero trust tag %q is in use by rule set %q.", t.Name, rs.Name)

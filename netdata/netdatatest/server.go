@@ -1,19 +1,3 @@
-// Package netdatatest is an in-process Netdata agent for tests, in the spirit of
-// net/http/httptest. It serves the v1 API with the shapes recorded from a real Netdata 1.37.1
-// agent (numbers as strings where 1.37 sends strings, hyphenated keys, HTML-escaped alarm
-// expressions, alarm_log as a top-level array, plain-text errors), or the 2.x shapes and a
-// minimal /api/v3 with [WithVersion]("v2.11.0"). Tests raise and clear alarms, add streaming
-// children served under /host/<name>/, stall collection, inject faults and count calls.
-//
-//	srv := netdatatest.NewTestServer(t)
-//	srv.RaiseAlarm("", "cpu_usage", "system.cpu", netdata.StatusCritical, 97)
-//	c, _ := srv.Client()
-//	r, _ := c.Health(ctx, netdata.HealthOptions{}) // r.Healthy == false
-//
-// The server speaks https on 127.0.0.1 with a fresh self-signed certificate (its SHA-256 is
-// [Server.Fingerprint]); [WithPlainHTTP] serves plain http, as a stock agent does on port
-// 19999. Its clock is the system clock: run a test inside a testing/synctest bubble, with the
-// client served in memory through [Server.Handler], to control time.
 package netdatatest
 
 import (

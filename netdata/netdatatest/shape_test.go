@@ -134,6 +134,9 @@ func load(t *testing.T, name string) any {
 	return v
 }
 
+// Every key of the recorded 1.37.1 answers exists in the simulator's, with the same JSON kind
+// (testdata/recorded: info, chart, data json and jsonwrap, registry hello, charts, contexts,
+// alarms, alarm_log).
 func TestShapesMatchRecorded(t *testing.T) {
 	srv := netdatatest.NewTestServer(t)
 	require.NoError(t, srv.RaiseAlarm("", "research_cpu_always_crit", "system.cpu", netdata.StatusCritical, 79))
@@ -179,6 +182,8 @@ func TestShapesMatchRecorded(t *testing.T) {
 	sameShape(t, "alarm_log", recLog, simLog)
 }
 
+// The plain-text error answers of 1.37.1 (netdata.md §2 error table, recorded) and the 404
+// text/html answer of /api/v2 and /api/v3 (recorded: v2_nodes_on_1.37.1_404.txt).
 func TestPlainTextErrorsAndV2(t *testing.T) {
 	srv := netdatatest.NewTestServer(t)
 	for _, tc := range []struct {
@@ -205,6 +210,10 @@ func TestPlainTextErrorsAndV2(t *testing.T) {
 	assert.Contains(t, string(rec), "Unsupported API version: v2")
 }
 
+// With a 2.x version, numbers and booleans are JSON numbers and booleans and host labels are
+// "labels" (swagger master components/schemas/info); /api/v1/data serves format=json2
+// (swagger master jsonwrap2). The 2.x mode is built from the swagger only: no 2.x agent was
+// recorded.
 func TestV2ShapesAndJSON2(t *testing.T) {
 	srv := netdatatest.NewTestServer(t, netdatatest.WithVersion("v2.11.0"))
 	info, _ := fetch(t, srv.URL()+"/api/v1/info")

@@ -115,9 +115,8 @@ func (s *Server) newTask(name, objType, objID string, exec execFn) string {
 func serializeErr(e *xoErr) map[string]any {
 	out := map[string]any{"message": fmt.Sprint(e.msg), "name": "Error", "stack": "Error: " + fmt.Sprint(e.msg) + "\n    at xotest"}
 	if e.xapi {
-		out["name"] = "XapiError"
-	}
-	if d, ok := e.data.(map[string]any); ok {
+		out["name"], out["code"], out["params"] = "XapiError", e.xapiCode, e.xapiParams
+	} else if d, ok := e.data.(map[string]any); ok {
 		if c, ok := d["code"]; ok {
 			out["code"] = c
 		}

@@ -16,4 +16,34 @@
 // progress is deterministic: a started VM reports PV drivers and then an IP (from its
 // network-config) after a configurable number of reads of the VM (see [WithBootPolls]) or at
 // once with [Server.CompleteBoot].
+//
+// # Fidelity
+//
+// The behaviour follows xen-orchestra 9ef5389 (xo-server 5.207.2, @xen-orchestra/rest-api
+// 0.37.0, REST schemas of rest-api 0.39.0) and XO's own client xo-lib, which a contract test
+// runs against the simulator. Reproduced:
+//   - REST: token cookie and Basic authentication with their 400/401 answers, token
+//     creation through the 307 of /users/me, collections (hrefs, fields, complex-matcher
+//     filters, limit, ndjson, markdown), async actions (202, Location, {"taskId"}; text body
+//     with [WithLegacyTaskBody]), sync=true, tasks and wait=true, request bodies validated
+//     against the OpenAPI schemas (unknown properties → 422), the error bodies of the generic
+//     error handler (an XAPI error carries its CODE(params) message and no data).
+//   - JSON-RPC: XO's parameter rules (required unless optional, non-empty strings, no
+//     unknown properties, "key?" dropped), code 2 before session.signIn, session.getUser,
+//     system.getMethodsInfo/listMethods/methodSignature/getVersion/getServerVersion,
+//     xo.getAllObjects (object or complex-matcher filter, limit), "all" notifications.
+//   - Backup jobs: backupNg.createJob validates compression and the settings schema and
+//     stores only the properties given; schedules are created from temporary ids and the
+//     settings re-keyed; editJob patches one level deep (settings replaced whole, null
+//     deletes); deleteJob deletes the job's schedules; runJob checks the schedule, then the
+//     job, then "already running", runs a simple id pattern as given and fails a smart
+//     pattern matching no VM with noMatchingVm carrying runJobId (the run's log, "skipped");
+//     backupNg.getAllLogs; schedule.set patches (null deletes), schedule.delete and
+//     remote.delete check nothing; metadataBackup.* with the metadata runner's checks.
+//
+// Not reproduced: ACLs and non-admin users (every call runs as the admin), ndjson answers
+// of JSON-RPC methods ($getFrom), stats, imports and exports, SSE events, license gates
+// (code 26), proxies, and the real duration of tasks and backups. Inferred rather than read:
+// the log of a metadata run and of a run whose VM vanished, the status of a memory or CPU
+// change on a running VM, and boot timing (PV drivers and IP after a number of reads).
 package xotest

@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// Evidence: reference xo.md §3.1 (packages/complex-matcher: whitespace AND, |( ) OR, !,
+// prop?, numeric comparisons, case-insensitive substrings, /regex/, any-element arrays).
 func TestComplexMatcher(t *testing.T) {
 	obj := map[string]any{"name_label": "Web01", "power_state": "Running", "tags": []any{"managed-by sitekit:pessac", "backup"},
 		"vlan": -1.0, "size": 2048.0, "management": false, "$pool": "p1", "addresses": map[string]any{"0/ipv4/0": "10.0.0.5"}}

@@ -29,35 +29,37 @@ func init() {
 	rpcParams["metadataBackup.runJob"] = []param{{name: "id", kind: "string"}, {name: "schedule", kind: "string"}}
 }
 
-// storeNewJob finishes a createJob call (backupNg or metadataBackup) as xo-server does: it
-// creates the schedules declared under temporary ids, re-keys their settings to the real
-// schedule ids, stores the job and returns the changed objects (schedules and job).
+// storeNewJob finishes a createJob call (backupNg or metadataBackup) as xo-server does
+// (xo-mixins/backups-ng/index.mjs createBackupNgJob, metadata-backups.mjs
+// createMetadataBackupJob): it stores the job, creates the schedules declared under
+// temporary ids and re-keys their settings to the real schedule ids, and returns the changed
+// objects (schedules and job). Without settings, re-keying fails after the schedules were
+// created (xo-server reads settings[tmpId] of undefined), and so does the call.
 func (s *Server) storeNewJob(job, p map[string]any) (map[string]any, error) {
-	settings, _ := p["settings"].(map[string]any)
-	if settings == nil {
-		settings = map[string]any{}
-	}
+	settings, hasSettings := p["settings"].(map[string]any)
 	changed := map[string]any{}
 	scheds, _ := p["schedules"].(map[string]any)
+	s.put("backup-jobs", job)
+	changed[job["id"].(string)] = job
 	for _, tmp := range sortedKeys(scheds) {
 		spec, ok := scheds[tmp].(map[string]any)
 		if !ok {
-			return nil, rpcInvalid("/schedules/"+tmp, "must be object")
+			return changed, rpcInvalid("/schedules/"+tmp, "must be object")
 		}
 		sc, err := s.createSchedule(job["id"].(string), spec)
 		if err != nil {
-			return nil, err
+			return changed, err
+		}
+		changed[sc["id"].(string)] = sc
+		if !hasSettings {
+			return changed, rpcErr(-32000, "Cannot read properties of undefined (reading '"+tmp+"')", nil)
 		}
 		if v, ok := settings[tmp]; ok {
 			settings[sc["id"].(string)] = v
 			delete(settings, tmp)
 		}
-		changed[sc["id"].(string)] = sc
 	}
-	job["settings"] = settings
-	s.put("backup-jobs", job)
 	s.now()
-	changed[job["id"].(string)] = job
 	return changed, nil
 }
 
@@ -66,15 +68,16 @@ func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]a
 	id, _ := p["id"].(string)
 	switch method {
 	case "metadataBackup.createJob":
-		job := map[string]any{"id": s.newID(), "type": metadataJobType, "userId": s.UserID, "remotes": p["remotes"]}
-		for _, k := range []string{"name", "pools", "proxy", "xoMetadata"} {
+		// The properties given and no others (api/metadata-backup.mjs createJob).
+		job := map[string]any{"id": s.newID(), "type": metadataJobType, "userId": s.UserID}
+		for _, k := range []string{"name", "pools", "proxy", "remotes", "settings", "xoMetadata"} {
 			if v, ok := p[k]; ok {
 				job[k] = v
 			}
 		}
 		changed, err := s.storeNewJob(job, p)
 		if err != nil {
-			return nil, nil, err
+			return nil, changed, err
 		}
 		return clone(job), changed, nil
 	case "metadataBackup.getAllJobs":
@@ -119,7 +122,7 @@ func (s *Server) metadataRPC(method string, p map[string]any) (any, map[string]a
 		return true, nil, nil
 	case "metadataBackup.runJob":
 		sched, _ := p["schedule"].(string)
-		log, err := s.runJob(id, sched)
+		log, err := s.runJob(id, sched, nil, nil)
 		if err != nil {
 			return nil, nil, err
 		}

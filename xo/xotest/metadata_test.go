@@ -12,6 +12,10 @@ import (
 	"github.com/sitekit/sitekit/internal/jsonrpc"
 )
 
+// Evidence: xen-orchestra 9ef5389, xo-server src/api/metadata-backup.mjs (parameter
+// schemas), xo-mixins/metadata-backups.mjs (createJob answers the job, deleteJob checks the
+// type), @xen-orchestra/backups/_runners/Metadata.mjs (run checks). The shape of a metadata
+// run's log is inferred.
 // metadataBackup.* at the wire: XO's parameter schemas, the job object returned by
 // createJob, the run checks of the metadata runner, type separation from backupNg.*.
 func TestMetadataBackupRPC(t *testing.T) {

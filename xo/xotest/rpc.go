@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,6 +15,7 @@ import (
 
 // XO error codes used by the JSON-RPC API.
 const (
+	codeNotImplemented     = 0
 	codeNoSuchObject       = 1
 	codeUnauthorized       = 2
 	codeInvalidCredentials = 3
@@ -36,31 +39,88 @@ func rpcInvalid(path, msg string) *jsonrpc.Error {
 // strings non-empty unless empty is allowed.
 type param struct {
 	name     string
-	kind     string // string, number, boolean, object, any
+	kind     string // string, number, boolean, object, array, any
 	optional bool
-	empty    bool
+	empty    bool  // a string may be "" (minLength: 0)
+	null     bool  // null is accepted (type: [..., 'null'])
+	enum     []any // allowed values
+	// check validates the value further (nested schemas such as backup settings).
+	check func(v any) *jsonrpc.Error
 }
+
+// backupSettings is SCHEMA_SETTINGS of xo-server's api/backup-ng.mjs (xen-orchestra
+// 9ef5389): an object whose every entry ("" job-wide, schedule ids, target ids) is an
+// object; the known keys are typed, numbers have minimums, other keys pass.
+var backupSettings = param{name: "settings", kind: "object", optional: true, check: func(v any) *jsonrpc.Error {
+	for key, entry := range v.(map[string]any) {
+		e, ok := entry.(map[string]any)
+		if !ok {
+			return rpcInvalid("/settings/"+key, "must be object")
+		}
+		for k, x := range e {
+			path := "/settings/" + key + "/" + k
+			switch k {
+			case "concurrency", "maxExportRate", "nRetriesVmBackupFailures", "nbdConcurrency":
+				n, ok := x.(float64)
+				min := 0.0
+				if k == "nbdConcurrency" {
+					min = 1
+				}
+				if !ok {
+					return rpcInvalid(path, "must be number")
+				}
+				if n < min {
+					return rpcInvalid(path, fmt.Sprintf("must be >= %g", min))
+				}
+			case "cbtDestroySnapshotData", "preferNbd", "distributeBackups", "distributeReplications":
+				if _, ok := x.(bool); !ok {
+					return rpcInvalid(path, "must be boolean")
+				}
+			case "timezone":
+				if s, ok := x.(string); !ok || s == "" {
+					return rpcInvalid(path, "must be a non-empty string")
+				}
+			case "longTermRetention":
+				if _, ok := x.(map[string]any); !ok {
+					return rpcInvalid(path, "must be object")
+				}
+			}
+		}
+	}
+	return nil
+}}
+
+// compressions are the backup job compressions xo-server accepts.
+var compressions = []any{"", "native", "zstd"}
 
 var rpcParams = map[string][]param{
 	"session.signIn":          {{name: "token", kind: "string", optional: true}, {name: "email", kind: "string", optional: true}, {name: "username", kind: "string", optional: true}, {name: "password", kind: "string", optional: true}, {name: "otp", kind: "string", optional: true}},
 	"system.getServerVersion": {},
-	"backupNg.createJob":      {{name: "mode", kind: "string"}, {name: "vms", kind: "object"}, {name: "name", kind: "string", optional: true, empty: true}, {name: "compression", kind: "string", optional: true, empty: true}, {name: "proxy", kind: "string", optional: true}, {name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, {name: "schedules", kind: "object", optional: true}, {name: "settings", kind: "object", optional: true}},
-	"backupNg.editJob":        {{name: "id", kind: "string"}, {name: "mode", kind: "string", optional: true}, {name: "vms", kind: "object", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "compression", kind: "string", optional: true, empty: true}, {name: "proxy", kind: "any", optional: true}, {name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, {name: "settings", kind: "object", optional: true}},
-	"backupNg.getAllJobs":     {},
-	"backupNg.getJob":         {{name: "id", kind: "string"}},
-	"backupNg.deleteJob":      {{name: "id", kind: "string"}},
-	"backupNg.runJob":         {{name: "id", kind: "string"}, {name: "schedule", kind: "string"}, {name: "vm", kind: "string", optional: true}, {name: "vms", kind: "any", optional: true}, {name: "settings", kind: "object", optional: true}},
-	"schedule.create":         {{name: "cron", kind: "string"}, {name: "jobId", kind: "string"}, {name: "enabled", kind: "boolean", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "timezone", kind: "string", optional: true}},
-	"schedule.set":            {{name: "id", kind: "string"}, {name: "cron", kind: "string", optional: true}, {name: "enabled", kind: "boolean", optional: true}, {name: "jobId", kind: "string", optional: true}, {name: "name", kind: "string", optional: true, empty: true}, {name: "timezone", kind: "string", optional: true}},
-	"schedule.delete":         {{name: "id", kind: "string"}},
-	"schedule.get":            {{name: "id", kind: "string"}},
-	"schedule.getAll":         {},
-	"remote.create":           {{name: "name", kind: "string"}, {name: "url", kind: "string"}, {name: "options", kind: "string", optional: true}, {name: "proxy", kind: "string", optional: true}},
-	"remote.set":              {{name: "id", kind: "string"}, {name: "name", kind: "string", optional: true}, {name: "url", kind: "string", optional: true}, {name: "options", kind: "any", optional: true}, {name: "proxy", kind: "any", optional: true}, {name: "enabled", kind: "boolean", optional: true}},
-	"remote.test":             {{name: "id", kind: "string"}},
-	"remote.delete":           {{name: "id", kind: "string"}},
-	"remote.get":              {{name: "id", kind: "string"}},
-	"remote.getAll":           {},
+	"backupNg.createJob": {{name: "mode", kind: "string", enum: []any{"full", "delta"}}, {name: "vms", kind: "object"}, {name: "name", kind: "string", optional: true},
+		{name: "compression", kind: "string", optional: true, empty: true, enum: compressions}, {name: "proxy", kind: "string", optional: true},
+		{name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, {name: "schedules", kind: "object", optional: true}, backupSettings},
+	"backupNg.editJob": {{name: "id", kind: "string"}, {name: "mode", kind: "string", optional: true, enum: []any{"full", "delta"}}, {name: "vms", kind: "object", optional: true},
+		{name: "name", kind: "string", optional: true}, {name: "compression", kind: "string", optional: true, empty: true, enum: compressions},
+		{name: "proxy", kind: "string", optional: true, null: true}, {name: "remotes", kind: "object", optional: true}, {name: "srs", kind: "object", optional: true}, backupSettings},
+	"backupNg.getAllJobs": {},
+	"backupNg.getJob":     {{name: "id", kind: "string"}},
+	"backupNg.deleteJob":  {{name: "id", kind: "string"}},
+	"backupNg.runJob": {{name: "id", kind: "string"}, {name: "schedule", kind: "string"}, {name: "vm", kind: "string", optional: true},
+		{name: "vms", kind: "array", optional: true}, backupSettings},
+	"backupNg.getAllLogs": {{name: "ndjson", kind: "boolean", optional: true}},
+	"schedule.create": {{name: "cron", kind: "string"}, {name: "jobId", kind: "string"}, {name: "enabled", kind: "boolean", optional: true},
+		{name: "name", kind: "string", optional: true, empty: true}, {name: "timezone", kind: "string", optional: true}},
+	"schedule.set": {{name: "id", kind: "string"}, {name: "cron", kind: "string", optional: true}, {name: "enabled", kind: "boolean", optional: true},
+		{name: "jobId", kind: "string", optional: true}, {name: "name", kind: "string", optional: true, empty: true, null: true}, {name: "timezone", kind: "string", optional: true}},
+	"schedule.delete": {{name: "id", kind: "string"}},
+	"schedule.get":    {{name: "id", kind: "string"}},
+	"schedule.getAll": {},
+	"remote.create":   {{name: "name", kind: "string"}, {name: "url", kind: "string"}, {name: "options", kind: "string", optional: true}, {name: "proxy", kind: "string", optional: true}},
+	"remote.set":      {{name: "id", kind: "string"}, {name: "name", kind: "string", optional: true}, {name: "url", kind: "string", optional: true}, {name: "options", kind: "any", optional: true}, {name: "proxy", kind: "any", optional: true}, {name: "enabled", kind: "boolean", optional: true}},
+	"remote.test":     {{name: "id", kind: "string"}},
+	"remote.delete":   {{name: "id", kind: "string"}},
+	"remote.get":      {{name: "id", kind: "string"}},
+	"remote.getAll":   {},
 }
 
 // checkParams applies XO's parameter rules (xo-server src/xo-mixins/_xoJsonSchema.mjs):
@@ -104,6 +164,9 @@ func checkParams(method string, raw json.RawMessage) (map[string]any, *jsonrpc.E
 			delete(p, k)
 			p[name] = v
 		}
+		if v == nil && sp.null {
+			continue
+		}
 		switch sp.kind {
 		case "string":
 			s, ok := v.(string)
@@ -117,9 +180,25 @@ func checkParams(method string, raw json.RawMessage) (map[string]any, *jsonrpc.E
 			if _, ok := v.(bool); !ok {
 				return nil, rpcInvalid("/"+name, "must be boolean")
 			}
+		case "number":
+			if _, ok := v.(float64); !ok {
+				return nil, rpcInvalid("/"+name, "must be number")
+			}
 		case "object":
 			if _, ok := v.(map[string]any); !ok {
 				return nil, rpcInvalid("/"+name, "must be object")
+			}
+		case "array":
+			if _, ok := v.([]any); !ok {
+				return nil, rpcInvalid("/"+name, "must be array")
+			}
+		}
+		if sp.enum != nil && !slices.Contains(sp.enum, v) {
+			return nil, rpcInvalid("/"+name, "must be equal to one of the allowed values")
+		}
+		if sp.check != nil {
+			if err := sp.check(v); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -150,8 +229,8 @@ func (s *Server) handleRPC(ctx context.Context, peer *jsonrpc.Peer, req *jsonrpc
 	if req.Method == "session.signIn" {
 		return s.signIn(peer, params)
 	}
-	if req.Method == "system.getServerVersion" {
-		return "5.113.0", nil
+	if res, err, ok := s.publicRPC(peer, req.Method, params); ok {
+		return res, err
 	}
 	if peer.Session() == nil {
 		return nil, rpcErr(codeUnauthorized, "not enough permissions", nil)
@@ -214,19 +293,17 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 	id, _ := p["id"].(string)
 	switch method {
 	case "backupNg.createJob":
-		job := map[string]any{"id": s.newID(), "type": "backup", "mode": p["mode"], "vms": p["vms"], "userId": s.UserID,
-			"remotes": map[string]any{"id": map[string]any{"__or": []any{}}}, "srs": map[string]any{"id": map[string]any{"__or": []any{}}}, "name": ""}
-		if m := p["mode"]; m != "full" && m != "delta" {
-			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
-		}
-		for _, k := range []string{"name", "compression", "proxy", "remotes", "srs"} {
+		// xo-server stores the properties given and no others (api/backup-ng.mjs createJob →
+		// createBackupNgJob → createJob({...props, type, userId})).
+		job := map[string]any{"id": s.newID(), "type": "backup", "userId": s.UserID}
+		for _, k := range []string{"mode", "vms", "name", "compression", "proxy", "remotes", "srs", "settings"} {
 			if v, ok := p[k]; ok {
 				job[k] = v
 			}
 		}
 		changed, err := s.storeNewJob(job, p)
 		if err != nil {
-			return nil, nil, err
+			return nil, changed, err
 		}
 		return job["id"], changed, nil
 	case "backupNg.getAllJobs":
@@ -248,9 +325,6 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		if j == nil {
 			return nil, nil, notFound("job", id)
 		}
-		if m, ok := p["mode"]; ok && m != "full" && m != "delta" {
-			return nil, nil, rpcInvalid("/mode", "must be equal to one of the allowed values")
-		}
 		// xo-server's updateJob: props replaced one level deep, null deletes.
 		delete(p, "id")
 		patch(j, p)
@@ -264,11 +338,25 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		return true, nil, nil
 	case "backupNg.runJob":
 		sched, _ := p["schedule"].(string)
-		log, err := s.runJob(id, sched)
-		if err != nil {
-			return nil, nil, err
+		log, err := s.runJob(id, sched, asAnyList(p["vms"]), p["vm"])
+		var changed map[string]any
+		if log != nil {
+			changed = map[string]any{log["id"].(string): log}
 		}
-		return true, map[string]any{log["id"].(string): log}, nil
+		if err != nil {
+			return nil, changed, err
+		}
+		return true, changed, nil // a method answering undefined answers true
+	case "xo.getAllObjects":
+		res, err := s.getAllObjects(p)
+		return res, nil, err
+	case "backupNg.getAllLogs":
+		// getBackupNgLogs answers the consolidated logs keyed by id (xo-mixins/backups-ng-logs.mjs).
+		out := map[string]any{}
+		for id, l := range s.objs["backup-logs"] {
+			out[id] = clone(l)
+		}
+		return out, nil, nil
 	case "schedule.create":
 		jobID, _ := p["jobId"].(string)
 		sc, err := s.createSchedule(jobID, p)
@@ -277,21 +365,21 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		}
 		return sc, map[string]any{sc["id"].(string): sc}, nil
 	case "schedule.set":
+		// scheduling.mjs updateSchedule: the schedule must exist; patch deletes a key given
+		// null (only name accepts null).
 		sc := s.get("schedules", id)
 		if sc == nil {
 			return nil, nil, notFound("schedule", id)
 		}
-		for k, v := range p {
-			if k != "id" {
-				sc[k] = v
-			}
+		if c, ok := p["cron"].(string); ok && !validCron(c) {
+			return nil, nil, rpcInvalid("/cron", "invalid cron pattern")
 		}
+		delete(p, "id")
+		patch(sc, p)
 		s.now()
 		return true, map[string]any{id: sc}, nil
 	case "schedule.delete":
-		if s.get("schedules", id) == nil {
-			return nil, nil, notFound("schedule", id)
-		}
+		// scheduling.mjs deleteSchedule removes the id without checking that it exists.
 		delete(s.objs["schedules"], id)
 		return true, nil, nil
 	case "schedule.get":
@@ -331,14 +419,8 @@ func (s *Server) rpcLocked(method string, p map[string]any) (any, map[string]any
 		rem["benchmarks"] = append(asAnyList(rem["benchmarks"]), bench)
 		return map[string]any{"success": true, "readRate": bench["readRate"], "writeRate": bench["writeRate"]}, nil, nil
 	case "remote.delete":
-		if s.get("backup-repositories", id) == nil {
-			return nil, nil, notFound("remote", id)
-		}
-		for _, j := range s.objs["backup-jobs"] {
-			if strings.Contains(fmt.Sprint(j["remotes"]), id) {
-				return nil, nil, rpcErr(-32000, "remote "+id+" is used by job "+fmt.Sprint(j["id"]), nil)
-			}
-		}
+		// api/remote.mjs delete → remotes.mjs removeRemote: the id is removed without
+		// checking that it exists or that a job uses it.
 		delete(s.objs["backup-repositories"], id)
 		return true, nil, nil
 	case "remote.get":
@@ -381,12 +463,19 @@ func sortedObjs(m map[string]map[string]any) []map[string]any {
 	return out
 }
 
+func validCron(cron string) bool {
+	n := len(strings.Fields(cron))
+	return n == 5 || n == 6
+}
+
+// createSchedule stores a schedule as scheduling.mjs createSchedule does: the properties
+// given, name defaulting to "".
 func (s *Server) createSchedule(jobID string, spec map[string]any) (map[string]any, error) {
 	cron, _ := spec["cron"].(string)
-	if len(strings.Fields(cron)) < 5 || len(strings.Fields(cron)) > 6 {
+	if !validCron(cron) {
 		return nil, rpcInvalid("/cron", "invalid cron pattern")
 	}
-	sc := map[string]any{"id": s.newID(), "jobId": jobID, "cron": cron, "enabled": false, "name": "", "userId": s.UserID}
+	sc := map[string]any{"id": s.newID(), "jobId": jobID, "cron": cron, "name": "", "userId": s.UserID}
 	for _, k := range []string{"enabled", "name", "timezone"} {
 		if v, ok := spec[k]; ok {
 			sc[k] = v
@@ -444,14 +533,24 @@ func matchPattern(pattern, v any) bool {
 	return fmt.Sprint(pattern) == fmt.Sprint(v)
 }
 
-// runJob runs a backup job with a schedule and records its backup log. Called with s.mu held.
-func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
+// runJob runs a job with a schedule, as backupNg.runJob does, and records its backup log,
+// which it returns with the run's error. Called with s.mu held. vms (or vm) restricts the
+// run to those VM ids.
+//
+// xen-orchestra 9ef5389: api/backup-ng.mjs runJob reads the schedule before the job
+// (getSchedule, then runJobSequence → getJob); xo-mixins/jobs/index.mjs refuses a job
+// already running; the executor of xo-mixins/backups-ng/index.mjs takes the ids of a
+// simple {"id": …} pattern as they are, and matches a smart pattern against the VMs (type
+// VM, without an xo:no-bak tag): none matching throws noMatchingVm({jobId, runJobId,
+// scheduleId}) after the run's log was started, and backups-ng-logs.mjs reports that log as
+// "skipped".
+func (s *Server) runJob(jobID, schedID string, only []any, vm any) (map[string]any, error) {
+	if s.get("schedules", schedID) == nil {
+		return nil, notFound("schedule", schedID)
+	}
 	job := s.get("backup-jobs", jobID)
 	if job == nil {
 		return nil, notFound("job", jobID)
-	}
-	if s.get("schedules", schedID) == nil {
-		return nil, notFound("schedule", schedID)
 	}
 	if s.running[jobID] {
 		return nil, rpcErr(-32000, "the job ("+jobID+") is already running", nil)
@@ -459,23 +558,56 @@ func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
 	if job["type"] == metadataJobType {
 		return s.runMetadataJob(job, schedID)
 	}
-	var vms []map[string]any
-	for _, vm := range sortedObjs(s.objs["vms"]) {
-		if matchPattern(job["vms"], vm) {
-			vms = append(vms, vm)
-		}
+	if vm != nil && only == nil {
+		only = []any{vm}
 	}
-	if len(vms) == 0 {
-		return nil, rpcErr(codeNoMatchingVM, "no VMs match this pattern", map[string]any{"jobId": jobID, "scheduleId": schedID})
+	var vms []map[string]any
+	var missing []string
+	ids := only
+	if ids == nil {
+		ids = simpleIDs(job["vms"])
+	}
+	switch {
+	case ids != nil:
+		for _, id := range ids {
+			if o := s.get("vms", fmt.Sprint(id)); o != nil {
+				vms = append(vms, clone(o).(map[string]any))
+			} else {
+				missing = append(missing, fmt.Sprint(id))
+			}
+		}
+	default:
+		pattern := map[string]any{"type": "VM"}
+		if m, ok := job["vms"].(map[string]any); ok {
+			maps.Copy(pattern, m)
+		}
+		for _, o := range sortedObjs(s.objs["vms"]) {
+			if matchPattern(pattern, o) && !noBak(o) {
+				vms = append(vms, o)
+			}
+		}
+		if len(vms) == 0 {
+			start := s.now()
+			runID := fmt.Sprint(start)
+			data := map[string]any{"jobId": jobID, "runJobId": runID, "scheduleId": schedID}
+			log := map[string]any{"id": runID, "jobId": jobID, "jobName": job["name"], "scheduleId": schedID, "message": "backup",
+				"start": float64(start), "end": float64(s.now()), "status": "skipped", "data": s.runData(job),
+				"result": map[string]any{"message": "no VMs match this pattern", "name": "Error", "code": float64(codeNoMatchingVM), "data": data}}
+			s.put("backup-logs", log)
+			return log, rpcErr(codeNoMatchingVM, "no VMs match this pattern", data)
+		}
 	}
 	start := s.now()
 	log := map[string]any{"id": fmt.Sprint(start), "jobId": jobID, "jobName": job["name"], "scheduleId": schedID, "message": "backup",
-		"start": float64(start), "status": "success", "data": map[string]any{"mode": job["mode"], "reportWhen": "failure"}}
-	ids := []any{}
+		"start": float64(start), "status": "success", "data": s.runData(job)}
+	runIDs := []any{}
 	for _, vm := range vms {
-		ids = append(ids, vm["id"])
+		runIDs = append(runIDs, vm["id"])
 	}
-	log["infos"] = []any{map[string]any{"message": "vms", "data": map[string]any{"vms": ids}}}
+	for _, id := range missing {
+		runIDs = append(runIDs, id)
+	}
+	log["infos"] = []any{map[string]any{"message": "vms", "data": map[string]any{"vms": runIDs}}}
 	var fail error
 	if s.backupFn != nil {
 		fail = s.backupFn(clone(job).(map[string]any))
@@ -506,10 +638,66 @@ func (s *Server) runJob(jobID, schedID string) (map[string]any, error) {
 		}
 		tasks = append(tasks, vt)
 	}
+	// A VM id that no longer exists fails its own task (inferred: the runner cannot get the
+	// VM's record).
+	for _, id := range missing {
+		t0 := float64(s.now())
+		tasks = append(tasks, map[string]any{"properties": map[string]any{}, "id": fmt.Sprint(int64(t0)), "message": "backup VM",
+			"data": map[string]any{"type": "VM", "id": id}, "start": t0, "status": "failure", "end": float64(s.now()),
+			"result": map[string]any{"message": "no such VM " + id, "name": "Error", "code": float64(codeNoSuchObject), "data": map[string]any{"id": id, "type": "VM"}}})
+		log["status"] = "failure"
+	}
 	log["tasks"] = tasks
 	log["end"] = float64(s.now())
 	s.put("backup-logs", log)
 	return log, nil
+}
+
+// runData is the data of a run's log (xo-mixins/jobs/index.mjs runJob jobData.data).
+func (s *Server) runData(job map[string]any) map[string]any {
+	d := map[string]any{"mode": job["mode"], "reportWhen": "failure"}
+	if settings, ok := job["settings"].(map[string]any); ok {
+		if g, ok := settings[""].(map[string]any); ok && g["reportWhen"] != nil {
+			d["reportWhen"] = g["reportWhen"]
+		}
+	}
+	return d
+}
+
+// simpleIDs returns the ids of a simple pattern ({"id": x} or {"id": {"__or": [...]}}, and
+// nothing else), or nil (extractIdsFromSimplePattern of xo-mixins/backups-ng/index.mjs).
+func simpleIDs(p any) []any {
+	m, ok := p.(map[string]any)
+	if !ok || len(m) != 1 {
+		return nil
+	}
+	switch id := m["id"].(type) {
+	case string:
+		return []any{id}
+	case map[string]any:
+		l, ok := id["__or"].([]any)
+		if !ok || len(id) != 1 {
+			return nil
+		}
+		for _, x := range l {
+			if _, ok := x.(string); !ok {
+				return nil
+			}
+		}
+		return l
+	}
+	return nil
+}
+
+// noBak reports a VM tagged xo:no-bak or xo:no-bak=<reason>, which smart backups skip.
+func noBak(vm map[string]any) bool {
+	for _, t := range asAnyList(vm["tags"]) {
+		name, _, _ := strings.Cut(fmt.Sprint(t), "=")
+		if name == "xo:no-bak" {
+			return true
+		}
+	}
+	return false
 }
 
 // orList extracts ids from {"id": x} or {"id":{"__or":[…]}}.
@@ -536,7 +724,7 @@ func (s *Server) scheduleAction(id, action string) (execFn, error) {
 		return nil, noSuch("schedule", id)
 	}
 	return func() (map[string]any, *xoErr) {
-		if _, err := s.runJob(fmt.Sprint(sc["jobId"]), id); err != nil {
+		if _, err := s.runJob(fmt.Sprint(sc["jobId"]), id, nil, nil); err != nil {
 			return nil, &xoErr{status: 500, msg: err.Error()}
 		}
 		return nil, nil

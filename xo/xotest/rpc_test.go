@@ -29,6 +29,11 @@ func rpcConn(t *testing.T, srv *Server, opts ...jsonrpc.Option) *jsonrpc.Conn {
 	return conn
 }
 
+// Evidence: reference xo.md §7.1 and §8 (xo-mixins/_xoJsonSchema.mjs: required unless
+// optional, non-empty strings, no extra properties, "key?" dropped; code 2 before sign-in,
+// 3 bad credentials, 10 invalid parameters, -32601 unknown method); xen-orchestra 9ef5389
+// xo-mixins/jobs/index.mjs removeJob (schedules deleted with the job); the "all"
+// notifications after a change are reference xo.md §7.1.
 func TestJSONRPCRules(t *testing.T) {
 	srv := NewTestServer(t)
 	notes := make(chan string, 64)
@@ -59,8 +64,8 @@ func TestJSONRPCRules(t *testing.T) {
 	require.NoError(t, conn.Call(ctx, "remote.create", map[string]any{"name": "r", "url": "nfs://h:/p", "future?": 1}, nil), "?-suffixed unknown keys are dropped")
 	assert.Equal(t, 10, code(conn.Call(ctx, "remote.create", map[string]any{"name": "r", "url": "nfs://h:/p/xo-vm-backups"}, nil)))
 	var job string
-	require.NoError(t, conn.Call(ctx, "backupNg.createJob", map[string]any{"mode": "delta", "vms": map[string]any{"id": "none"},
-		"schedules": map[string]any{"t": map[string]any{"cron": "0 1 * * *", "enabled": true}}}, &job))
+	require.NoError(t, conn.Call(ctx, "backupNg.createJob", map[string]any{"mode": "delta", "vms": map[string]any{"type": "VM", "name_label": "none"},
+		"schedules": map[string]any{"t": map[string]any{"cron": "0 1 * * *", "enabled": true}}, "settings": map[string]any{}}, &job))
 	var scheds []map[string]any
 	require.NoError(t, conn.Call(ctx, "schedule.getAll", nil, &scheds))
 	require.Len(t, scheds, 1)

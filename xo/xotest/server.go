@@ -361,14 +361,18 @@ type xoErr struct {
 	status int
 	msg    any // string, or map for validation errors
 	data   any
-	xapi   bool
+	// xapi marks an XapiError: its REST body has no data (the error has code and params
+	// properties, not data) and an info line; a task's result keeps code and params.
+	xapi       bool
+	xapiCode   string
+	xapiParams []any
 }
 
 func (e *xoErr) Error() string { return fmt.Sprint(e.msg) }
 
 func writeErr(w http.ResponseWriter, e *xoErr) {
 	body := map[string]any{"error": e.msg}
-	if e.data != nil {
+	if e.data != nil && !e.xapi {
 		body["data"] = e.data
 	}
 	if e.xapi {
@@ -384,13 +388,14 @@ func noSuch(kind, id string) *xoErr {
 	return &xoErr{status: 404, msg: "no such " + kind + " " + id, data: map[string]any{"id": id, "type": kind}}
 }
 
-// xapiErr is an XAPI error (500 in REST, task failure in async actions).
+// xapiErr is an XAPI error (500 in REST, task failure in async actions), whose message is
+// CODE(param, …) as xen-api's XapiError renders it.
 func xapiErr(code string, params ...string) *xoErr {
 	ps := make([]any, len(params))
 	for i, p := range params {
 		ps[i] = p
 	}
-	return &xoErr{status: 500, msg: code + "(" + strings.Join(params, ", ") + ")", data: map[string]any{"code": code, "params": ps}, xapi: true}
+	return &xoErr{status: 500, msg: code + "(" + strings.Join(params, ", ") + ")", xapi: true, xapiCode: code, xapiParams: ps}
 }
 
 func invalidParams(fields map[string]string) *xoErr {

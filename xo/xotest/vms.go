@@ -337,8 +337,9 @@ func (s *Server) SetBlockedOperation(id, op, reason string) {
 	vm["blockedOperations"] = b
 }
 
-func badPower(id, expected, actual string) *xoErr {
-	return xapiErr("VM_BAD_POWER_STATE", "OpaqueRef:"+id, strings.ToLower(expected), strings.ToLower(actual))
+// badPower is XAPI's VM_BAD_POWER_STATE(<the VM's opaque ref>, expected, actual).
+func badPower(vm map[string]any, expected, actual string) *xoErr {
+	return xapiErr("VM_BAD_POWER_STATE", fmt.Sprint(vm["_xapiRef"]), strings.ToLower(expected), strings.ToLower(actual))
 }
 
 func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
@@ -367,7 +368,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	state := func() string { return fmt.Sprint(vm["power_state"]) }
 	needPV := func() *xoErr {
 		if pv, _ := vm["pvDriversDetected"].(bool); !pv {
-			return xapiErr("VM_MISSING_PV_DRIVERS", "OpaqueRef:"+id)
+			return xapiErr("VM_MISSING_PV_DRIVERS", fmt.Sprint(vm["_xapiRef"]))
 		}
 		return nil
 	}
@@ -375,7 +376,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	case "start":
 		return func() (map[string]any, *xoErr) {
 			if state() != "Halted" {
-				return nil, badPower(id, "Halted", state())
+				return nil, badPower(vm, "Halted", state())
 			}
 			s.startVM(vm)
 			return nil, nil
@@ -383,7 +384,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	case "clean_shutdown", "clean_reboot":
 		return func() (map[string]any, *xoErr) {
 			if state() != "Running" {
-				return nil, badPower(id, "Running", state())
+				return nil, badPower(vm, "Running", state())
 			}
 			if e := needPV(); e != nil {
 				return nil, e
@@ -397,7 +398,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	case "hard_shutdown":
 		return func() (map[string]any, *xoErr) {
 			if state() == "Halted" {
-				return nil, badPower(id, "Running", state())
+				return nil, badPower(vm, "Running", state())
 			}
 			s.stopVM(vm)
 			return nil, nil
@@ -405,7 +406,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	case "hard_reboot":
 		return func() (map[string]any, *xoErr) {
 			if state() != "Running" && state() != "Paused" {
-				return nil, badPower(id, "Running", state())
+				return nil, badPower(vm, "Running", state())
 			}
 			s.stopVM(vm)
 			s.startVM(vm)
@@ -414,7 +415,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 	case "pause", "suspend":
 		return func() (map[string]any, *xoErr) {
 			if state() != "Running" {
-				return nil, badPower(id, "Running", state())
+				return nil, badPower(vm, "Running", state())
 			}
 			if action == "suspend" {
 				if e := needPV(); e != nil {
@@ -430,7 +431,7 @@ func (s *Server) vmAction(r *http.Request, id, action string) (execFn, error) {
 		want := map[string]string{"unpause": "Paused", "resume": "Suspended"}[action]
 		return func() (map[string]any, *xoErr) {
 			if state() != want {
-				return nil, badPower(id, want, state())
+				return nil, badPower(vm, want, state())
 			}
 			vm["power_state"] = "Running"
 			return nil, nil
@@ -499,7 +500,7 @@ func (s *Server) patchVM(w http.ResponseWriter, r *http.Request) error {
 			}
 		case "cpus":
 			if running {
-				return &xoErr{status: 500, msg: "cannot change vCPUs on a running VM", xapi: true, data: map[string]any{"code": "VM_BAD_POWER_STATE"}}
+				return &xoErr{status: 500, msg: "cannot change vCPUs on a running VM"}
 			}
 			vm["CPUs"] = map[string]any{"max": v, "number": v}
 		case "memory", "memoryMax":
@@ -508,7 +509,7 @@ func (s *Server) patchVM(w http.ResponseWriter, r *http.Request) error {
 				return invalidParams(map[string]string{"body." + k: "invalid float number"})
 			}
 			if running {
-				return &xoErr{status: 500, msg: "Cannot change memory on running VM", xapi: true, data: map[string]any{"code": "VM_BAD_POWER_STATE"}}
+				return &xoErr{status: 500, msg: "Cannot change memory on running VM"}
 			}
 			vm["memory"] = map[string]any{"dynamic": []any{m, m}, "static": []any{m / 2, m}, "size": m}
 		case "xenStoreData":
