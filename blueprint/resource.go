@@ -192,15 +192,16 @@ func (o *obj[T]) lister(b *build) {
 
 // classify maps client errors onto the engine's retry semantics: an unknown outcome or a
 // duplicate (a lost answer to our own create) is ambiguous, so the engine re-observes before
-// anything else; what sitekit.IsRetryable accepts (throttling, 502/503/504, transport errors
-// that left nothing half-done) is transient.
+// anything else; what sitekit.IsRetryable accepts (502/503/504, short throttling, transport
+// errors that left nothing half-done), any throttling and server faults ([serverFault]) are
+// transient: the engine retries them a bounded number of times with backoff.
 func classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case sitekit.IsOutcomeUnknown(err), errors.Is(err, sitekit.ErrExists):
 		return engine.Ambiguous(err)
-	case sitekit.IsRetryable(err):
+	case sitekit.IsRetryable(err), errors.Is(err, sitekit.ErrRateLimited), serverFault(err):
 		return engine.Transient(err)
 	}
 	return err
