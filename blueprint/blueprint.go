@@ -25,6 +25,9 @@ type Connections struct {
 	EMS       *ems.Client
 	TrueNAS   *truenas.Client
 	Netdata   *netdata.Client
+	// Secrets resolves the site's [SecretRef]s when planning; nil means
+	// [DefaultSecrets] ("env:" and "file:").
+	Secrets SecretResolver
 }
 
 // Tier is one of the three offers.
@@ -98,11 +101,23 @@ func newBlueprint(site Site, tier Tier) (*Blueprint, error) {
 	}
 	feat := tierFeatures(tier)
 	s := site.WithDefaults()
+	// What the defaults filled in for a feature the tier lacks is dropped; what the site
+	// asked for explicitly is a validation error (validateTier).
+	if !feat.Replication {
+		if len(site.VMs) == 0 {
+			for i := range s.VMs {
+				s.VMs[i].Replicated = false
+			}
+		}
+		if site.Backup == (BackupPolicy{}) {
+			s.Backup.Replication, s.Backup.ReplicationRetention = "", 0
+		}
+	}
+	if !feat.Metadata && site.Backup == (BackupPolicy{}) {
+		s.Backup.Metadata = false
+	}
 	if err := validateTier(s, tier, feat); err != nil {
 		return nil, err
-	}
-	if !feat.Replication {
-		s.Backup.Replication = ""
 	}
 	return &Blueprint{site: s, tier: tier, feat: feat}, nil
 }
@@ -179,7 +194,8 @@ const (
 // appliances left out, the blueprint for compliance checks).
 type Plan struct {
 	*engine.Plan
-	// Omitted lists the appliances not connected, whose resources are not planned.
+	// Omitted lists the appliances the tier uses that are not connected: their resources
+	// are not planned. An appliance the tier does not use (EMS on Basse) is never listed.
 	Omitted []string `json:"omitted,omitempty"`
 	// Collections lists, per appliance, the collections the plan read.
 	Collections map[string][]string `json:"collections,omitempty"`
@@ -218,6 +234,12 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	if err != nil {
 		return nil, err
 	}
+	if !destroy {
+		// Every secret the apply will need, before anything is read or written.
+		if err := b.resolveSecrets(ctx, conns.Secrets); err != nil {
+			return nil, fmt.Errorf("plan %s: secrets: %w", bp.site.Name, err)
+		}
+	}
 	all := append(bp.defaultOptions(), opts...)
 	var ep *engine.Plan
 	// A plan only reads: when a read fails with a transient error (throttling, 503, a
@@ -248,7 +270,7 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 		p.Collections[appEMS] = append(p.Collections[appEMS], "license")
 	}
 	for _, a := range appliances {
-		if !b.has(a) {
+		if !b.has(a) && (a != appEMS || bp.feat.EMS) {
 			p.Omitted = append(p.Omitted, a)
 		}
 	}
@@ -263,20 +285,21 @@ func (p *Plan) Apply(ctx context.Context, opts ...Option) (*engine.Result, error
 	return p.Plan.Apply(ctx, opts...)
 }
 
-// String renders the plan as a readable diff, preceded by the appliances left out.
-func (p *Plan) String() string {
+// String renders the plan as a readable diff, preceded by the appliances left out: each
+// update lists its changed fields with their values before and after (secrets redacted).
+func (p *Plan) String() string { return p.Format(engine.FormatOptions{}) }
+
+// Format renders the plan as String does; with o.Unchanged it lists the unchanged
+// resources too.
+func (p *Plan) Format(o engine.FormatOptions) string {
 	var b strings.Builder
 	for _, a := range p.Omitted {
-		reason := "not connected"
-		if a == appEMS && p.conns.EMS != nil {
-			reason = fmt.Sprintf("not part of the %s tier", p.bp.tier)
-		}
-		fmt.Fprintf(&b, "# %s: %s, its resources are left out of this plan\n", a, reason)
+		fmt.Fprintf(&b, "# %s: not connected, its resources are left out of this plan\n", a)
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "! warning: %s\n", w)
 	}
-	b.WriteString(p.Plan.String())
+	b.WriteString(p.Plan.Format(o))
 	return b.String()
 }
 
@@ -296,6 +319,29 @@ func (p *Plan) JSON() ([]byte, error) {
 // validateTier checks what a tier needs beyond Site.Validate.
 func validateTier(s Site, t Tier, f features) error {
 	var p problems
+	// A field the tier ignores is an error, not silence.
+	if !f.Replication {
+		for i, vm := range s.VMs {
+			if vm.Replicated {
+				p.add(fmt.Sprintf("VMs[%d].Replicated", i), true, "the %s offer has no continuous replication: VM %s would only get the nightly backup", t, vm.Name)
+			}
+		}
+		if s.Backup.Replication != "" {
+			p.add("Backup.Replication", s.Backup.Replication, "the %s offer has no continuous replication", t)
+		}
+	}
+	if !f.Metadata && s.Backup.Metadata {
+		p.add("Backup.Metadata", true, "the %s offer has no metadata backup", t)
+	}
+	if !f.ZTNA && s.Teleworkers.Enabled {
+		p.add("Teleworkers.Enabled", true, "the %s offer has no ZTNA access for teleworkers (Standard and Premium have)", t)
+	}
+	if !f.EMS && s.Credentials.EMSConnector != "" {
+		p.add("Credentials.EMSConnector", string(s.Credentials.EMSConnector), "the %s offer has no EMS", t)
+	}
+	if !f.SecondHost && s.StandbyHost != (Host{}) {
+		p.add("StandbyHost", s.StandbyHost.Name, "only the Premium offer uses a second host; the %s offer would ignore it", t)
+	}
 	if f.SecondHost {
 		h := s.StandbyHost
 		if h.Name == "" || !ifNameRE.MatchString(h.Name) || h.Name == s.Host.Name {

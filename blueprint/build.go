@@ -39,6 +39,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
 )
 
@@ -89,6 +90,8 @@ type build struct {
 	warnings []string
 	// hook, when set, runs around every write of every resource (see writeHook).
 	hook *writeHook
+	// secrets are the references the resources use, resolved when planning.
+	secrets map[SecretRef]sitekit.Secret
 }
 
 // warn records a problem found while observing that does not stop the plan but will

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,7 +112,9 @@ func TestChaosCancelledApply(t *testing.T) {
 		require.Errorf(t, err, "run %d: cancelled at write %d of %d (%v, landed %v), want an error (%s)", i, stopAt, changes, cancelledAt.Load(), landed, res)
 		assert.ErrorIs(t, err, context.Canceled)
 		blueprint.SetWriteHookForTest(e.bp, nil, nil)
+		start := time.Now()
 		e.converge(t, context.Background(), 3)
+		t.Logf("run %2d: cancelled at write %d of %d (%v, landed %v); converged in %s", i, stopAt, changes, cancelledAt.Load(), landed, time.Since(start).Round(time.Millisecond))
 		got := e.marked(t, context.Background())
 		assert.Emptyf(t, duplicates(got), "run %d (cancel at write %d, landed %v): duplicates", i, stopAt, landed)
 		assert.Equalf(t, want, got, "run %d (cancel at write %d, landed %v)", i, stopAt, landed)

@@ -64,30 +64,57 @@ type Seats struct {
 
 // Finding is one check.
 type Finding struct {
-	Check  string `json:"check"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail"`
+	Check string `json:"check"`
+	OK    bool   `json:"ok"`
+	// ByDesign marks a promise the tier does not make (RTO ≈ 0 on host loss below
+	// Premium): not OK, yet not a failure of the site. Failed and Status leave it out.
+	ByDesign bool   `json:"by_design,omitempty"`
+	Detail   string `json:"detail"`
 }
 
-// OK reports whether every finding passed.
-func (c *Compliance) OK() bool {
-	for _, f := range c.Findings {
-		if !f.OK {
-			return false
-		}
-	}
-	return true
-}
+// OK reports whether every finding passed (limits of the tier aside).
+func (c *Compliance) OK() bool { return len(c.Failed()) == 0 }
 
-// Failed returns the failed findings.
+// Failed returns the failed findings, limits of the tier ([Finding.ByDesign]) excluded.
 func (c *Compliance) Failed() []Finding {
 	var out []Finding
 	for _, f := range c.Findings {
-		if !f.OK {
+		if !f.OK && !f.ByDesign {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// Limits returns the findings that are limits of the tier, not failures.
+func (c *Compliance) Limits() []Finding {
+	var out []Finding
+	for _, f := range c.Findings {
+		if f.ByDesign {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Status is [StatusCritical] when a check failed, else [StatusOK].
+func (c *Compliance) Status() Status {
+	if len(c.Failed()) > 0 {
+		return StatusCritical
+	}
+	return StatusOK
+}
+
+// Summary is one line for an unattended run's first output line: status, site, counts
+// and the first failed check.
+func (c *Compliance) Summary() string {
+	failed := c.Failed()
+	s := fmt.Sprintf("%s: compliance of %s (%s, %s): %d checks, %d failed, %d tier limits", c.Status(), c.Site, c.Tier, c.Source,
+		len(c.Findings), len(failed), len(c.Limits()))
+	if len(failed) > 0 {
+		s += "; first: " + failed[0].Check + ": " + failed[0].Detail
+	}
+	return s
 }
 
 const zoneInternet = "internet"
@@ -255,7 +282,11 @@ func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT 
 		add("RPO/RTO: "+o.Scenario, true, "RPO %s, RTO %s. %s", human(o.RPO), human(o.RTO), o.Note)
 	}
 	if !bp.feat.SecondHost {
-		add("RTO ≈ 0 on host loss", false, "impossible with one XCP-ng host: a second host (Premium) is needed for the replicas to start elsewhere")
+		detail := "one XCP-ng host and no replication in the " + string(bp.tier) + " offer: a lost host is replaced and the VMs restored from TrueNAS; Premium adds a second host"
+		if bp.feat.Replication {
+			detail = "the replicas live on the one XCP-ng host: a second host (Premium) is needed for them to start elsewhere"
+		}
+		c.Findings = append(c.Findings, Finding{Check: "RTO ≈ 0 on host loss", ByDesign: true, Detail: detail})
 	}
 
 	// EMS seats.
@@ -271,15 +302,17 @@ func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT 
 		c.Seats.Licensed = lic.seats
 		add("EMS seats ≥ users × growth", lic.seats >= c.Seats.Needed, "%d licensed, %d users × growth %.1f = %d needed", lic.seats, s.Users, s.Growth, c.Seats.Needed)
 	}
-	slices.SortStableFunc(c.Findings, func(a, b Finding) int {
-		if a.OK == b.OK {
+	// Failures first, then the tier's limits, then what passed.
+	rank := func(f Finding) int {
+		switch {
+		case f.ByDesign:
+			return 1
+		case !f.OK:
 			return 0
 		}
-		if !a.OK {
-			return -1
-		}
-		return 1
-	})
+		return 2
+	}
+	slices.SortStableFunc(c.Findings, func(a, b Finding) int { return rank(a) - rank(b) })
 	return c
 }
 
@@ -470,8 +503,11 @@ func (bp *Blueprint) objectives() []Objective {
 		out = append(out, Objective{Scenario: "XCP-ng host lost", RPO: cronInterval(s.Backup.Replication), RTO: replicaStart,
 			Note: fmt.Sprintf("replicas start on the second host %s", s.StandbyHost.Name)})
 	} else {
-		out = append(out, Objective{Scenario: "XCP-ng host lost", RPO: delta, RTO: hardwareReplace + restore,
-			Note: "replicas live on the same host: replace the hardware, then restore from TrueNAS. RTO ≈ 0 needs a second host (Premium)"})
+		note := "replace the hardware, then restore from TrueNAS. RTO ≈ 0 needs a second host (Premium)"
+		if bp.feat.Replication {
+			note = "replicas live on the same host: " + note
+		}
+		out = append(out, Objective{Scenario: "XCP-ng host lost", RPO: delta, RTO: hardwareReplace + restore, Note: note})
 	}
 	// Site lost.
 	off := cronInterval(s.Offsite.Schedule)

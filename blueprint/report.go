@@ -56,15 +56,24 @@ func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 	}
 	b.WriteString("| — | implicit deny | any | any | all | all | ALL | deny | — | — |\n\n")
 
-	b.WriteString("## Virtual machines\n\n| VM | OS | vCPU | RAM GiB | disk GiB | VLAN | address | ports | replicated |\n|---|---|---|---|---|---|---|---|---|\n")
+	replicates := p.bp.feat.Replication
+	if replicates {
+		b.WriteString("## Virtual machines\n\n| VM | OS | vCPU | RAM GiB | disk GiB | VLAN | address | ports | replicated |\n|---|---|---|---|---|---|---|---|---|\n")
+	} else {
+		b.WriteString("## Virtual machines\n\n| VM | OS | vCPU | RAM GiB | disk GiB | VLAN | address | ports |\n|---|---|---|---|---|---|---|---|\n")
+	}
 	ram, cpu, disk := 0, 0, 0
 	for _, vm := range s.VMs {
 		ports := make([]string, len(vm.Ports))
 		for i, pt := range vm.Ports {
 			ports[i] = fmt.Sprint(pt)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s | %s | %s |\n", vm.Name, vm.OS, vm.CPUs, vm.RAMGiB, vm.DiskGiB, vm.VLAN, vm.IP,
-			strings.Join(ports, " "), yes(vm.Replicated && s.Backup.Replication != ""))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s | %s |", vm.Name, vm.OS, vm.CPUs, vm.RAMGiB, vm.DiskGiB, vm.VLAN, vm.IP,
+			strings.Join(ports, " "))
+		if replicates {
+			fmt.Fprintf(&b, " %s |", yes(vm.Replicated && s.Backup.Replication != ""))
+		}
+		b.WriteString("\n")
 		ram, cpu, disk = ram+vm.RAMGiB, cpu+vm.CPUs, disk+vm.DiskGiB
 	}
 	fmt.Fprintf(&b, "\nTotal %d vCPU / %d threads, %d GiB RAM / %d GiB (dom0 %d GiB, %.0f%% headroom), %d GiB disk / %d GiB.\n\n",
@@ -75,8 +84,6 @@ func (p *Plan) Report(ctx context.Context, res *engine.Result) (string, error) {
 	fmt.Fprintf(&b, "- XO delta backup `%s`, %d kept, to the TrueNAS NFS share `%s`\n", bk.Delta, bk.Retention, nfsBackupShare)
 	if bk.Replication != "" {
 		fmt.Fprintf(&b, "- XO continuous replication `%s`, %d replicas kept\n", bk.Replication, bk.ReplicationRetention)
-	} else {
-		b.WriteString("- no continuous replication in this offer\n")
 	}
 	if bk.Metadata && p.bp.feat.Metadata {
 		b.WriteString("- XO and pool metadata backup\n")
@@ -117,9 +124,16 @@ func (c *Compliance) Markdown() string {
 	if f := c.Failed(); len(f) > 0 {
 		status = fmt.Sprintf("%d of %d checks fail", len(f), len(c.Findings))
 	}
+	if l := c.Limits(); len(l) > 0 {
+		status += fmt.Sprintf(", %d not offered by design", len(l))
+	}
 	fmt.Fprintf(&b, "## Compliance (%s): %s\n\n| check | result | detail |\n|---|---|---|\n", c.Source, status)
 	for _, f := range c.Findings {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", f.Check, map[bool]string{true: "ok", false: "**FAIL**"}[f.OK], mdCell(f.Detail))
+		result := map[bool]string{true: "ok", false: "**FAIL**"}[f.OK]
+		if f.ByDesign {
+			result = "by design"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", f.Check, result, mdCell(f.Detail))
 	}
 	matrix := c.Actual
 	label := "actual (FortiGate policies)"

@@ -1,10 +1,9 @@
 package blueprint
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"strings"
 
 	"github.com/sitekit/sitekit"
 )
@@ -37,6 +36,10 @@ type Site struct {
 	Teleworkers Teleworkers
 	// Credentials names where the secrets the site needs come from.
 	Credentials Credentials
+	// Simulated marks a site deployed on the simulators only: it allows documentation
+	// addresses (RFC 5737, such as [DocumentationPublicIP]) as Network.PublicIP, which
+	// Validate refuses for a real site.
+	Simulated bool
 }
 
 // Role says what a VLAN is for; policies and compliance checks are derived from roles.
@@ -65,6 +68,10 @@ type Network struct {
 	DNS []netip.Addr
 	// VLANs in the order they are created.
 	VLANs []VLAN
+
+	// badSupernet and invalid are the argument DefaultNetwork could not build a plan from
+	// and why ("" when it could); Validate reports them.
+	badSupernet, invalid string
 }
 
 // VLAN is one isolated segment.
@@ -209,21 +216,17 @@ type Teleworkers struct {
 	Port int
 }
 
-// SecretRef names where a secret comes from: "env:NAME" reads the environment at resolve
-// time. The site itself never holds secret values, so it can be printed and stored.
+// SecretRef names where a secret comes from, as "<scheme>:<name>": "env:NAME" (an
+// environment variable), "file:PATH" (a file, such as a systemd credential or a container
+// secret), or any scheme plugged in through [Connections.Secrets]. The site never holds
+// secret values, so it can be printed and stored. Plans resolve every reference they need
+// before anything is written, and report every missing one at once.
 type SecretRef string
 
-// Resolve returns the secret the reference names.
-func (r SecretRef) Resolve() (sitekit.Secret, error) {
-	name, ok := strings.CutPrefix(string(r), "env:")
-	if !ok || name == "" {
-		return sitekit.Secret{}, sitekit.Invalid("SecretRef", string(r), `must be "env:NAME"`)
-	}
-	v, ok := os.LookupEnv(name)
-	if !ok || v == "" {
-		return sitekit.Secret{}, fmt.Errorf("secret %s: environment variable %s is not set", r, name)
-	}
-	return sitekit.NewSecret(v), nil
+// Resolve returns the secret the reference names, with the built-in resolvers
+// ([DefaultSecrets]).
+func (r SecretRef) Resolve(ctx context.Context) (sitekit.Secret, error) {
+	return DefaultSecrets().ResolveSecret(ctx, r)
 }
 
 // Credentials references the secrets a site needs beyond appliance API credentials.
@@ -246,15 +249,35 @@ func hasMarker(text, site string) bool {
 	return ok && s == site
 }
 
-// DefaultNetwork returns the Standard address plan inside supernet (a /16 or larger): VLANs
-// 10 mgmt, 20 servers, 25 dmz-web, 30 compta, 40 technique, 50 invites (the DMZ VLAN is not
-// called "dmz": that is a physical port of the FortiGate 80F), each a /24 at
-// <a>.<b>.<id>.0 with the gateway on .1 and DHCP on user VLANs from .20 to .250.
+// DocumentationPublicIP is the public address [DefaultNetwork] puts in the plan: an
+// address reserved for documentation (RFC 5737, 203.0.113.0/24) that no real WAN has.
+// [Site.Validate] refuses it, and any documentation address, unless [Site.Simulated] is
+// set: replace it with the site's real WAN address.
+var DocumentationPublicIP = netip.MustParseAddr("203.0.113.10")
+
+// DefaultNetwork returns the Standard address plan inside supernet (an IPv4 /16 or
+// larger): VLANs 10 mgmt, 20 servers, 25 dmz-web, 30 compta, 40 technique, 50 invites (the
+// DMZ VLAN is not called "dmz": that is a physical port of the FortiGate 80F), each a /24
+// at <a>.<b>.<id>.0 with the gateway on .1 and DHCP on user VLANs from .20 to .250. The
+// public IP is [DocumentationPublicIP], to be replaced by the site's own.
+//
+// A supernet that is not an IPv4 /16 or larger gives a Network without VLANs that
+// [Site.Validate] rejects, naming Network.Supernet and the value given: no other address
+// plan is ever substituted.
 func DefaultNetwork(supernet string) Network {
 	p, err := netip.ParsePrefix(supernet)
-	n := Network{Supernet: p, Port: "internal", WAN: "wan1", PublicIP: netip.MustParseAddr("203.0.113.10")}
-	if err != nil || !p.Addr().Is4() || p.Bits() > 16 {
-		return n // Validate reports the bad supernet
+	n := Network{Supernet: p, Port: "internal", WAN: "wan1", PublicIP: DocumentationPublicIP}
+	switch {
+	case err != nil:
+		n.invalid = "is not an IPv4 prefix such as 10.20.0.0/16"
+	case !p.Addr().Is4():
+		n.invalid = "is not an IPv4 prefix"
+	case p.Bits() > 16:
+		n.invalid = fmt.Sprintf("is a /%d: the default plan needs a /16 or larger (one /24 per VLAN id)", p.Bits())
+	}
+	if n.invalid != "" {
+		n.Supernet, n.badSupernet = netip.Prefix{}, supernet
+		return n
 	}
 	base := p.Masked().Addr().As4()
 	sub := func(id int) (netip.Prefix, netip.Addr, netip.Addr, netip.Addr) {
@@ -302,10 +325,15 @@ func (n Network) ByRole(r Role) []VLAN {
 	return out
 }
 
+// DefaultHostName is the XCP-ng host name of [DefaultHost]; it is also the name of the
+// host the Xen Orchestra simulator (xotest) starts with. A real site names its own host:
+// a plan against a Xen Orchestra that does not know the host fails before any write.
+const DefaultHostName = "xcp-dl380"
+
 // DefaultHost is the Standard offer's server: HPE ProLiant DL380 Gen11, Xeon, 128 GB RAM,
-// full NVMe.
+// full NVMe, named [DefaultHostName].
 func DefaultHost() Host {
-	return Host{Name: "xcp-ng-01", Model: "HPE ProLiant DL380 Gen11", RAMGiB: 128, Threads: 32, DiskGiB: 3840,
+	return Host{Name: DefaultHostName, Model: "HPE ProLiant DL380 Gen11", RAMGiB: 128, Threads: 32, DiskGiB: 3840,
 		Dom0RAMGiB: 8, VCPUOvercommit: 2, Headroom: 0.2}
 }
 
@@ -337,13 +365,12 @@ func DefaultBackup() BackupPolicy {
 		Snapshots: "0 * * * *", SnapshotLifetimeDays: 14, Metadata: true}
 }
 
-// WithDefaults returns s with every zero part filled from the defaults above.
+// WithDefaults returns s with every zero part filled from the defaults above, except the
+// address plan: a site without Network is invalid (see [DefaultNetwork]), never given
+// another site's addresses.
 func (s Site) WithDefaults() Site {
 	if s.Growth == 0 {
 		s.Growth = 1
-	}
-	if len(s.Network.VLANs) == 0 && !s.Network.Supernet.IsValid() {
-		s.Network = DefaultNetwork("10.10.0.0/16")
 	}
 	if s.Network.Port == "" {
 		s.Network.Port = "internal"
@@ -358,7 +385,7 @@ func (s Site) WithDefaults() Site {
 		s.Host.VCPUOvercommit = 2
 	}
 	if s.Host.Name == "" {
-		s.Host.Name = "xcp-ng-01"
+		s.Host.Name = DefaultHostName
 	}
 	if len(s.VMs) == 0 {
 		s.VMs = DefaultVMs(s.Network)

@@ -36,7 +36,9 @@ func TestTiersDiffer(t *testing.T) {
 	e := newEnv(t, simkit.Faults{})
 	site := examplekit.Pessac()
 
-	basse, err := blueprint.Basse(site)
+	basseSite := site
+	basseSite.Teleworkers = blueprint.Teleworkers{} // no ZTNA in Basse
+	basse, err := blueprint.Basse(basseSite)
 	require.NoError(t, err)
 	pb, err := basse.Plan(ctx, e.conns)
 	require.NoError(t, err)
@@ -48,7 +50,7 @@ func TestTiersDiffer(t *testing.T) {
 	assert.NotContains(t, kb, "fortigate/ems-connector")
 	assert.Contains(t, ks, "ems/ztna-tag")
 	assert.Contains(t, ks, "fortigate/access-proxy")
-	assert.Contains(t, pb.String(), "# ems: not part of the basse tier")
+	assert.NotContains(t, pb.String(), "# ems", "Basse has no EMS and says nothing of it")
 	assert.Less(t, len(pb.Steps), len(ps.Steps))
 
 	// Recovery objectives: only Premium reaches minutes on host loss.
@@ -69,7 +71,12 @@ func TestTiersDiffer(t *testing.T) {
 	site.StandbyHost.Name = "xcp-standby"
 	premium, err := blueprint.Premium(site)
 	require.NoError(t, err)
-	pp, err := premium.Plan(ctx, e.conns)
+	// The XO simulator has one host: a standby host it does not know fails the plan.
+	_, err = premium.Plan(ctx, e.conns)
+	require.ErrorContains(t, err, "StandbyHost.Name")
+	noXO := e.conns
+	noXO.XO = nil
+	pp, err := premium.Plan(ctx, noXO)
 	require.NoError(t, err)
 	assert.Less(t, hostLoss(pp.Compliance()).RTO, hostLoss(cs).RTO)
 	assert.NotContains(t, failedChecks(pp.Compliance()), "RTO ≈ 0 on host loss")
@@ -198,4 +205,58 @@ func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
 	assert.Equal(t, engine.OutcomeFailed, st.Outcome)
 	assert.Contains(t, st.Error, "has not connected to EMS yet")
 	assert.Equal(t, 1, res.Summary.Failed)
+}
+
+// TestBasseSaysOnlyWhatItDoes: Basse plans no replicas dataset, no replication job and no
+// EMS; its report speaks of no replica; a field Basse ignores is a validation error.
+func TestBasseSaysOnlyWhatItDoes(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, simkit.Faults{})
+	site := examplekit.Pessac()
+	site.Teleworkers = blueprint.Teleworkers{}
+	bp, err := blueprint.Basse(site)
+	require.NoError(t, err)
+	for _, vm := range bp.Site().VMs {
+		assert.False(t, vm.Replicated, "default VMs are not replicated on Basse: %s", vm.Name)
+	}
+	p, err := bp.Plan(ctx, e.conns)
+	require.NoError(t, err)
+	assert.Empty(t, p.Omitted, "EMS is not part of Basse: it is not 'omitted'")
+	for _, s := range p.Steps {
+		assert.NotContains(t, s.ID, "replica", "no replicas on Basse")
+		assert.NotEqual(t, "ems", s.Key.Appliance)
+	}
+	text := p.String()
+	assert.NotContains(t, text, "ems:")
+	assert.NotContains(t, text, "replica")
+	md, err := p.Report(ctx, nil)
+	require.NoError(t, err)
+	assert.NotContains(t, md, "replicas")
+	assert.NotContains(t, md, "replicated")
+	assert.NotContains(t, md, "ems not connected")
+	comp := p.Compliance()
+	assert.Empty(t, comp.Failed(), "a tier limit is not a failure")
+	require.Len(t, comp.Limits(), 1)
+	assert.Equal(t, "RTO ≈ 0 on host loss", comp.Limits()[0].Check)
+	assert.Equal(t, blueprint.StatusOK, comp.Status())
+
+	explicit := site
+	explicit.VMs = blueprint.DefaultVMs(site.Network) // erp and web Replicated: true
+	_, err = blueprint.Basse(explicit)
+	var ve *blueprint.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Fields(), "VMs[0].Replicated")
+	assert.Contains(t, ve.Fields(), "VMs[1].Replicated")
+
+	tele := site
+	tele.Teleworkers = blueprint.Teleworkers{Enabled: true, Count: 3}
+	_, err = blueprint.Basse(tele)
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Fields(), "Teleworkers.Enabled")
+
+	standby := site
+	standby.StandbyHost = blueprint.DefaultHost()
+	_, err = blueprint.Standard(standby)
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Fields(), "StandbyHost")
 }

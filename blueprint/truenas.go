@@ -1,7 +1,7 @@
 package blueprint
 
 // TrueNAS resources of the presets: the site's datasets under
-// <pool>/sitekit/<site> (xo-backups, replicas, smb/<department>), the NFS share of the XO
+// <pool>/sitekit/<site> (xo-backups, replicas with continuous replication, smb/<department>), the NFS share of the XO
 // backup repository restricted to the XCP-ng host, the SMB shares of the user departments,
 // periodic snapshot tasks, and the off-site copy (cloud sync to S3, or ZFS replication over
 // SSH to another NAS: an SSH key pair, an SSH connection and a PUSH replication task).
@@ -65,7 +65,10 @@ func (b *build) truenasRoot() string { return "sitekit/" + b.site.Name }
 // truenasDatasets lists the site's datasets relative to the pool, parents first.
 func (b *build) truenasDatasets() []string {
 	root := b.truenasRoot()
-	ds := []string{root, root + "/" + nfsBackupShare, root + "/replicas"}
+	ds := []string{root, root + "/" + nfsBackupShare}
+	if b.feat.Replication {
+		ds = append(ds, root+"/replicas")
+	}
 	if b.feat.SMB {
 		ds = append(ds, root+"/smb")
 		for _, d := range b.truenasDepartments() {

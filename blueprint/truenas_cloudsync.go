@@ -31,14 +31,15 @@ type tnCloudSyncState struct {
 	Enabled      bool             `json:"enabled"`
 }
 
-// truenasProvider resolves the S3 keys (at apply time only; never in the plan).
-func (b *build) truenasProvider() (truenas.CloudProvider, error) {
+// truenasProvider returns the S3 provider with the keys resolved when planning (they are
+// never shown in the plan).
+func (b *build) truenasProvider(ctx context.Context) (truenas.CloudProvider, error) {
 	o, cr := b.site.Offsite, b.site.Credentials
-	ak, err := cr.OffsiteAccessKey.Resolve()
+	ak, err := b.secret(ctx, cr.OffsiteAccessKey)
 	if err != nil {
 		return truenas.CloudProvider{}, err
 	}
-	sk, err := cr.OffsiteSecretKey.Resolve()
+	sk, err := b.secret(ctx, cr.OffsiteSecretKey)
 	if err != nil {
 		return truenas.CloudProvider{}, err
 	}
@@ -68,7 +69,7 @@ func (b *build) truenasCloudSync() {
 				true, engine.Outputs{"id": x.ID}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnCredState) (engine.Outputs, error) {
-			p, err := b.truenasProvider()
+			p, err := b.truenasProvider(ctx)
 			if err != nil {
 				return nil, describe(appTrueNAS, "cloud credential", err)
 			}
@@ -79,7 +80,7 @@ func (b *build) truenasCloudSync() {
 			return engine.Outputs{"id": x.ID}, nil
 		},
 		OnUpdate: func(ctx context.Context, w tnCredState, cur engine.Observed) (engine.Outputs, error) {
-			p, err := b.truenasProvider()
+			p, err := b.truenasProvider(ctx)
 			if err != nil {
 				return nil, describe(appTrueNAS, "cloud credential", err)
 			}

@@ -93,8 +93,20 @@ func (s Site) Validate() error {
 	return &ValidationError{Problems: p.list}
 }
 
+// documentationNets are the IPv4 ranges reserved for documentation (RFC 5737).
+var documentationNets = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24")}
+
 func (s Site) validateNetwork(p *problems) {
 	n := s.Network
+	if n.invalid != "" {
+		p.add("Network.Supernet", n.badSupernet, "%s: DefaultNetwork built no address plan from it", n.invalid)
+		return
+	}
+	if len(n.VLANs) == 0 && !n.Supernet.IsValid() {
+		p.add("Network", "", "is required: give the site its own address plan, e.g. DefaultNetwork(\"10.20.0.0/16\")")
+		return
+	}
 	if !n.Supernet.IsValid() || !n.Supernet.Addr().Is4() {
 		p.add("Network.Supernet", n.Supernet.String(), "must be an IPv4 prefix such as 10.10.0.0/16")
 	}
@@ -108,6 +120,9 @@ func (s Site) validateNetwork(p *problems) {
 	}
 	if n.PublicIP.IsValid() && (!n.PublicIP.Is4() || n.PublicIP.IsPrivate() || n.PublicIP.IsLoopback()) {
 		p.add("Network.PublicIP", n.PublicIP.String(), "must be a public IPv4 address")
+	}
+	if n.PublicIP.IsValid() && !s.Simulated && slices.ContainsFunc(documentationNets, func(d netip.Prefix) bool { return d.Contains(n.PublicIP) }) {
+		p.add("Network.PublicIP", n.PublicIP.String(), "is a documentation address (RFC 5737) no WAN has: set the site's real public IP (documentation addresses are allowed only with Site.Simulated)")
 	}
 	for i, d := range n.DNS {
 		if !d.IsValid() {
@@ -299,6 +314,7 @@ func (s Site) validateVMs(p *problems) {
 			}
 		}
 	}
+	s.validateVMRoles(p)
 	h := s.Host
 	if h.RAMGiB <= 0 || h.Threads <= 0 || h.DiskGiB <= 0 || h.Headroom < 0 || h.Headroom >= 1 {
 		return // host already reported
@@ -312,6 +328,33 @@ func (s Site) validateVMs(p *problems) {
 	}
 	if usableDisk := float64(h.DiskGiB) * (1 - h.Headroom); float64(disk) > usableDisk {
 		p.add("VMs", fmt.Sprintf("%d GiB disk", disk), "exceeds the host SR: %d GiB keeping %.0f%% for growth leaves %.0f GiB", h.DiskGiB, h.Headroom*100, usableDisk)
+	}
+}
+
+// validateVMRoles checks what the special roles need: one VM per role, the web server in
+// the DMZ when it is published, a Netdata parent for the Linux VMs.
+func (s Site) validateVMRoles(p *problems) {
+	seen := map[VMRole]string{}
+	for i, vm := range s.VMs {
+		f := fmt.Sprintf("VMs[%d]", i)
+		switch vm.Role {
+		case VMRoleERP, VMRoleWeb, VMRoleMonitor, VMRoleEMS:
+			if other, dup := seen[vm.Role]; dup {
+				p.add(f+".Role", string(vm.Role), "is already the role of VM %q: one VM per special role", other)
+			}
+			seen[vm.Role] = vm.Name
+		}
+		if vm.Role == VMRoleWeb && s.Network.PublicIP.IsValid() {
+			if v, ok := s.Network.VLAN(vm.VLAN); ok && v.Role != RoleDMZ {
+				p.add(f+".VLAN", vm.VLAN, "the web VM is published on %s by the VIP: it must sit on the DMZ VLAN, not on a %s VLAN", s.Network.PublicIP, v.Role)
+			}
+		}
+		if vm.Role == VMRoleMonitor && vm.OS != Debian12 {
+			p.add(f+".OS", string(vm.OS), "the Netdata parent (role monitor) must be %s", Debian12)
+		}
+	}
+	if children, parent := s.netdataChildren(); len(children) > 0 && parent == "" {
+		p.add("VMs", strings.Join(children, ","), "Linux VMs run a Netdata agent that streams to a parent: add a %s VM with Role %q", Debian12, VMRoleMonitor)
 	}
 }
 
@@ -379,8 +422,8 @@ func (s Site) validateOffsite(p *problems) {
 		f string
 		v SecretRef
 	}{{"Credentials.OffsiteAccessKey", s.Credentials.OffsiteAccessKey}, {"Credentials.OffsiteSecretKey", s.Credentials.OffsiteSecretKey}, {"Credentials.NetdataStreamKey", s.Credentials.NetdataStreamKey}, {"Credentials.EMSConnector", s.Credentials.EMSConnector}} {
-		if r.v != "" && !strings.HasPrefix(string(r.v), "env:") {
-			p.add(r.f, string(r.v), `must be a reference "env:NAME", never the secret itself`)
+		if _, _, err := r.v.parse(); r.v != "" && err != nil {
+			p.add(r.f, string(r.v), `must be a reference "<scheme>:<name>" such as "env:NAME" or "file:/run/secrets/name", never the secret itself`)
 		}
 	}
 }

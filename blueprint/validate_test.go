@@ -18,6 +18,7 @@ func referenceSite() Site {
 		Network:     DefaultNetwork("10.10.0.0/16"),
 		Offsite:     Offsite{Kind: OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
 		Teleworkers: Teleworkers{Enabled: true, Count: 15},
+		Simulated:   true,
 		Credentials: Credentials{OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
 			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY"},
 	}
@@ -123,7 +124,46 @@ func badSites() []struct {
 		{"secret inline", "Credentials.NetdataStreamKey", func(s *Site) { s.Credentials.NetdataStreamKey = "11111111-2222-3333" }},
 		{"teleworkers zero", "Teleworkers.Count", func(s *Site) { s.Teleworkers.Count = 0 }},
 		{"ztna unknown service", "Teleworkers.Services[0]", func(s *Site) { s.Teleworkers.Services = []string{"crm"} }},
+		// Regressions of issue 13: nothing invalid is ever replaced by a default.
+		{"default network /33", "Network.Supernet", func(s *Site) { s.Network = DefaultNetwork("172.20.0.0/33") }},
+		{"default network not a prefix", "Network.Supernet", func(s *Site) { s.Network = DefaultNetwork("172.20.0.0") }},
+		{"default network /24 too small", "Network.Supernet", func(s *Site) { s.Network = DefaultNetwork("172.20.0.0/24") }},
+		{"no network", "Network", func(s *Site) { s.Network = Network{} }},
+		{"web VM outside the DMZ", "VMs[1].VLAN", vms(1, func(v *VM) { v.VLAN, v.IP = "servers", ip("10.10.20.30") })},
+		{"linux VMs without a netdata parent", "VMs", func(s *Site) {
+			s.VMs = DefaultVMs(s.Network)
+			s.VMs[2].Role = ""
+		}},
+		{"two ERP VMs", "VMs[3].Role", vms(3, func(v *VM) { v.Role = VMRoleERP })},
+		{"documentation public IP on a real site", "Network.PublicIP", func(s *Site) { s.Simulated = false }},
+		{"documentation public IP 192.0.2.x", "Network.PublicIP", func(s *Site) { s.Simulated, s.Network.PublicIP = false, ip("192.0.2.7") }},
 	}
+}
+
+// TestDocumentationAddressNeedsSimulated: DefaultNetwork's documentation address passes
+// only on a simulated site, and a real address passes on any site.
+func TestDocumentationAddressNeedsSimulated(t *testing.T) {
+	s := referenceSite()
+	require.NoError(t, s.Validate())
+	s.Simulated = false
+	require.Error(t, s.Validate())
+	s.Network.PublicIP = netip.MustParseAddr("81.250.1.10")
+	require.NoError(t, s.Validate())
+}
+
+// TestBadDefaultNetworkNamesTheValue: a bad CIDR is reported with the value given, and
+// WithDefaults never substitutes another address plan.
+func TestBadDefaultNetworkNamesTheValue(t *testing.T) {
+	s := referenceSite()
+	s.Network = DefaultNetwork("172.20.0.0/33")
+	var ve *ValidationError
+	require.ErrorAs(t, s.Validate(), &ve)
+	require.NotEmpty(t, ve.Problems)
+	assert.Equal(t, "Network.Supernet", ve.Problems[0].Field)
+	assert.Equal(t, "172.20.0.0/33", ve.Problems[0].Value)
+	d := s.WithDefaults()
+	assert.Empty(t, d.Network.VLANs, "no default plan substituted")
+	assert.False(t, d.Network.Supernet.IsValid())
 }
 
 func TestBadSitesNameTheField(t *testing.T) {

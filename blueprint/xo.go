@@ -238,6 +238,26 @@ func (b *build) xo() error {
 // xoMetadataWanted reports whether the site backs up the pool metadata and XO configuration.
 func (b *build) xoMetadataWanted() bool { return b.feat.Metadata && b.site.Backup.Metadata }
 
+// xoUnknownHost is the plan error for a host Xen Orchestra does not know: a
+// *sitekit.FieldError naming the site's field and the hosts XO knows.
+func (b *build) xoUnknownHost(ctx context.Context, r *engine.Reader, name string) error {
+	field := "Host.Name"
+	if name != b.site.Host.Name {
+		field = "StandbyHost.Name"
+	}
+	hosts, err := xoList(ctx, b, r, xoCollHosts, b.conns.XO.Hosts.List)
+	if err != nil {
+		return err
+	}
+	known := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		known = append(known, h.NameLabel)
+	}
+	sort.Strings(known)
+	return &sitekit.FieldError{Field: field, Value: name,
+		Reason: fmt.Sprintf("Xen Orchestra knows no such XCP-ng host (it knows: %s); add its pool master to XO or fix the site", orNone(known, "none"))}
+}
+
 // ── host (looked up, never created) ─────────────────────────────────────────────────────
 
 type xoHostState struct {
@@ -251,8 +271,16 @@ func (b *build) xoHost(name string) {
 		Provides: []string{"id", "pool", "address", "pif", "sr"},
 		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
 			h, ok, err := b.xoFindHost(ctx, r, name)
-			if err != nil || !ok {
+			if err != nil {
 				return engine.NotFound(), err
+			}
+			if !ok {
+				if b.destroy {
+					return engine.NotFound(), nil // nothing of the site can be on it
+				}
+				// A host is never created: planning a create that can only fail would
+				// leave the site half-built. The plan fails here, before any write.
+				return engine.NotFound(), b.xoUnknownHost(ctx, r, name)
 			}
 			return engine.Found(xoHostState{Name: name}, false, engine.Outputs{
 				"id": h.ID, "pool": h.Pool, "address": h.Address, "pif": h.PIF, "sr": h.SR}), nil

@@ -265,6 +265,7 @@ func TestXOBackupScheduleDeletedByHandConvergesInOnePass(t *testing.T) {
 func TestXOAmbiguousVMCreateLeavesOneVM(t *testing.T) {
 	ctx := context.Background()
 	site := xoTestSite(t)
+	site.Teleworkers = Teleworkers{}
 	env := newXOEnv(t)
 	bp, err := Basse(site)
 	require.NoError(t, err)
@@ -447,4 +448,29 @@ func TestXODestroyDeletesMarkedOrphans(t *testing.T) {
 	for _, x := range vms {
 		assert.False(t, xoMarked(x.Tags, site.Name), "VM %s left", x.NameLabel)
 	}
+}
+
+// TestUnknownHostFailsThePlan: a host Xen Orchestra does not know is a plan error naming
+// the field and the hosts XO knows, not a create that can only fail at apply time.
+func TestUnknownHostFailsThePlan(t *testing.T) {
+	ctx := context.Background()
+	site := xoTestSite(t)
+	site.Host.Name = "xcp-ng-01"
+	env := newXOEnv(t)
+	bp, err := Standard(site)
+	require.NoError(t, err)
+	_, err = bp.Plan(ctx, env.conn)
+	require.Error(t, err)
+	var fe *sitekit.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "Host.Name", fe.Field)
+	assert.Equal(t, "xcp-ng-01", fe.Value)
+	assert.Contains(t, err.Error(), "xcp-dl380", "names the hosts XO knows")
+
+	// The default host is the simulator's.
+	site.Host = DefaultHost()
+	bp, err = Standard(site)
+	require.NoError(t, err)
+	_, err = bp.Plan(ctx, env.conn)
+	require.NoError(t, err)
 }

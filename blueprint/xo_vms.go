@@ -224,7 +224,7 @@ func (b *build) xoVMRequest(ctx context.Context, vm VM, v VLAN, w xoVMState, srO
 		req.VDIs = []xo.VDISpec{{Size: size, NameLabel: vm.Name + "-disk0", NameDescription: b.marker}}
 	}
 	if vm.OS == Debian12 {
-		ud, nc, err := b.xoCloudInit(vm, v)
+		ud, nc, err := b.xoCloudInit(ctx, vm, v)
 		if err != nil {
 			return xo.VMCreateRequest{}, err
 		}
@@ -244,7 +244,7 @@ func isDigits(s string) bool {
 
 // xoCloudInit renders the user-data and network-config of a Debian VM: web = LAMP + Netdata
 // agent streaming to the monitor, monitor = Netdata parent, any other Linux VM = agent.
-func (b *build) xoCloudInit(vm VM, v VLAN) (userData, networkConfig string, err error) {
+func (b *build) xoCloudInit(ctx context.Context, vm VM, v VLAN) (userData, networkConfig string, err error) {
 	s := b.site
 	mgmt := v.Subnet
 	if ms := s.Network.ByRole(RoleMgmt); len(ms) > 0 {
@@ -262,7 +262,7 @@ func (b *build) xoCloudInit(vm VM, v VLAN) (userData, networkConfig string, err 
 	}
 	var key sitekit.Secret
 	if s.Credentials.NetdataStreamKey != "" {
-		if key, err = s.Credentials.NetdataStreamKey.Resolve(); err != nil {
+		if key, err = b.secret(ctx, s.Credentials.NetdataStreamKey); err != nil {
 			return "", "", err
 		}
 	}

@@ -13,7 +13,8 @@
 //		sitekit.WithCredentials("apiadmin", sitekit.NewSecret(pw)),
 //		sitekit.WithCertSHA256(fingerprint))
 //	lic, err := c.System.License(ctx)
-//	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Status: "outofsync"}) { … }
+//	for e, err := range c.Endpoints.All(ctx, &ems.EndpointListOptions{Status: ems.StatusOutOfSync}) { … }
+//	sum, err := c.Endpoints.Summary(ctx)                     // online / offline, managed / unmanaged
 //	g, err := c.Groups.Create(ctx, ems.GroupCreateRequest{Name: "Compta"})
 //	err = c.Endpoints.Move(ctx, g.ID, ids...)
 //	tag, err := c.ZTNATags.Create(ctx, ems.ZTNATagRequest{Name: "ERP-Compliant", Comments: sitekit.Marker(site), …})

@@ -67,6 +67,10 @@ func TestEndpointsPagingAndFilters(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 1, srv.Faults().Calls("GET /api/v1/endpoints/index"))
 
+	sum, err := c.Endpoints.Summary(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ems.EndpointSummary{Online: 8, OfflineNominal: 4, Managed: 12}, sum)
+
 	// fotoobo's out-of-sync monitor: online endpoints whose profile is not applied.
 	outOfSync, err := c.Endpoints.List(ctx, &ems.EndpointListOptions{Connection: ems.ConnectionOnline, Status: ems.StatusOutOfSync})
 	require.NoError(t, err)

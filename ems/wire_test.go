@@ -278,3 +278,18 @@ func TestWireNegativeRetvalIsAnError(t *testing.T) {
 	assert.Equal(t, -2, ae.RetVal)
 	assert.Equal(t, http.StatusOK, ae.StatusCode)
 }
+
+func TestWireSummary(t *testing.T) {
+	w := wire(t)
+	// fotoobo's test mocks of the two dashboard summaries, byte for byte.
+	w.handle(http.MethodGet, "/api/v1/endpoints/connection/donut", nil, "",
+		`{"result":{"retval":1,"message":null},"data":[{"token":"offlineNominal","value":1111,"name":"Offline"},
+		{"token":"offlineRecent","value":2222,"name":"Offline >1h"},{"token":"online","value":3333,"name":"Online"}]}`)
+	w.handle(http.MethodGet, "/api/v1/endpoints/management/donut", nil, "",
+		`{"result":{"retval":1,"message":null},"data":[{"token":"managed","value":1000,"name":"Managed"},
+		{"token":"unmanaged","value":99,"name":"Unmanaged"}]}`)
+	sum, err := w.c.Endpoints.Summary(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, ems.EndpointSummary{Online: 3333, OfflineNominal: 1111, OfflineRecent: 2222, Managed: 1000, Unmanaged: 99}, sum)
+	assert.Equal(t, 3333, sum.Offline())
+}

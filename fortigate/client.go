@@ -1,6 +1,7 @@
 package fortigate
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -149,8 +150,8 @@ func (c *conn) query() url.Values {
 	return q
 }
 
-// do sends one request and decodes the FortiOS envelope of a 2xx answer.
-func (c *conn) do(ctx context.Context, method, path string, q url.Values, body any) (*Envelope, error) {
+// send sends one request and returns the body of a 2xx answer.
+func (c *conn) send(ctx context.Context, method, path string, q url.Values, body any) ([]byte, error) {
 	if q == nil {
 		q = c.query()
 	}
@@ -162,11 +163,57 @@ func (c *conn) do(ctx context.Context, method, path string, q url.Values, body a
 	if err != nil {
 		return nil, err
 	}
-	env, err := DecodeEnvelope(resp.Body)
+	return resp.Body, nil
+}
+
+// do sends one request and decodes the FortiOS envelope of a 2xx answer.
+func (c *conn) do(ctx context.Context, method, path string, q url.Values, body any) (*Envelope, error) {
+	b, err := c.send(ctx, method, path, q, body)
+	if err != nil {
+		return nil, err
+	}
+	env, err := DecodeEnvelope(b)
 	if err != nil {
 		return nil, fmt.Errorf("fortigate: %s %s: %w", method, path, err)
 	}
 	return env, nil
+}
+
+// leanEnvelope is what the typed calls read of an answer: its status, key and results.
+// Other envelope fields are skipped; an error answer is decoded again in full.
+type leanEnvelope[T any] struct {
+	Status  string          `json:"status"`
+	MKey    json.RawMessage `json:"mkey"`
+	Results *T              `json:"results"`
+}
+
+// doInto sends one request and decodes the envelope's results into out (when out is not
+// nil) in the same pass; it returns the envelope's mkey as text. A multi-VDOM array
+// answer is read from its first envelope.
+func doInto[T any](ctx context.Context, c *conn, method, path string, q url.Values, body any, out *T) (string, error) {
+	b, err := c.send(ctx, method, path, q, body)
+	if err != nil {
+		return "", err
+	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		le := leanEnvelope[T]{Results: out}
+		if err := json.Unmarshal(t, &le); err != nil {
+			return "", fmt.Errorf("fortigate: %s %s: decode envelope: %w", method, path, err)
+		}
+		if le.Status != "error" {
+			return (&Envelope{MKey: le.MKey}).MKeyString(), nil
+		}
+	}
+	env, err := DecodeEnvelope(b)
+	if err != nil {
+		return "", fmt.Errorf("fortigate: %s %s: %w", method, path, err)
+	}
+	if out != nil {
+		if err := decodeResults(env, out); err != nil {
+			return "", err
+		}
+	}
+	return env.MKeyString(), nil
 }
 
 // Raw sends a request to any FortiOS REST path ("/api/v2/cmdb/…", "/api/v2/monitor/…") and
@@ -181,6 +228,17 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 }
 
 func cmdbPath(table string, key ...any) string {
+	if len(key) == 0 {
+		return "/api/v2/cmdb/" + table
+	}
+	if len(key) == 1 {
+		switch k := key[0].(type) {
+		case string:
+			return "/api/v2/cmdb/" + table + "/" + url.PathEscape(k)
+		case int:
+			return "/api/v2/cmdb/" + table + "/" + strconv.Itoa(k)
+		}
+	}
 	parts := append([]any{rest.Raw("api/v2/cmdb/" + table)}, key...)
 	return rest.Path(parts...)
 }

@@ -2,6 +2,7 @@ package fortigate_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -304,4 +305,23 @@ func TestIPMask(t *testing.T) {
 		_, err := fortigate.ParseIPMask(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// IPMask and Options decode escaped and plain JSON strings alike.
+func TestJSONStringForms(t *testing.T) {
+	var m fortigate.IPMask
+	require.NoError(t, json.Unmarshal([]byte(`"10.0.0.1 255.255.255.0"`), &m))
+	assert.Equal(t, "10.0.0.1 255.255.255.0", m.FortiOS())
+	require.NoError(t, json.Unmarshal([]byte(`"10.0.0.1\u0020255.255.0.0"`), &m))
+	assert.Equal(t, "10.0.0.1 255.255.0.0", m.FortiOS())
+	require.NoError(t, json.Unmarshal([]byte(`""`), &m))
+	assert.True(t, m.IsZero())
+	require.Error(t, json.Unmarshal([]byte(`7`), &m))
+	var o fortigate.Options
+	require.NoError(t, json.Unmarshal([]byte(`"ping https"`), &o))
+	assert.Equal(t, fortigate.Options{"ping", "https"}, o)
+	require.NoError(t, json.Unmarshal([]byte(`"ping\thttps \"x\""`), &o))
+	assert.Equal(t, fortigate.Options{"ping", "https", `"x"`}, o)
+	require.NoError(t, json.Unmarshal([]byte{'"', 'c', 'a', 'f', 0xc3, '"'}, &o))
+	assert.Equal(t, fortigate.Options{"caf\ufffd"}, o, "invalid UTF-8 is replaced as encoding/json does")
 }

@@ -74,12 +74,8 @@ func FilterEscape(s string) string {
 
 // list returns the records of the table matching opts (nil: all), in table order.
 func (s *table[K, T]) list(ctx context.Context, opts *ListOptions) ([]T, error) {
-	env, err := s.c.do(ctx, http.MethodGet, cmdbPath(s.path), opts.query(s.c), nil)
-	if err != nil {
-		return nil, err
-	}
 	var out []T
-	if err := decodeResults(env, &out); err != nil {
+	if _, err := doInto(ctx, s.c, http.MethodGet, cmdbPath(s.path), opts.query(s.c), nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -138,12 +134,8 @@ func (s *table[K, T]) get(ctx context.Context, key K) (T, error) {
 	if err := checkKey("key", key); err != nil {
 		return zero, err
 	}
-	env, err := s.c.do(ctx, http.MethodGet, cmdbPath(s.path, key), nil, nil)
-	if err != nil {
-		return zero, err
-	}
 	var out []T
-	if err := decodeResults(env, &out); err != nil {
+	if _, err := doInto(ctx, s.c, http.MethodGet, cmdbPath(s.path, key), nil, nil, &out); err != nil {
 		return zero, err
 	}
 	if len(out) == 0 {
@@ -168,11 +160,11 @@ func (s *table[K, T]) create(ctx context.Context, obj T) (T, error) {
 	if err := obj.validate(false); err != nil {
 		return zero, err
 	}
-	env, err := s.c.do(ctx, http.MethodPost, cmdbPath(s.path), nil, obj)
+	mkey, err := doInto[struct{}](ctx, s.c, http.MethodPost, cmdbPath(s.path), nil, obj, nil)
 	if err != nil {
 		return zero, err
 	}
-	key, err := parseKey(env.MKeyString(), obj.mkey())
+	key, err := parseKey(mkey, obj.mkey())
 	if err != nil {
 		return zero, err
 	}
@@ -190,7 +182,7 @@ func (s *table[K, T]) update(ctx context.Context, key K, obj T) (T, error) {
 	if err := obj.validate(true); err != nil {
 		return zero, err
 	}
-	if _, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, obj); err != nil {
+	if _, err := doInto[struct{}](ctx, s.c, http.MethodPut, cmdbPath(s.path, key), nil, obj, nil); err != nil {
 		return zero, err
 	}
 	if s.c.txn != 0 {
@@ -208,7 +200,7 @@ func (s *table[K, T]) patch(ctx context.Context, key K, attrs map[string]any) er
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, http.MethodPut, cmdbPath(s.path, key), nil, attrs)
+	_, err := doInto[struct{}](ctx, s.c, http.MethodPut, cmdbPath(s.path, key), nil, attrs, nil)
 	return err
 }
 
@@ -217,7 +209,7 @@ func (s *table[K, T]) delete(ctx context.Context, key K) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
-	_, err := s.c.do(ctx, http.MethodDelete, cmdbPath(s.path, key), nil, nil)
+	_, err := doInto[struct{}](ctx, s.c, http.MethodDelete, cmdbPath(s.path, key), nil, nil, nil)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package fortigate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/lenient"
@@ -96,12 +98,15 @@ func (m IPMask) FortiOS() string {
 func (m IPMask) IsZero() bool { return !m.IsValid() }
 
 // MarshalJSON encodes the "a.b.c.d m.m.m.m" form.
-func (m IPMask) MarshalJSON() ([]byte, error) { return json.Marshal(m.FortiOS()) }
+func (m IPMask) MarshalJSON() ([]byte, error) {
+	// digits, dots and one space: nothing to escape
+	return []byte(`"` + m.FortiOS() + `"`), nil
+}
 
 // UnmarshalJSON decodes either form; "" leaves m zero.
 func (m *IPMask) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(s) == "" {
@@ -125,12 +130,24 @@ func (o Options) MarshalJSON() ([]byte, error) { return json.Marshal(strings.Joi
 
 // UnmarshalJSON splits the space-separated form.
 func (o *Options) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return err
 	}
 	*o = strings.Fields(s)
 	return nil
+}
+
+// jsonString decodes a JSON string value (b is valid JSON, as encoding/json hands it to
+// an UnmarshalJSON method); a plain one (no escapes, valid UTF-8) is sliced without a
+// second pass of the JSON decoder.
+func jsonString(b []byte) (string, error) {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b[1:n-1], '\\') < 0 && utf8.Valid(b[1:n-1]) {
+		return string(b[1 : n-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // Equal compares two option sets ignoring order and duplicates.
@@ -150,9 +167,11 @@ type Ref struct {
 
 // MarshalJSON sends only the name.
 func (r Ref) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Name string `json:"name"`
-	}{r.Name})
+	name, err := json.Marshal(r.Name)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(`{"name":`), name...), '}'), nil
 }
 
 // Refs builds a reference list from names.

@@ -403,3 +403,21 @@ func TestWirePerVDOM(t *testing.T) {
 	assert.Equal(t, "root", g[0].VDOM)
 	assert.JSONEq(t, `{"hostname":"fw-msp","vdom-mode":"multi-vdom"}`, string(g[0].Value.Results))
 }
+
+// TestWireErrorEnvelopeOn200: an envelope with status "error" is an error even when the
+// HTTP status says 200, for reads and writes.
+func TestWireErrorEnvelopeOn200(t *testing.T) {
+	w := newWire(t)
+	ctx := context.Background()
+	w.expect("GET", "/api/v2/cmdb/firewall/address/x", vdomRoot, "", 200,
+		`{"http_method":"GET","status":"error","http_status":404,"error":-3,"vdom":"root","path":"firewall","name":"address","mkey":"x"}`)
+	w.expect("DELETE", "/api/v2/cmdb/firewall/address/y", vdomRoot, "", 200,
+		`{"http_method":"DELETE","status":"error","http_status":500,"error":-23,"vdom":"root","path":"firewall","name":"address","mkey":"y"}`)
+	_, err := w.c.Addresses.Get(ctx, "x")
+	require.ErrorIs(t, err, sitekit.ErrNotFound)
+	err = w.c.Addresses.Delete(ctx, "y")
+	require.ErrorIs(t, err, sitekit.ErrInUse)
+	var ae *fortigate.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "y", ae.MKey)
+}

@@ -48,6 +48,9 @@ func TestNewValidates(t *testing.T) {
 	require.NoError(t, err, "plain http to loopback is the norm")
 }
 
+// info, charts, chart and contexts of the simulator read through the client; the shapes are
+// pinned against the recorded answers in netdatatest's shape tests, the unknown chart and
+// context answers are recorded (netdata.md §2) and observed on 1.37.1.
 func TestInfoChartsContexts(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
@@ -111,6 +114,9 @@ func TestInfoChartsContexts(t *testing.T) {
 	assert.Equal(t, info.UID, hello.MachineGUID)
 }
 
+// /api/v1/data: the dimensions of system.cpu without idle (recorded chart), rows at the
+// agent's current second (recorded jsonwrap: last_entry is "now"); a stalled collector shows
+// as null cells in the newest rows [inferred].
 func TestData(t *testing.T) {
 	srv, c := setup(t)
 	ctx := t.Context()
@@ -246,6 +252,9 @@ func TestAlarmsRaiseClearLogCount(t *testing.T) {
 	assert.Equal(t, netdata.StatusCritical, log[0].OldStatus)
 }
 
+// allmetrics answers Prometheus text with a netdata_info line first and ms timestamps
+// (recorded: v1_allmetrics_prometheus_head.txt); badge.svg answers image/svg+xml (recorded:
+// v1_badge_system.cpu.svg and its README row).
 func TestAllMetricsAndBadge(t *testing.T) {
 	srv, c := setup(t)
 	samples, err := c.AllMetrics(t.Context(), &netdata.AllMetricsOptions{Filter: "system.cpu"})

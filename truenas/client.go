@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sitekit/sitekit"
@@ -101,6 +102,9 @@ type Client struct {
 	sem        chan struct{} // calls in flight
 	writes     chan struct{} // writes in flight (sitekit.WithMaxConcurrentWrites), nil: no cap
 	jobs       *jobWatch
+
+	newStyle atomic.Bool // the connection runs new-style jobs (core.set_options)
+	scram    scramCache
 
 	mu      sync.Mutex
 	conn    *jsonrpc.Conn
@@ -438,62 +442,6 @@ func (c *Client) atLeast(ctx context.Context, v string) (bool, error) {
 	return compareVersions(cur, v) >= 0, nil
 }
 
-// signIn runs on every (re)connect before queued calls proceed.
-func (c *Client) signIn(ctx context.Context, conn *jsonrpc.Conn) error {
-	s := c.settings
-	var err error
-	switch {
-	case !s.Token.IsZero() && c.keyUser != "":
-		err = c.loginEx(ctx, conn, map[string]any{"mechanism": "API_KEY_PLAIN", "username": c.keyUser, "api_key": s.Token.Reveal()})
-	case !s.Token.IsZero():
-		var ok bool
-		if err = c.rawCall(ctx, conn, "auth.login_with_api_key", []any{s.Token.Reveal()}, &ok); err == nil && !ok {
-			err = loginFailed("auth.login_with_api_key", "false")
-		}
-	default:
-		err = c.loginEx(ctx, conn, map[string]any{"mechanism": "PASSWORD_PLAIN", "username": s.Username, "password": s.Password.Reveal()})
-	}
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	needVersion := c.version == ""
-	c.mu.Unlock()
-	if needVersion {
-		var short string
-		if err := c.rawCall(ctx, conn, "system.version_short", []any{}, &short); err != nil {
-			return err
-		}
-		v := versionParts(short)
-		c.mu.Lock()
-		c.version = fmt.Sprintf("v%d.%d.%d", v[0], v[1], v[2])
-		c.mu.Unlock()
-	}
-	if c.jobs.wanted() {
-		if err := c.jobs.subscribe(ctx, c, conn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *Client) loginEx(ctx context.Context, conn *jsonrpc.Conn, params map[string]any) error {
-	var res struct {
-		ResponseType string `json:"response_type"`
-	}
-	if err := c.rawCall(ctx, conn, "auth.login_ex", []any{params}, &res); err != nil {
-		return err
-	}
-	if res.ResponseType != "SUCCESS" {
-		return loginFailed("auth.login_ex", res.ResponseType)
-	}
-	return nil
-}
-
-func loginFailed(method, what string) error {
-	return &APIError{Method: method, Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized, ErrName: what}
-}
-
 // rawCall calls on a given connection and maps JSON-RPC errors to *APIError.
 func (c *Client) rawCall(ctx context.Context, conn *jsonrpc.Conn, method string, params []any, result any) error {
 	if params == nil {
@@ -553,7 +501,10 @@ func (c *Client) call(ctx context.Context, method string, params []any, result a
 
 // attempt sends one call, bounded by the per-call timeout.
 func (c *Client) attempt(ctx context.Context, method string, params []any, result any, write bool) error {
-	actx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if ctx.Value(noTimeoutKey{}) == nil {
+		actx, cancel = context.WithTimeout(ctx, c.settings.Timeout)
+	}
 	defer cancel()
 	conn, err := c.connection(actx)
 	if err != nil {

@@ -34,12 +34,16 @@
 //
 // # Authentication
 //
-// An API key (sitekit.WithToken) signs in with auth.login_ex mechanism API_KEY_PLAIN when
-// [WithAPIKeyUser] names its owner, else with auth.login_with_api_key; credentials
-// (sitekit.WithCredentials) use PASSWORD_PLAIN. The sign-in runs on every (re)connect,
-// before queued calls, never per call (TrueNAS rate-limits logins). An API key is refused,
-// before any I/O, over plain ws:// or http:// to a non-loopback host: TrueNAS revokes a key
-// used over an insecure transport.
+// Every connection first calls core.set_options({"legacy_jobs": false}), as the vendor's
+// client does, then signs in. Where auth.mechanism_choices offers SCRAM (TrueNAS 26.0+) the
+// client signs in by SCRAM-SHA-512: with an API key (sitekit.WithToken, "<id>-<key>", and
+// [WithAPIKeyUser] naming its owner) or a password (sitekit.WithCredentials), bound to the
+// server's TLS certificate (tls-server-end-point) over TLS; the secret never crosses the
+// wire and the server proves it knows it. Elsewhere an API key uses auth.login_ex mechanism
+// API_KEY_PLAIN (auth.login_with_api_key without [WithAPIKeyUser]) and credentials use
+// PASSWORD_PLAIN. The sign-in runs on every (re)connect, before queued calls, never per call
+// (TrueNAS rate-limits logins). An API key is refused, before any I/O, over plain ws:// or
+// http:// to a non-loopback host: TrueNAS revokes a key sent over an insecure transport.
 //
 // # TLS
 //
@@ -65,6 +69,10 @@
 // backoff, and writes only when the appliance refused them without running them; a write
 // whose answer was lost is never re-sent. sitekit.WithMaxConcurrentWrites caps the writes in
 // flight. At most 16 calls are in flight per client (the middleware refuses more than 20).
-// Jobs (replication.run, cloudsync.sync, service.control) are awaited through core.get_jobs
-// collection_update events, with a core.get_jobs poll as fallback ([WithJobPollInterval]).
+// Jobs (replication.run, cloudsync.sync, service.control): where the endpoint accepts
+// new-style jobs (v25.10.0+), the call is answered when the job ends and progress comes from
+// the core.get_jobs events naming the call; if the connection drops meanwhile, or on older
+// endpoints, the job is awaited by id through core.get_jobs collection_update events, with a
+// core.get_jobs poll as fallback ([WithJobPollInterval]). The per-call timeout does not
+// bound a job: its ctx does.
 package truenas

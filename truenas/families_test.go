@@ -4,11 +4,16 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/truenas"
 	"github.com/sitekit/sitekit/truenas/truenastest"
 )
 
+// Evidence: reference truenas.md §6.1-§6.2 (system.info sample, pool.query entry); get with
+// no match is MatchNotFound (§2.3).
 func TestSystemAndPools(t *testing.T) {
 	_, c := newPair(t, nil)
 	info := must[truenas.SystemInfo](t)(c.System.Info(ctx))
@@ -35,6 +40,9 @@ func TestSystemAndPools(t *testing.T) {
 	wantIs(t, err, sitekit.ErrNotFound)
 }
 
+// Evidence: reference truenas.md §6.2 (property objects, inherited source_info, quota ≥ 1 GiB,
+// "Path … already exists", parent must exist); pool_/dataset.py do_delete at TS-25.10.6
+// (ENOTEMPTY "filesystem has children", ENOENT for a missing dataset).
 func TestDatasets(t *testing.T) {
 	srv, c := newPair(t, nil)
 	marker := sitekit.Marker("pv-pessac")
@@ -109,6 +117,7 @@ func names(ds []truenas.Dataset) []string {
 	return out
 }
 
+// Client-side validation only: nothing reaches the simulator.
 func TestBadInputSendsNothing(t *testing.T) {
 	srv, c := newPair(t, nil)
 	must[string](t)(c.APIVersion(ctx)) // connect first so that counting starts from a known point
@@ -186,6 +195,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 	}
 }
 
+// Evidence: reference truenas.md §6.4 (share path must be an existing dataset mountpoint;
+// one export per path, inferred from sharing/nfs.py "Export already exists" validation).
 func TestSharesCheckReferences(t *testing.T) {
 	_, c := newPair(t, nil)
 	_, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/xo"})
@@ -214,8 +225,10 @@ func TestSharesCheckReferences(t *testing.T) {
 	wantIs(t, err, sitekit.ErrNotFound)
 }
 
+// Evidence: reference truenas.md §6.3 (naming schema defaults, schedule begin/end, state
+// PENDING); plugins/snapshot.py run at TS-25.10.6 (disabled task refused, run queued).
 func TestSnapshotsAndTasks(t *testing.T) {
-	_, c := newPair(t, nil)
+	srv, c := newPair(t, nil)
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/vm"}))
 	_, err := c.SnapshotTasks.Create(ctx, truenas.SnapshotTaskRequest{Dataset: "tank/nope"})
 	wantIs(t, err, sitekit.ErrInvalid)
@@ -228,10 +241,18 @@ func TestSnapshotsAndTasks(t *testing.T) {
 	if task.Enabled || !task.Recursive {
 		t.Fatalf("update %+v", task)
 	}
-	if err := c.SnapshotTasks.Run(ctx, task.ID); err != nil {
-		t.Fatal(err)
-	}
+	// a disabled task does not run (plugins/snapshot.py at TS-25.10.6)
+	err = c.SnapshotTasks.Run(ctx, task.ID)
+	var ae *truenas.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "[EFAULT] Task is not enabled", ae.Reason)
+	must[truenas.SnapshotTask](t)(c.SnapshotTasks.Update(ctx, task.ID, truenas.SnapshotTaskRequest{Enabled: truenas.Ptr(true)}))
+	// an enabled one is queued: the snapshot appears when the appliance's clock moves on
+	require.NoError(t, c.SnapshotTasks.Run(ctx, task.ID))
 	snaps := must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Where(truenas.Eq("dataset", "tank/vm"))))
+	require.Empty(t, snaps)
+	srv.AdvanceJobs(0)
+	snaps = must[[]truenas.Snapshot](t)(c.Snapshots.List(ctx, truenas.Where(truenas.Eq("dataset", "tank/vm"))))
 	if len(snaps) != 1 || snaps[0].SnapshotName != "auto-2026-11-25_08-00" {
 		t.Fatalf("snaps %+v", snaps)
 	}
@@ -256,6 +277,8 @@ func TestSnapshotsAndTasks(t *testing.T) {
 	wantIs(t, err, sitekit.ErrNotFound)
 }
 
+// Evidence: reference truenas.md §6.1 (alert.list, dismiss/restore) and §6.7 (user.create);
+// the default home /var/empty and the builtin-user refusal are inferred.
 func TestUsersAndAlerts(t *testing.T) {
 	srv, c := newPair(t, nil)
 	u := must[truenas.User](t)(c.Users.Create(ctx, truenas.UserRequest{Username: "svc_msp", FullName: "MSP automation", PasswordDisabled: truenas.Ptr(true)}))
@@ -292,6 +315,9 @@ func TestUsersAndAlerts(t *testing.T) {
 	wantIs(t, c.Alerts.Dismiss(ctx, "nope"), sitekit.ErrNotFound)
 }
 
+// Evidence: reference truenas.md §6.8-§6.9 (keychain, replication defaults and expansion of
+// ssh_credentials/periodic_snapshot_tasks, cloudsync.credentials.verify, cloudsync.sync job);
+// plugins/keychain.py do_delete at TS-25.10.6 (in-use credential: -32602 on options.cascade).
 func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 	srv, c := newPair(t, nil)
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/backups"}))
@@ -385,6 +411,7 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 	}
 }
 
+// Evidence: reference truenas.md §4 (failed job: state FAILED, error, exc_info with errno).
 func TestJobFailure(t *testing.T) {
 	srv, c := newPair(t, nil)
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/b"}))

@@ -3,8 +3,10 @@ package truenas
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,21 +61,22 @@ type ExcInfo struct {
 
 // Job is a middleware job as returned by core.get_jobs.
 type Job struct {
-	ID           int64           `json:"id"`
-	Method       string          `json:"method"`
-	Arguments    json.RawMessage `json:"arguments,omitempty"`
-	Description  string          `json:"description"`
-	Abortable    bool            `json:"abortable"`
-	LogsPath     string          `json:"logs_path"`
-	LogsExcerpt  string          `json:"logs_excerpt"`
-	Progress     JobProgress     `json:"progress"`
-	Result       json.RawMessage `json:"result,omitempty"`
-	Error        string          `json:"error"`
-	Exception    string          `json:"exception"`
-	ExcInfo      *ExcInfo        `json:"exc_info"`
-	State        JobState        `json:"state"`
-	TimeStarted  *Time           `json:"time_started"`
-	TimeFinished *Time           `json:"time_finished"`
+	ID           int64             `json:"id"`
+	MessageIDs   []json.RawMessage `json:"message_ids,omitempty"`
+	Method       string            `json:"method"`
+	Arguments    json.RawMessage   `json:"arguments,omitempty"`
+	Description  string            `json:"description"`
+	Abortable    bool              `json:"abortable"`
+	LogsPath     string            `json:"logs_path"`
+	LogsExcerpt  string            `json:"logs_excerpt"`
+	Progress     JobProgress       `json:"progress"`
+	Result       json.RawMessage   `json:"result,omitempty"`
+	Error        string            `json:"error"`
+	Exception    string            `json:"exception"`
+	ExcInfo      *ExcInfo          `json:"exc_info"`
+	State        JobState          `json:"state"`
+	TimeStarted  *Time             `json:"time_started"`
+	TimeFinished *Time             `json:"time_finished"`
 }
 
 // JobError reports a job that ended FAILED or ABORTED. It matches sitekit.ErrInvalid for
@@ -193,9 +196,16 @@ func (s *JobsService) Wait(ctx context.Context, id int64, progress func(Job)) (J
 	}
 }
 
-// runJob calls a job method (its result is the job id in legacy mode), then waits for it and
-// decodes the job's result into result (if not nil).
+// runJob calls a job method and waits for the job, reporting progress, then decodes the job's
+// result into result (if not nil). With new-style jobs the call itself is answered when the
+// job ends; otherwise its answer is the job id and the job is awaited.
 func (c *Client) runJob(ctx context.Context, method string, params []any, progress func(Job), result any) (Job, error) {
+	if err := c.jobs.ensureSubscribed(ctx, c); err != nil {
+		return Job{}, err
+	}
+	if c.newStyle.Load() {
+		return c.runJobNewStyle(ctx, method, params, progress, result)
+	}
 	var id lenient.Int
 	if err := c.call(ctx, method, params, &id, true); err != nil {
 		return Job{}, err
@@ -215,12 +225,165 @@ func (c *Client) runJob(ctx context.Context, method string, params []any, progre
 	return j, nil
 }
 
+// runJobNewStyle runs a job method whose answer comes when the job ends. The job's id is
+// learned from the core.get_jobs events naming the call's request id in message_ids, which
+// also report progress; if the connection drops meanwhile, the job is awaited by id.
+func (c *Client) runJobNewStyle(ctx context.Context, method string, params []any, progress func(Job), result any) (Job, error) {
+	tr := c.jobs.track()
+	defer c.jobs.untrack(tr)
+	reported := make(chan struct{})
+	stop := make(chan struct{})
+	var last Job // the last job reported; read after reported is closed
+	report := func(j Job) {
+		if progress != nil && j.ID != 0 && (j.State != last.State || j.Progress.Percent != last.Progress.Percent || j.Progress.Description != last.Progress.Description) {
+			progress(j)
+			last = j
+		}
+	}
+	go func() { // progress reports, from one goroutine, ended before returning
+		defer close(reported)
+		for {
+			select {
+			case <-tr.wt.sig:
+				report(tr.wt.current())
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var raw json.RawMessage
+	err := c.call(jsonrpc.WithCallID(withoutCallTimeout(ctx), tr.addRequest), method, params, &raw, true)
+	close(stop)
+	<-reported
+	id := tr.jobID()
+	switch {
+	case err == nil:
+		j := tr.wt.current()
+		if !j.State.Terminal() && id != 0 {
+			// The answer overtook the job's last event: read the finished record.
+			if got, gerr := c.Jobs.Get(ctx, id); gerr == nil {
+				j = got
+			}
+		}
+		if j.ID == 0 {
+			j = Job{ID: id, Method: method}
+		}
+		j.State, j.Result, j.Progress.Percent = JobSuccess, raw, 100
+		report(j)
+		if result != nil && len(raw) > 0 {
+			if err := json.Unmarshal(raw, result); err != nil {
+				return j, fmt.Errorf("truenas: %s: decode job result: %w", method, err)
+			}
+		}
+		return j, nil
+	case ctx.Err() != nil:
+		return Job{}, err
+	case id == 0:
+		// The events naming the call may not have been handled yet: ask for the job
+		// started by the call's request.
+		id = c.jobByRequest(ctx, method, tr)
+		if id == 0 {
+			return Job{}, err
+		}
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		// The job failed: its record says how.
+		if j, gerr := c.Jobs.Get(ctx, id); gerr == nil && j.State.Terminal() && j.State != JobSuccess {
+			report(j)
+			return j, newJobError(j)
+		}
+		return Job{ID: id, Method: method}, err
+	}
+	// The answer was lost with the connection: the job runs on; wait for it by id.
+	j, err := c.Jobs.Wait(ctx, id, progress)
+	if err == nil && result != nil && len(j.Result) > 0 {
+		err = json.Unmarshal(j.Result, result)
+	}
+	return j, err
+}
+
+// jobByRequest returns the id of the job of method started by one of the tracker's requests
+// (core.get_jobs filtered on message_ids), 0 if none.
+func (c *Client) jobByRequest(ctx context.Context, method string, tr *tracker) int64 {
+	tr.mu.Lock()
+	reqs := slices.Clone(tr.reqs)
+	tr.mu.Unlock()
+	for _, r := range reqs {
+		jobs, err := c.Jobs.List(ctx, Where(Eq("method", method), F("message_ids", "rin", json.RawMessage(r))))
+		if err == nil && len(jobs) > 0 {
+			return jobs[0].ID
+		}
+	}
+	return 0
+}
+
+type noTimeoutKey struct{}
+
+// withoutCallTimeout marks a call that may last as long as a job: sitekit.WithTimeout does
+// not bound it (ctx does).
+func withoutCallTimeout(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noTimeoutKey{}, true)
+}
+
+// tracker follows the job started by one new-style call.
+type tracker struct {
+	mu   sync.Mutex
+	reqs []string // request ids of the call's attempts
+	id   int64
+	wt   *waiter
+}
+
+func (t *tracker) addRequest(id string) {
+	t.mu.Lock()
+	t.reqs = append(t.reqs, id)
+	t.mu.Unlock()
+}
+
+func (t *tracker) jobID() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.id
+}
+
+// claims reports whether the job started by request ids is the tracker's, recording its id.
+func (t *tracker) claims(jobID int64, ids []json.RawMessage) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.id != 0 {
+		return t.id == jobID
+	}
+	for _, raw := range ids {
+		s := strings.Trim(string(raw), `"`)
+		if slices.Contains(t.reqs, s) {
+			t.id = jobID
+			return true
+		}
+	}
+	return false
+}
+
+func (w *jobWatch) track() *tracker {
+	t := &tracker{wt: &waiter{sig: make(chan struct{}, 1)}}
+	w.mu.Lock()
+	w.trackers = append(w.trackers, t)
+	w.mu.Unlock()
+	return t
+}
+
+func (w *jobWatch) untrack(t *tracker) {
+	w.mu.Lock()
+	w.trackers = slices.DeleteFunc(w.trackers, func(x *tracker) bool { return x == t })
+	w.mu.Unlock()
+}
+
 // jobWatch routes core.get_jobs collection_update events to waiters.
 type jobWatch struct {
 	mu         sync.Mutex
 	want       bool
 	subscribed bool
 	waiters    map[int64][]*waiter
+	trackers   []*tracker
 }
 
 type waiter struct {
@@ -327,6 +490,11 @@ func (w *jobWatch) notify(method string, params json.RawMessage) {
 	}
 	w.mu.Lock()
 	list := append([]*waiter(nil), w.waiters[j.ID]...)
+	for _, t := range w.trackers {
+		if t.claims(j.ID, j.MessageIDs) {
+			list = append(list, t.wt)
+		}
+	}
 	w.mu.Unlock()
 	for _, wt := range list {
 		wt.merge(j)

@@ -60,7 +60,7 @@ func (s *BackupRepositoriesService) Get(ctx context.Context, id string) (BackupR
 }
 
 // Find returns the BackupRepository whose name is name. None matches sitekit.ErrNotFound; several
-// (names are not unique in XO) match [ErrAmbiguousName].
+// (names are not unique in XO) return an [AmbiguousError].
 func (s *BackupRepositoriesService) Find(ctx context.Context, name string) (BackupRepository, error) {
 	return s.coll.find(ctx, "", name)
 }
@@ -232,7 +232,7 @@ func (s *BackupJobsService) Get(ctx context.Context, id string) (BackupJob, erro
 }
 
 // Find returns the BackupJob whose name is name. None matches sitekit.ErrNotFound; several
-// (names are not unique in XO) match [ErrAmbiguousName].
+// (names are not unique in XO) return an [AmbiguousError].
 func (s *BackupJobsService) Find(ctx context.Context, name string) (BackupJob, error) {
 	return s.coll.find(ctx, "", name)
 }
@@ -555,7 +555,7 @@ func (s *SchedulesService) Get(ctx context.Context, id string) (Schedule, error)
 }
 
 // Find returns the Schedule whose name is name. None matches sitekit.ErrNotFound; several
-// (names are not unique in XO) match [ErrAmbiguousName].
+// (names are not unique in XO) return an [AmbiguousError].
 func (s *SchedulesService) Find(ctx context.Context, name string) (Schedule, error) {
 	return s.coll.find(ctx, "", name)
 }

@@ -1,8 +1,10 @@
 package xo_test
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -114,8 +116,12 @@ func TestBackupRepositoryAndJobs(t *testing.T) {
 }
 
 func TestJSONRPCReconnect(t *testing.T) {
-	srv, c := setup(t)
+	srv, _ := setup(t)
 	ctx := ctx(t)
+	// The default retry policy: a read whose connection dropped is sent again.
+	c, err := srv.Client(xo.WithPollInterval(time.Millisecond), sitekit.WithRetry(sitekit.RetryPolicy{InitialInterval: time.Millisecond}))
+	require.NoError(t, err)
+	defer c.Close()
 	web := createHalted(t, srv, c, "web")
 	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "r", Server: "10.10.0.20", Path: "/mnt/tank/b"})
 	require.NoError(t, err)
@@ -123,14 +129,21 @@ func TestJSONRPCReconnect(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, srv.Faults().Calls("RPC session.signIn"))
 
-	assert.Equal(t, 1, srv.DropConnections())
-	// The next call reconnects and signs in again (a read is re-sent if it raced the drop).
+	// A read whose connection is cut before XO handles it is sent again on a new connection.
+	srv.Faults().ResetNext()
 	_, err = c.BackupRepositories.Test(ctx, repo.ID)
 	require.NoError(t, err)
+	assert.Equal(t, 3, srv.Faults().Calls("RPC remote.test"))
 	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
+	srv.Faults().ResetCounters()
+	assert.Equal(t, 1, srv.DropConnections())
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Faults().Calls("RPC session.signIn"))
+
 	_, err = c.BackupJobs.Create(ctx, xo.DeltaBackupJob("j", xo.IDs(web.ID), repo.ID, "0 1 * * *", "UTC", 7))
 	require.NoError(t, err)
-	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
+	assert.Equal(t, 1, srv.Faults().Calls("RPC session.signIn"))
 
 	// A write whose answer is lost is reported as outcome unknown, never silently retried.
 	srv.Faults().AmbiguousNext()
@@ -142,7 +155,7 @@ func TestJSONRPCReconnect(t *testing.T) {
 	assert.Len(t, jobs, 1, "the ambiguous create happened once; re-observe by name")
 	_, err = c.BackupRepositories.Test(ctx, repo.ID)
 	require.NoError(t, err)
-	assert.Equal(t, 3, srv.Faults().Calls("RPC session.signIn"))
+	assert.Equal(t, 2, srv.Faults().Calls("RPC session.signIn"))
 
 	// Sign-in with an expired token fails: the error says unauthorized.
 	srv.ExpireTokens()
@@ -179,4 +192,24 @@ func TestBackupJobRetentionChangeKeepsJobWideSettings(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"reportWhen":"failure","timezone":"Europe/Paris","concurrency":4}`, string(got.Settings[""]))
 	assert.JSONEq(t, `{"exportRetention":4}`, string(got.Settings[weekly.ID]))
+}
+
+// sitekit.WithTimeout bounds each JSON-RPC attempt, and sitekit.WithRetry{MaxAttempts: 1}
+// disables the re-send of a read whose connection dropped.
+func TestJSONRPCHonoursTimeoutAndRetry(t *testing.T) {
+	srv, c := setup(t) // MaxAttempts: 1
+	ctx := ctx(t)
+	repo, err := c.BackupRepositories.CreateNFS(ctx, xo.NFSRepositoryRequest{Name: "r", Server: "10.10.0.20", Path: "/mnt/tank/b"})
+	require.NoError(t, err)
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	require.NoError(t, err)
+	srv.Faults().ResetNext()
+	_, err = c.BackupRepositories.Test(ctx, repo.ID)
+	assert.ErrorIs(t, err, sitekit.ErrOutcomeUnknown, "no retry: the lost read is reported")
+
+	short, err := srv.Client(sitekit.WithTimeout(time.Nanosecond))
+	require.NoError(t, err)
+	defer short.Close()
+	_, err = short.BackupRepositories.Test(ctx, repo.ID)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }

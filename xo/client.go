@@ -62,8 +62,9 @@ type Client struct {
 	authMu sync.Mutex
 	token  sitekit.Secret
 
-	rpcMu sync.Mutex
-	rpc   *jsonrpc.Conn
+	rpcMu     sync.Mutex
+	rpc       *jsonrpc.Conn
+	rpcWrites chan struct{} // JSON-RPC writes in flight (sitekit.WithMaxConcurrentWrites)
 
 	// Pools reads pools (/pools).
 	Pools *PoolsService
@@ -126,6 +127,9 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	}
 	if v, ok := s.Value(pollKey{}).(time.Duration); ok {
 		c.poll = v
+	}
+	if s.MaxConcurrentWrites > 0 {
+		c.rpcWrites = make(chan struct{}, s.MaxConcurrentWrites)
 	}
 	rc, err := rest.New(rest.Config{
 		Appliance: "xo", BaseURL: baseURL, Settings: s,
@@ -220,8 +224,13 @@ func (c *Client) rpcConn() (*jsonrpc.Conn, error) {
 		u.Scheme = "ws"
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/api/"
+	var header http.Header
+	if c.settings.UserAgent != "" {
+		header = http.Header{"User-Agent": {c.settings.UserAgent}}
+	}
 	conn, err := jsonrpc.New(u.String(),
 		jsonrpc.WithHTTPClient(c.rest.HTTP()),
+		jsonrpc.WithHeader(header),
 		jsonrpc.WithLogger(c.settings.Logger),
 		jsonrpc.WithOnConnect(func(ctx context.Context, conn *jsonrpc.Conn) error {
 			tok, err := c.authToken(ctx)
@@ -237,16 +246,44 @@ func (c *Client) rpcConn() (*jsonrpc.Conn, error) {
 	return conn, nil
 }
 
-// call performs a JSON-RPC call, mapping errors to *APIError.
+// call performs a JSON-RPC call with the client's settings, mapping errors to *APIError:
+// each attempt is bounded by sitekit.WithTimeout (except the runJob methods, which last as
+// long as the run: ctx bounds them); writes wait for a slot of
+// sitekit.WithMaxConcurrentWrites; a call that could not be sent (dial failure) and a read
+// whose connection dropped are attempted again per sitekit.WithRetry, with backoff. A write
+// whose connection dropped is never re-sent: its outcome is unknown.
 func (c *Client) call(ctx context.Context, method string, params, result any) error {
 	conn, err := c.rpcConn()
 	if err != nil {
 		return err
 	}
-	err = conn.Call(ctx, method, params, result)
-	if err != nil && errors.Is(err, sitekit.ErrOutcomeUnknown) && idempotentRPC(method) && ctx.Err() == nil {
-		// A read whose connection dropped is safe to send again; the call reconnects.
-		err = conn.Call(ctx, method, params, result)
+	write := !idempotentRPC(method)
+	if write && c.rpcWrites != nil {
+		select {
+		case c.rpcWrites <- struct{}{}:
+			defer func() { <-c.rpcWrites }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	policy := c.settings.Retry.WithDefaults()
+	wait := policy.InitialInterval
+	for attempt := 1; ; attempt++ {
+		err = c.attempt(ctx, conn, method, params, result)
+		if err == nil || attempt >= policy.MaxAttempts || ctx.Err() != nil {
+			break
+		}
+		var ce *jsonrpc.ConnError
+		dialFailed := errors.As(err, &ce) && ce.Op == "dial"
+		if !dialFailed && (write || !errors.Is(err, sitekit.ErrOutcomeUnknown)) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, policy.MaxInterval)
 	}
 	if err == nil {
 		return nil
@@ -260,6 +297,23 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 	}
 	return fmt.Errorf("xo: %s: %w", method, err)
 }
+
+// attempt is one JSON-RPC call, bounded by the per-attempt timeout.
+func (c *Client) attempt(ctx context.Context, conn *jsonrpc.Conn, method string, params, result any) error {
+	if !strings.HasSuffix(method, ".runJob") {
+		timeout := c.settings.Timeout
+		if timeout <= 0 {
+			timeout = defaultTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	return conn.Call(ctx, method, params, result)
+}
+
+// defaultTimeout bounds one attempt when sitekit.WithTimeout is not given.
+const defaultTimeout = 30 * time.Second
 
 // idempotentRPC reports whether method only reads (safe to re-send after a drop).
 func idempotentRPC(method string) bool {

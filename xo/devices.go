@@ -61,7 +61,7 @@ func (s *VDIsService) Get(ctx context.Context, id string) (VDI, error) {
 }
 
 // Find returns the VDI whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *VDIsService) Find(ctx context.Context, pool, name string) (VDI, error) {
 	return s.coll.find(ctx, pool, name)
 }

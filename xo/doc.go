@@ -30,8 +30,8 @@
 // complex-matcher [Filter], fields, limit), All (an iterator; XO does not page) and Get by id.
 // Find by name exists where a name identifies an object: pool-scoped for pool objects
 // (Hosts, Networks, SRs, Templates, VMs, VDIs), XO-wide for pools, servers, backup
-// repositories, jobs and schedules; names are not unique in XO, so several matches fail with
-// [ErrAmbiguousName]. Tasks, backup logs, alarms and devices have no name to find them by.
+// repositories, jobs and schedules; names are not unique in XO, so several matches return
+// an [AmbiguousError]. Tasks, backup logs, alarms and devices have no name to find them by.
 // Create returns the created object (read back when XO answers only its id), Update the
 // object after the update. Writes take a request struct whose Validate runs before any I/O
 // and names the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
@@ -67,9 +67,13 @@
 //
 // # Retries
 //
-// Transport failures and 502/503/504 of idempotent requests, and 429, are retried with
-// backoff by the shared plumbing; a create is never re-sent blindly. JSON-RPC
-// reads are re-sent once after a dropped connection. PV-driver races (codes 11 and 14,
-// VM_MISSING_PV_DRIVERS, VM_LACKS_FEATURE*) are reported, not retried: test them with
-// [sitekit.IsRetryable] and retry after [VMsService.WaitPVDrivers].
+// Every sitekit option applies to both transports. Over REST, transport failures and
+// 502/503/504 of idempotent requests, and 429, are retried with backoff per
+// [sitekit.WithRetry]; a create is never re-sent blindly. Over JSON-RPC, a call that could not
+// be sent and a read whose connection dropped are attempted again per the same policy; a
+// write whose connection dropped is not. [sitekit.WithTimeout] bounds each attempt (the
+// runJob methods excepted: they last as long as the run, bounded by the context), and
+// [sitekit.WithMaxConcurrentWrites] caps the writes in flight of each transport. PV-driver
+// races (codes 11 and 14, VM_MISSING_PV_DRIVERS, VM_LACKS_FEATURE*) are reported, not
+// retried: test them with sitekit.IsRetryable and retry after [VMsService.WaitPVDrivers].
 package xo

@@ -28,7 +28,7 @@ func (s *HostsService) Get(ctx context.Context, id string) (Host, error) {
 }
 
 // Find returns the Host whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *HostsService) Find(ctx context.Context, pool, name string) (Host, error) {
 	return s.coll.find(ctx, pool, name)
 }

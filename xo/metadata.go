@@ -263,7 +263,7 @@ func (s *MetadataBackupJobsService) Get(ctx context.Context, id string) (Metadat
 }
 
 // Find returns the metadata backup job named name; none matches sitekit.ErrNotFound, several
-// match [ErrAmbiguousName].
+// return an [AmbiguousError].
 func (s *MetadataBackupJobsService) Find(ctx context.Context, name string) (MetadataBackupJob, error) {
 	if strings.TrimSpace(name) == "" {
 		return MetadataBackupJob{}, invalid("Name", name, "must not be empty")

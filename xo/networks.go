@@ -33,7 +33,7 @@ func (s *NetworksService) Get(ctx context.Context, id string) (Network, error) {
 }
 
 // Find returns the Network whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *NetworksService) Find(ctx context.Context, pool, name string) (Network, error) {
 	return s.coll.find(ctx, pool, name)
 }

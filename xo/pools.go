@@ -29,7 +29,7 @@ func (s *PoolsService) Get(ctx context.Context, id string) (Pool, error) {
 }
 
 // Find returns the Pool whose name_label is name. None matches sitekit.ErrNotFound; several
-// (names are not unique in XO) match [ErrAmbiguousName].
+// (names are not unique in XO) return an [AmbiguousError].
 func (s *PoolsService) Find(ctx context.Context, name string) (Pool, error) {
 	return s.coll.find(ctx, "", name)
 }

@@ -33,7 +33,7 @@ func (s *ServersService) Get(ctx context.Context, id string) (Server, error) {
 }
 
 // Find returns the Server whose label is name. None matches sitekit.ErrNotFound; several
-// (names are not unique in XO) match [ErrAmbiguousName].
+// (names are not unique in XO) return an [AmbiguousError].
 func (s *ServersService) Find(ctx context.Context, name string) (Server, error) {
 	return s.coll.find(ctx, "", name)
 }

@@ -32,7 +32,7 @@ func (s *SRsService) Get(ctx context.Context, id string) (SR, error) {
 }
 
 // Find returns the SR whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *SRsService) Find(ctx context.Context, pool, name string) (SR, error) {
 	return s.coll.find(ctx, pool, name)
 }

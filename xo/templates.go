@@ -29,7 +29,7 @@ func (s *TemplatesService) Get(ctx context.Context, id string) (Template, error)
 }
 
 // Find returns the Template whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *TemplatesService) Find(ctx context.Context, pool, name string) (Template, error) {
 	return s.coll.find(ctx, pool, name)
 }

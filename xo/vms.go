@@ -45,7 +45,7 @@ func (s *VMsService) Get(ctx context.Context, id string) (VM, error) {
 }
 
 // Find returns the VM whose name_label is name in pool. None matches sitekit.ErrNotFound;
-// several (names are not unique in XO) match [ErrAmbiguousName].
+// several (names are not unique in XO) return an [AmbiguousError].
 func (s *VMsService) Find(ctx context.Context, pool, name string) (VM, error) {
 	return s.coll.find(ctx, pool, name)
 }

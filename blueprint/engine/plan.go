@@ -34,6 +34,9 @@ type Step struct {
 	Action Action `json:"action"`
 	// Changes lists the fields an update changes.
 	Changes []string `json:"changes,omitempty"`
+	// Diff gives, for each field in Changes, its value on the appliance and the value the
+	// update writes (secret-looking fields redacted, see [FieldChange]).
+	Diff []FieldChange `json:"diff,omitempty"`
 	// Deps are the IDs of the steps that must succeed first.
 	Deps []string `json:"deps,omitempty"`
 	// Desired is the desired state as known at plan time (null for deletes).
@@ -211,6 +214,7 @@ func (g *Graph) plan(ctx context.Context, destroy bool, opts []Option) (*Plan, e
 				}
 				if len(st.Changes) > 0 {
 					st.Action = ActionUpdate
+					st.Diff = fieldChanges(st.Changes, ob.State, st.Desired)
 				} else {
 					st.Action = ActionNoop
 					st.Estimate = 0
@@ -463,9 +467,19 @@ func (p *Plan) Changes() int {
 // graph. Re-planning after a successful apply gives an empty plan.
 func (p *Plan) Empty() bool { return p.Changes() == 0 }
 
-// String renders the plan as a readable diff: "+ create", "~ update (fields)",
-// "- delete", then a counts line. No-ops are not listed.
-func (p *Plan) String() string {
+// String renders the plan as a readable diff: "+ create", "~ update (fields)" followed
+// by one "field: before → after" line per changed field, "- delete", then a counts line.
+// No-ops are not listed; [Plan.Format] lists them on request.
+func (p *Plan) String() string { return p.Format(FormatOptions{}) }
+
+// FormatOptions tune [Plan.Format].
+type FormatOptions struct {
+	// Unchanged lists the no-op steps ("= id") as well.
+	Unchanged bool
+}
+
+// Format renders the plan as [Plan.String] does, with the options.
+func (p *Plan) Format(o FormatOptions) string {
 	var b strings.Builder
 	for _, s := range p.Steps {
 		switch s.Action {
@@ -473,8 +487,18 @@ func (p *Plan) String() string {
 			fmt.Fprintf(&b, "+ %s\n", s.ID)
 		case ActionUpdate:
 			fmt.Fprintf(&b, "~ %s (%s)\n", s.ID, strings.Join(s.Changes, ", "))
+			for _, c := range s.Diff {
+				if c.Before == nil && c.After == nil {
+					continue // a change without values (duplicates, a value known after apply)
+				}
+				fmt.Fprintf(&b, "    %s: %s → %s\n", c.Field, showValue(c.Before), showValue(c.After))
+			}
 		case ActionDelete:
 			fmt.Fprintf(&b, "- %s\n", s.ID)
+		case ActionNoop:
+			if o.Unchanged {
+				fmt.Fprintf(&b, "= %s\n", s.ID)
+			}
 		}
 	}
 	for _, k := range p.Kept {

@@ -34,6 +34,10 @@
 // management filter's values; the name and authorized fields of the FortiGate listing; "Other
 // Endpoints" as group 2; seats used following registered endpoints.
 //
+// Deliberate deviation: a Referer without a port ("https://<ems-host>", as fotoobo sends it)
+// passes the CSRF origin check on any port, since a real EMS listens on 443 and the simulator
+// does not; Django compares host and port.
+//
 // Not reproduced: the endpoints/index parameters whose values no public source describes
 // (client_id, activity, event_type, view_type, filters, verification) are refused with 400
 // rather than ignored; the offlineRecent/offlineNominal split of the connection summary

@@ -3,6 +3,7 @@ package emstest_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -259,4 +260,35 @@ func TestSeedMakesRandomnessReproducible(t *testing.T) {
 	assert.NotEqual(t, mac1, mac3)
 	assert.NotEqual(t, csrf1, csrf3)
 	assert.Len(t, csrf1, 32)
+}
+
+// What fotoobo @5284c08 sends besides its monitor: "ems get workgroups" asks
+// workgroups/index?custom=True|False (Python's bool spelling; the case being ignored by EMS
+// is [inferred]); its session headers carry Referer "https://<ems-host>" without the port,
+// which a real EMS on 443 accepts: the simulator, on another port, accepts a port-less
+// Referer naming its host (a deliberate deviation from Django's exact-origin check).
+func TestFidelityFotoobo(t *testing.T) {
+	srv := emstest.NewTestServer(t)
+	b := newBrowser(t, srv)
+	b.signin()
+	st, _, page := b.do("GET", "/api/v1/workgroups/create?name=Compta&parent_id=1", "", nil)
+	require.Equal(t, http.StatusOK, st, page)
+	groups := func(q string) int {
+		st, _, page := b.do("GET", "/api/v1/workgroups/index?"+q, "", nil)
+		require.Equal(t, http.StatusOK, st, page)
+		var gs []any
+		require.NoError(t, json.Unmarshal(decode(t, page).Data, &gs))
+		return len(gs)
+	}
+	assert.Equal(t, 1, groups("custom=True"))
+	assert.Equal(t, 3, groups("custom=False"))
+
+	u, err := url.Parse(srv.URL())
+	require.NoError(t, err)
+	portless := map[string]string{"X-CSRFToken": b.csrf(), "Referer": "https://" + u.Hostname()}
+	st, _, page = b.do("POST", "/api/v1/clients/quarantine", `{"ids":[1001]}`, portless)
+	assert.Equal(t, http.StatusOK, st, page)
+	other := map[string]string{"X-CSRFToken": b.csrf(), "Referer": "https://" + u.Hostname() + ":1"}
+	st, _, _ = b.do("POST", "/api/v1/clients/quarantine", `{"ids":[1001]}`, other)
+	assert.Equal(t, http.StatusForbidden, st, "another port is another origin")
 }

@@ -71,7 +71,8 @@ func (s *Server) isAncestorLocked(a, b int) bool {
 
 func (s *Server) groupRoutes(h func(string, handler)) {
 	h("GET /api/v1/workgroups/index", func(r *http.Request) (any, string, error) {
-		customOnly := r.URL.Query().Get("custom") == "true"
+		// fotoobo sends Python's spelling, custom=True / custom=False; case is ignored [inferred].
+		customOnly := strings.EqualFold(r.URL.Query().Get("custom"), "true")
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		count := map[int]int{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -402,7 +403,7 @@ func (s *Server) authed(fn handler) http.Handler {
 				case r.Header.Get("Referer") == "" || err != nil:
 					csrfFail(w, "Referer checking failed - no Referer.")
 					return
-				case ref.Scheme != "https" || ref.Host != r.Host:
+				case ref.Scheme != "https" || !sameOrigin(ref, r.Host):
 					csrfFail(w, "Referer checking failed - Referer does not match any trusted origins.")
 					return
 				}
@@ -478,4 +479,15 @@ func page[T any](q url.Values, items []T) ([]T, error) {
 		return []T{}, nil
 	}
 	return items[off:min(len(items), off+cnt)], nil
+}
+
+// sameOrigin reports whether a Referer names the server's origin. A Referer without a port
+// names the server on any port: public clients write "https://<ems-host>" (fotoobo), which a
+// real EMS on 443 accepts; the simulator listens on other ports.
+func sameOrigin(ref *url.URL, host string) bool {
+	if ref.Host == host {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	return err == nil && ref.Port() == "" && ref.Hostname() == h
 }

@@ -37,6 +37,8 @@ func Pessac() blueprint.Site {
 		Network:     blueprint.DefaultNetwork("10.10.0.0/16"),
 		Offsite:     blueprint.Offsite{Kind: blueprint.OffsiteS3, Endpoint: "https://s3.fr-par.scw.cloud", Bucket: "pv-pessac-backup", Region: "fr-par"},
 		Teleworkers: blueprint.Teleworkers{Enabled: true, Count: 15},
+		// The default plan's public IP is a documentation address: fine on the simulators.
+		Simulated: true,
 		Credentials: blueprint.Credentials{
 			OffsiteAccessKey: "env:SITEKIT_OFFSITE_ACCESS_KEY", OffsiteSecretKey: "env:SITEKIT_OFFSITE_SECRET_KEY",
 			NetdataStreamKey: "env:SITEKIT_NETDATA_STREAM_KEY",

@@ -228,6 +228,31 @@ func (c *Conn) Connect(ctx context.Context) error {
 	return err
 }
 
+// TLSConnectionState returns the TLS state of the current connection (on the Conn given to
+// an OnConnect hook: of the connection being set up), nil over plain ws:// or when not
+// connected. Authentication schemes use it for channel binding.
+func (c *Conn) TLSConnectionState() *tls.ConnectionState {
+	s := c.bound
+	if s == nil {
+		c.c.mu.Lock()
+		s = c.c.sess
+		c.c.mu.Unlock()
+	}
+	if s == nil {
+		return nil
+	}
+	return s.tls
+}
+
+type callIDKey struct{}
+
+// WithCallID returns a context whose calls report the id of each request they send to fn,
+// before sending it. Servers that announce progress by request id (TrueNAS job events carry
+// the ids of the calls that started them) need it.
+func WithCallID(ctx context.Context, fn func(id string)) context.Context {
+	return context.WithValue(ctx, callIDKey{}, fn)
+}
+
 // Close closes the connection cleanly and fails pending and later calls with [ErrClosed]. It
 // is idempotent. On the Conn given to an OnConnect hook it closes the whole client.
 func (c *Conn) Close() error {
@@ -269,6 +294,9 @@ func (c *Conn) Call(ctx context.Context, method string, params any, result any) 
 			return err
 		}
 		id := c.c.nextID.Add(1)
+		if fn, ok := ctx.Value(callIDKey{}).(func(string)); ok {
+			fn(strconv.FormatUint(id, 10))
+		}
 		data, err := json.Marshal(request{
 			JSONRPC: "2.0",
 			ID:      json.RawMessage(strconv.FormatUint(id, 10)),
@@ -472,6 +500,9 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 	}
 	ws.SetReadLimit(k.opts.readLimit)
 	s := newSession(k, ws)
+	if resp != nil {
+		s.tls = resp.TLS
+	}
 	go k.readLoop(s)
 	k.log.Info("jsonrpc connected", "url", k.safeURL, "duration", time.Since(start))
 
@@ -542,6 +573,8 @@ type session struct {
 	wtimer    *time.Timer
 	wexpired  atomic.Bool
 	stopClose func() bool // unregisters the close-on-client-close hook
+
+	tls *tls.ConnectionState // the handshake's TLS state, nil over ws://
 
 	mu      sync.Mutex
 	pending map[uint64]chan *message

@@ -313,7 +313,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if len(r.Query) > 0 {
 		target += "?" + r.Query.Encode()
 	}
-	logPath := c.sanitize(r.Path, r.Query)
+	logPath := "" // sanitized on first use: only logs and errors need it
 	idem := idempotent(r.Method, r.Retry)
 	policy := c.cfg.Settings.Retry.WithDefaults()
 	maxAttempts := policy.MaxAttempts
@@ -332,7 +332,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		attempt++
 		hint = 0
 		a, resp, err := c.attempt(ctx, &r, target, body, contentType, attempt, idem)
-		c.logAttempt(ctx, r.Method, logPath, a, err)
+		c.logAttempt(ctx, r.Method, &logPath, &r, a, err)
 		if err == nil {
 			resp.Attempts = attempt
 			return resp, nil
@@ -402,9 +402,9 @@ func (c *Client) attempt(ctx context.Context, r *Request, target string, body []
 	// error. Transports that do not report WroteHeaders (in-memory ones) count as sent, so a
 	// lost create is never resent.
 	a.Sent = sent.Load() || (err != nil && !failedBeforeSending(err))
-	path := c.sanitize(strings.TrimPrefix(target, c.base.String()), nil)
 	if err != nil {
 		a.Err = err
+		path := c.sanitize(strings.TrimPrefix(target, c.base.String()), nil)
 		return a, nil, &TransportError{Appliance: c.cfg.Appliance, Method: r.Method, Path: path, Err: unwrapURLError(err), Sent: a.Sent, Duration: time.Since(start)}
 	}
 	a.StatusCode = resp.StatusCode()
@@ -431,17 +431,27 @@ func (c *Client) attempt(ctx context.Context, r *Request, target string, body []
 	return a, nil, base
 }
 
-func (c *Client) logAttempt(ctx context.Context, method, path string, a *Attempt, err error) {
+// logAttempt logs one attempt; nothing is built when the logger drops the level. path
+// caches the sanitized path of r across attempts.
+func (c *Client) logAttempt(ctx context.Context, method string, path *string, r *Request, a *Attempt, err error) {
 	level := slog.LevelDebug
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if !c.log.Enabled(ctx, level) {
+		return
+	}
+	if *path == "" {
+		*path = c.sanitize(r.Path, r.Query)
+	}
 	attrs := []slog.Attr{
-		slog.String("appliance", c.cfg.Appliance), slog.String("method", method), slog.String("path", path),
+		slog.String("appliance", c.cfg.Appliance), slog.String("method", method), slog.String("path", *path),
 		slog.Int("attempt", a.Number),
 	}
 	if a.StatusCode != 0 {
 		attrs = append(attrs, slog.Int("status", a.StatusCode))
 	}
 	if err != nil {
-		level = slog.LevelWarn
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	c.log.LogAttrs(ctx, level, "http request", attrs...)

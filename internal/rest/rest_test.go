@@ -250,3 +250,40 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Equal(t, 90*time.Second, ParseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now))
 	assert.Equal(t, time.Duration(0), ParseRetryAfter("soon", now))
 }
+
+// Log records are built only for the levels the logger keeps: a Warn logger sees the
+// failed attempts of a retried GET (with the sanitized path on each) and nothing of the
+// success; a transport error carries the sanitized path too.
+func TestLogOnlyEnabledLevels(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		var calls atomic.Int32
+		c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) < 3 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = io.WriteString(w, `{}`)
+		}), sitekit.WithLogger(log))
+		_, err := c.Do(t.Context(), Request{Path: "/y", Query: map[string][]string{"token": {"s3cr3t-token"}}})
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		require.Len(t, lines, 2, buf.String())
+		for i, l := range lines {
+			assert.Contains(t, l, `"level":"WARN"`)
+			assert.Contains(t, l, `"path":"/y?token=%5Bredacted%5D"`)
+			assert.Contains(t, l, fmt.Sprintf(`"attempt":%d`, i+1))
+		}
+	})
+	failing := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset") })}
+	c := newTestClient(t, nil, sitekit.WithHTTPClient(failing), sitekit.WithRetry(sitekit.RetryPolicy{MaxAttempts: 1}))
+	_, err := c.Do(t.Context(), Request{Path: "/z", Query: map[string][]string{"password": {"pw"}}})
+	var te *TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "/z?password=%5Bredacted%5D", te.Path)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

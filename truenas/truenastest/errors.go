@@ -9,7 +9,7 @@ import (
 )
 
 // errnames maps the errnos the simulator uses to their names.
-var errnames = map[int]string{1: "EPERM", 2: "ENOENT", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST",
+var errnames = map[int]string{1: "EPERM", 4: "EINTR", 2: "ENOENT", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST",
 	22: "EINVAL", 39: "ENOTEMPTY", 110: "ETIMEDOUT", 201: "ENOMETHOD", 202: "ESERVICESTARTFAILURE", 207: "ENOTAUTHENTICATED"}
 
 func errname(errno int) string {

@@ -2,6 +2,7 @@ package truenastest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -23,8 +24,20 @@ type job struct {
 	finished  time.Time
 	elapsed   time.Duration
 	abortable bool
+	// messageIDs are the ids of the requests that started the job.
+	messageIDs []any
+	// err is the failure as a JSON-RPC error, answered to a new-style caller.
+	err *jsonrpc.Error
+	// done is closed when the job reaches a terminal state.
+	done chan struct{}
 	// finish applies the job's effect when it completes (under the state lock).
 	finish func() (any, error)
+}
+
+// end marks the job terminal (under the state lock).
+func (j *job) end(state string, err *jsonrpc.Error) {
+	j.state, j.err = state, err
+	close(j.done)
 }
 
 func (j *job) row() map[string]any {
@@ -45,8 +58,12 @@ func (j *job) row() map[string]any {
 	if args == nil {
 		args = []any{}
 	}
+	ids := j.messageIDs
+	if ids == nil {
+		ids = []any{}
+	}
 	return map[string]any{
-		"id": j.id, "message_ids": []any{}, "method": j.method, "arguments": args, "transient": false,
+		"id": j.id, "message_ids": ids, "method": j.method, "arguments": args, "transient": false,
 		"description": nil, "abortable": j.abortable, "logs_path": fmt.Sprintf("/var/log/jobs/%d.log", j.id),
 		"logs_excerpt": nil, "progress": map[string]any{"percent": j.percent, "description": j.desc, "extra": nil},
 		"result": j.result, "result_encoding_error": nil, "error": errText, "exception": exception,
@@ -62,7 +79,13 @@ func (c *call) startJob(args []any, abortable bool, finish func() (any, error)) 
 	st := c.s.st
 	st.nextJob++
 	j := &job{id: st.nextJob, method: c.method, args: args, state: "RUNNING", started: st.now(),
-		abortable: abortable, finish: finish, desc: "Starting"}
+		abortable: abortable, finish: finish, desc: "Starting", done: make(chan struct{})}
+	if len(c.reqID) > 0 {
+		var id any
+		_ = json.Unmarshal(c.reqID, &id)
+		j.messageIDs = []any{id}
+	}
+	c.job = j
 	st.jobs[j.id] = j
 	st.jobOrder = append(st.jobOrder, j.id)
 	c.events = append(c.events, event{collection: "core.get_jobs", msg: "added", id: j.id, fields: j.row()})
@@ -85,10 +108,15 @@ func (s *Server) completeJob(j *job) []event {
 	}
 	j.finished = s.st.now()
 	if err != nil {
-		j.state = "FAILED"
 		j.errText, j.excInfo = jobFailure(err)
+		je, ok := err.(*jsonrpc.Error)
+		if !ok {
+			je = callError(14, err.Error())
+		}
+		j.end("FAILED", je)
 	} else {
-		j.state, j.result, j.percent, j.desc = "SUCCESS", res, 100, "Done"
+		j.result, j.percent, j.desc = res, 100, "Done"
+		j.end("SUCCESS", nil)
 	}
 	return []event{{collection: "core.get_jobs", msg: "changed", id: j.id, fields: j.row()}}
 }
@@ -108,11 +136,13 @@ func jobFailure(err error) (string, map[string]any) {
 	return d.Reason, map[string]any{"repr": fmt.Sprintf("CallError(%q)", d.Reason), "type": "CallError", "errno": d.Error, "extra": nil}
 }
 
-// AdvanceJobs moves the simulated job clock forward by d: running jobs progress and those
-// whose duration has elapsed finish. It publishes the resulting collection_update events.
+// AdvanceJobs moves the simulated clock forward by d (0 is allowed): queued periodic
+// snapshot runs take their snapshots, running jobs progress and those whose duration has
+// elapsed finish. It publishes the resulting collection_update events.
 func (s *Server) AdvanceJobs(d time.Duration) {
 	s.mu.Lock()
 	s.st.clock = s.st.clock.Add(d)
+	s.st.runQueued()
 	var evs []event
 	for _, id := range s.st.jobOrder {
 		j := s.st.jobs[id]
@@ -202,12 +232,40 @@ func init() {
 			if !j.abortable {
 				return nil, callError(22, "Job is not abortable")
 			}
-			j.state, j.finished, j.errText = "ABORTED", c.s.st.now(), "[EINTR] Job aborted"
+			j.finished, j.errText = c.s.st.now(), "[EINTR] Job aborted"
 			j.excInfo = map[string]any{"repr": "JobAborted()", "type": "JobAborted", "errno": 4, "extra": nil}
+			j.end("ABORTED", callError(4, "Job aborted"))
 			c.events = append(c.events, event{collection: "core.get_jobs", msg: "changed", id: j.id, fields: j.row()})
 			c.s.wakeJobs()
 		}
 		return nil, nil
+	}})
+	// core.set_options (core_service.py at TS-25.10.6): callable before sign-in; legacy_jobs
+	// is honoured on endpoints from v25.10.0, which answer the options in effect; older
+	// endpoints ignore it and answer null (CoreSetOptionsResult.to_previous).
+	register("core.set_options", method{fn: func(c *call) (any, error) {
+		var opts map[string]any
+		if err := c.arg(0, &opts); err != nil || opts == nil {
+			return nil, badParams("options", "Input should be a valid dictionary")
+		}
+		recent := truenasCompare(c.ss.version, "v25.10.0") >= 0
+		c.s.mu.Lock()
+		defer c.s.mu.Unlock()
+		for k, dst := range map[string]*bool{"legacy_jobs": &c.ss.legacyJobs, "private_methods": &c.ss.privateMethods, "py_exceptions": &c.ss.pyExceptions} {
+			v, ok := opts[k]
+			if !ok || k != "py_exceptions" && !recent {
+				continue
+			}
+			b, isBool := v.(bool)
+			if !isBool {
+				return nil, badParams("options."+k, "Input should be a valid boolean")
+			}
+			*dst = b
+		}
+		if !recent {
+			return nil, nil
+		}
+		return map[string]any{"legacy_jobs": c.ss.legacyJobs, "private_methods": c.ss.privateMethods, "py_exceptions": c.ss.pyExceptions}, nil
 	}})
 	register("core.subscribe", method{fn: func(c *call) (any, error) {
 		var name string

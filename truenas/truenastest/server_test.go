@@ -102,6 +102,8 @@ func sameJSON(t *testing.T, got map[string]any, want string) {
 	}
 }
 
+// Evidence: reference truenas.md §1.1 (GET /api/versions lists the served versions; the
+// api/vXX_YY_Z directories of TS-25.10.6).
 func TestVersionsEndpoint(t *testing.T) {
 	srv := truenastest.NewTestServer(t, truenastest.WithRelease("25.10"))
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
@@ -120,19 +122,20 @@ func TestVersionsEndpoint(t *testing.T) {
 	}
 }
 
-// The message examples of reference §2 replayed on the wire.
+// The message examples of the reference (truenas.md §2) replayed on the wire.
+// Evidence: reference truenas.md §1.2, §2.1-§2.4 (from rpc.py and method.py at TS-25.10.6).
 func TestReferenceMessages(t *testing.T) {
 	srv := truenastest.NewTestServer(t)
 	r := dialRaw(t, srv, "/api/v26.0.0")
 
-	// §1.2: an authenticated method before login → CallError ENOTAUTHENTICATED (207).
+	// Evidence: reference truenas.md §1.2: an authenticated method before login → CallError ENOTAUTHENTICATED (207).
 	m := r.roundTrip(`{"jsonrpc": "2.0", "id": 5, "method": "pool.dataset.query", "params": []}`)
 	if lookup(m, "error.code") != -32001.0 || lookup(m, "error.data.errname") != "ENOTAUTHENTICATED" || lookup(m, "error.data.error") != 207.0 {
 		t.Fatalf("unauthenticated: %v", m)
 	}
 	r.login(srv)
 
-	// §2.1/§2.2: query with get, string id echoed.
+	// Evidence: reference truenas.md §2.1/§2.2: query with get, string id echoed.
 	r.roundTrip(`{"jsonrpc":"2.0","id":2,"method":"pool.dataset.create","params":[{"name":"tank/backups"}]}`)
 	m = r.roundTrip(`{"jsonrpc": "2.0", "id": "6841f242-840a-11e6-a437-00e04d680384", "method": "pool.dataset.query",
  "params": [[["name", "=", "tank/backups"]], {"get": true}]}`)
@@ -140,7 +143,7 @@ func TestReferenceMessages(t *testing.T) {
 		t.Fatalf("query: %v", m)
 	}
 
-	// §2.3: CallError ENOENT.
+	// Evidence: reference truenas.md §2.3: CallError ENOENT.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":"6841f242-...","method":"pool.dataset.delete","params":["tank/nope"]}`)
 	sameJSON(t, m, `{"jsonrpc": "2.0",
  "error": {"code": -32001, "message": "Method call error",
@@ -150,7 +153,7 @@ func TestReferenceMessages(t *testing.T) {
                     "extra": null}},
  "id": "6841f242-..."}`)
 
-	// §2.3: validation error example.
+	// Evidence: reference truenas.md §2.3: validation error example.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":7,"method":"pool.dataset.create","params":[{"name":"tank/backups"}]}`)
 	sameJSON(t, m, `{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Invalid params","data":{
   "error":22,"errname":"EINVAL",
@@ -158,20 +161,20 @@ func TestReferenceMessages(t *testing.T) {
   "trace":{"class":"ValidationErrors","formatted":"...","repr":"..."},
   "extra":[["pool_dataset_create.name","Path /mnt/tank/backups already exists",22]]}}}`)
 
-	// §2.3: InstanceNotFound is -32602 with an ENOENT reason and a null attribute.
+	// Evidence: reference truenas.md §2.3: InstanceNotFound is -32602 with an ENOENT reason and a null attribute.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":8,"method":"pool.dataset.get_instance","params":["tank/x"]}`)
 	sameJSON(t, m, `{"jsonrpc":"2.0","id":8,"error":{"code":-32602,"message":"Invalid params","data":{
   "error":22,"errname":"EINVAL","reason":"[ENOENT] None: Dataset tank/x does not exist\n",
   "trace":{"class":"ValidationErrors","formatted":"...","repr":"..."},
   "extra":[[null,"Dataset tank/x does not exist",2]]}}}`)
 
-	// §2.3: MatchNotFound from {"get": true}.
+	// Evidence: reference truenas.md §2.3: MatchNotFound from {"get": true}.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":9,"method":"pool.dataset.query","params":[[["id","=","tank/x"]],{"get":true}]}`)
 	if lookup(m, "error.code") != -32001.0 || lookup(m, "error.data.reason") != "MatchNotFound()" || lookup(m, "error.data.errname") != "EINVAL" {
 		t.Fatalf("MatchNotFound: %v", m)
 	}
 
-	// §2.1: envelope errors.
+	// Evidence: reference truenas.md §2.1: envelope errors.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":10,"method":"no.such.method","params":[]}`)
 	sameJSON(t, m, `{"jsonrpc":"2.0","id":10,"error":{"code":-32601,"message":"Method does not exist"}}`)
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":11,"method":"core.ping","params":{"a":1}}`)
@@ -185,7 +188,7 @@ func TestReferenceMessages(t *testing.T) {
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":13,"method":"core.ping"}`)
 	sameJSON(t, m, `{"jsonrpc":"2.0","id":13,"result":"pong"}`)
 
-	// §2.4: collection_update for core.get_jobs after core.subscribe.
+	// Evidence: reference truenas.md §2.4: collection_update for core.get_jobs after core.subscribe.
 	m = r.roundTrip(`{"jsonrpc":"2.0","id":14,"method":"core.subscribe","params":["core.get_jobs"]}`)
 	if s, _ := m["result"].(string); len(s) != 36 {
 		t.Fatalf("subscribe: %v", m)
@@ -214,7 +217,9 @@ func TestReferenceMessages(t *testing.T) {
 	}
 }
 
-// Per-version method sets (reference §6.3, §6.5).
+// Per-version method sets.
+// Evidence: reference truenas.md §1.1, §6.3, §6.5 (zfs_/snapshot.py private=True and
+// service.control since v25.10.0 at TS-25.10.6; service.start private on 26.0).
 func TestMethodSets(t *testing.T) {
 	for _, tc := range []struct {
 		release, path string
@@ -254,6 +259,8 @@ func TestMethodSets(t *testing.T) {
 	}
 }
 
+// Evidence: reference truenas.md §5 (query_methods.rst: operators, OR, C prefix, dot paths,
+// order_by, select with alias, count, offset, limit).
 func TestQueryOptions(t *testing.T) {
 	srv := truenastest.NewTestServer(t)
 	r := dialRaw(t, srv, "/api/current")
@@ -297,6 +304,8 @@ func TestQueryOptions(t *testing.T) {
 	}
 }
 
+// A simulator fault, not a vendor behaviour (inferred: an answer lost with the connection
+// after the write was applied).
 func TestDropAndAmbiguous(t *testing.T) {
 	srv := truenastest.NewTestServer(t)
 	r := dialRaw(t, srv, "/api/current")

@@ -25,6 +25,7 @@ type state struct {
 	services []map[string]any
 	alerts   []map[string]any
 
+	queued   []int64 // periodic snapshot task runs waiting for the clock
 	jobs     map[int64]*job
 	jobOrder []int64
 	nextJob  int64

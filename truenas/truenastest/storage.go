@@ -406,7 +406,8 @@ func init() {
 			}
 		}
 		if len(children) > 0 && !opts.Recursive {
-			return nil, callError(16, fmt.Sprintf("Failed to delete dataset: cannot destroy '%s': filesystem has children", id))
+			// plugins/pool_/dataset.py do_delete at TS-25.10.6: ENOTEMPTY.
+			return nil, callError(39, fmt.Sprintf("Failed to delete dataset: cannot destroy '%s': filesystem has children", id))
 		}
 		for _, n := range append(children, id) {
 			delete(st.datasets, n)

@@ -73,12 +73,29 @@ var usernameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*\$?$`)
 
 func init() {
 	register("core.ping", method{fn: func(c *call) (any, error) { return "pong", nil }})
+	// The mechanisms of authenticator assurance level 1 (utils/auth.py AA_LEVEL1 at
+	// TS-25.04.2.6, TS-25.10.6 and TS-26.0.0-BETA.3): SCRAM from 26.0. The list is the
+	// release's, whatever the endpoint (inferred: the result is not versioned).
 	register("auth.mechanism_choices", method{fn: func(c *call) (any, error) {
-		m := []string{"PASSWORD_PLAIN", "API_KEY_PLAIN", "TOKEN_PLAIN", "OTP_TOKEN"}
-		if truenasCompare(c.ss.version, "v26.0.0") >= 0 {
+		m := []string{"API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"}
+		if c.s.scramOffered() {
 			m = append(m, "SCRAM")
 		}
 		return m, nil
+	}})
+	register("auth.login_ex_continue", method{fn: func(c *call) (any, error) {
+		var data struct {
+			Mechanism string `json:"mechanism"`
+			ScramType string `json:"scram_type"`
+			RFCStr    string `json:"rfc_str"`
+		}
+		if err := c.arg(0, &data); err != nil {
+			return nil, err
+		}
+		if data.Mechanism != "SCRAM" || !c.s.scramOffered() || truenasCompare(c.ss.version, "v26.0.0") < 0 {
+			return nil, badParams("login_data.mechanism", "Input should be 'OTP_TOKEN'")
+		}
+		return c.loginSCRAM(data.ScramType, data.RFCStr)
 	}})
 	register("auth.login_ex", method{fn: func(c *call) (any, error) {
 		var data struct {
@@ -86,12 +103,20 @@ func init() {
 			Username  string `json:"username"`
 			APIKey    string `json:"api_key"`
 			Password  string `json:"password"`
+			ScramType string `json:"scram_type"`
+			RFCStr    string `json:"rfc_str"`
 		}
 		if err := c.arg(0, &data); err != nil {
 			return nil, err
 		}
 		ok := false
 		switch data.Mechanism {
+		case "SCRAM":
+			// AuthSCRAM exists in api/v26_0_0/auth.py only (TS-26.0.0-BETA.3).
+			if !c.s.scramOffered() || truenasCompare(c.ss.version, "v26.0.0") < 0 {
+				return nil, badParams("login_data.mechanism", "Input should be 'API_KEY_PLAIN', 'PASSWORD_PLAIN', 'TOKEN_PLAIN' or 'OTP_TOKEN'")
+			}
+			return c.loginSCRAM(data.ScramType, data.RFCStr)
 		case "API_KEY_PLAIN":
 			if data.Username == "" {
 				return nil, badParams("login_data.username", "Field required")
@@ -100,13 +125,16 @@ func init() {
 		case "PASSWORD_PLAIN":
 			ok = c.loginPassword(data.Username, data.Password)
 		default:
-			return nil, badParams("login_data.mechanism", "Input should be 'API_KEY_PLAIN', 'PASSWORD_PLAIN', 'TOKEN_PLAIN' or 'OTP_TOKEN'")
+			allowed := "'API_KEY_PLAIN', 'PASSWORD_PLAIN', 'TOKEN_PLAIN' or 'OTP_TOKEN'"
+			if c.s.scramOffered() && truenasCompare(c.ss.version, "v26.0.0") >= 0 {
+				allowed = "'API_KEY_PLAIN', 'PASSWORD_PLAIN', 'TOKEN_PLAIN', 'OTP_TOKEN' or 'SCRAM'"
+			}
+			return nil, badParams("login_data.mechanism", "Input should be "+allowed)
 		}
 		if !ok {
 			return map[string]any{"response_type": "AUTH_ERR"}, nil
 		}
-		return map[string]any{"response_type": "SUCCESS", "authenticator": "LEVEL_1",
-			"user_info": map[string]any{"pw_name": c.s.cfg.username, "pw_uid": 950, "privilege": map[string]any{"roles": []string{"FULL_ADMIN"}}}}, nil
+		return map[string]any{"response_type": "SUCCESS", "authenticator": "LEVEL_1", "user_info": c.s.userInfo()}, nil
 	}})
 	register("auth.login_with_api_key", method{fn: func(c *call) (any, error) {
 		var key string

@@ -144,14 +144,15 @@ func init() {
 		return errs
 	})
 	snapTasks.register()
-	register("pool.snapshottask.run", method{fn: snapTasks.withRow(func(c *call, _ int64, task map[string]any) (any, error) {
-		st := c.s.st
-		ds := task["dataset"].(string)
-		name := strftime(task["naming_schema"].(string), st.now())
-		if _, ok := st.snaps[ds+"@"+name]; !ok {
-			st.snaps[ds+"@"+name] = st.snapshot(ds, name)
+	// pool.snapshottask.run (plugins/snapshot.py at TS-25.10.6): a disabled task is a
+	// CallError "Task is not enabled"; otherwise the run is queued with zettarepl and the
+	// call answers null. The simulator takes queued snapshots when its clock moves
+	// (Server.AdvanceJobs, or the job ticker).
+	register("pool.snapshottask.run", method{fn: snapTasks.withRow(func(c *call, id int64, task map[string]any) (any, error) {
+		if task["enabled"] != true {
+			return nil, callError(14, "Task is not enabled")
 		}
-		task["state"] = map[string]any{"state": "FINISHED", "datetime": ejDate(st.now()), "last_snapshot": ds + "@" + name, "error": nil}
+		c.s.st.queued = append(c.s.st.queued, id)
 		return nil, nil
 	})})
 
@@ -341,8 +342,9 @@ func init() {
 	repl.register()
 	register("replication.run", method{fn: repl.withRow(func(c *call, id int64, task map[string]any) (any, error) {
 		st := c.s.st
+		// plugins/replication.py at TS-25.10.6: CallError (EFAULT) for a disabled task.
 		if task["enabled"] != true {
-			return nil, callError(22, "Task is not enabled")
+			return nil, callError(14, "Task is not enabled")
 		}
 		task["state"] = map[string]any{"state": "RUNNING", "datetime": ejDate(st.now()), "last_snapshot": nil, "error": nil}
 		jid := c.startJob([]any{id}, true, func() (any, error) {
@@ -539,4 +541,22 @@ func (st *state) deleteCredential(id int64) {
 		}
 	}
 	delete(st.tables["keychaincredential"].rows, id)
+}
+
+// runQueued takes the snapshots of the queued periodic snapshot task runs (under s.mu).
+func (st *state) runQueued() {
+	for _, id := range st.queued {
+		task := st.tables["pool.snapshottask"].rows[id]
+		if task == nil {
+			continue
+		}
+		ds, _ := task["dataset"].(string)
+		schema, _ := task["naming_schema"].(string)
+		name := strftime(schema, st.now())
+		if _, ok := st.snaps[ds+"@"+name]; !ok && st.datasets[ds] != nil {
+			st.snaps[ds+"@"+name] = st.snapshot(ds, name)
+		}
+		task["state"] = map[string]any{"state": "FINISHED", "datetime": ejDate(st.now()), "last_snapshot": ds + "@" + name, "error": nil}
+	}
+	st.queued = nil
 }
