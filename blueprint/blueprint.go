@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,6 +203,17 @@ type Plan struct {
 	// Warnings are problems seen while reading that will probably fail the apply or
 	// weaken the site (an existing interface overlapping a VLAN, …).
 	Warnings []string `json:"warnings,omitempty"`
+	// Unmanaged lists objects sitekit did not create (no marker) that touch the site's
+	// VLANs: FortiGate policies, VIPs and addresses added by hand. They are drift even
+	// though no step changes them.
+	Unmanaged []Unmanaged `json:"unmanaged,omitempty"`
+	// Blockers (destroy plans only) lists unmanaged objects referencing managed ones: the
+	// appliance refuses to delete a referenced object, so [Blueprint.Destroy] refuses to
+	// start while there are any.
+	Blockers []Unmanaged `json:"blockers,omitempty"`
+	// KeptBackups (destroy plans only) lists the backup and file datasets a destroy keeps
+	// (with their snapshots) unless [DestroyOptions].DeleteBackups is set.
+	KeptBackups []engine.Key `json:"kept_backups,omitempty"`
 
 	bp      *Blueprint
 	conns   Connections
@@ -211,28 +223,64 @@ type Plan struct {
 // Plan reads the connected appliances (never writes) and diffs them against the
 // blueprint: one list call per (appliance, collection).
 func (bp *Blueprint) Plan(ctx context.Context, conns Connections, opts ...Option) (*Plan, error) {
-	return bp.plan(ctx, conns, false, opts)
+	return bp.plan(ctx, conns, nil, opts)
+}
+
+// DestroyOptions choose what a destroy deletes beyond the site's configuration.
+type DestroyOptions struct {
+	// DeleteBackups deletes the site's TrueNAS datasets (the XO backups, the file shares'
+	// data) and with them their snapshots. Without it they are kept
+	// ([Plan.KeptBackups]): a destroy removes the configuration, never the last copies.
+	DeleteBackups bool
 }
 
 // PlanDestroy plans the deletion of every object of the blueprint that carries the site's
-// marker, in reverse dependency order. Unmarked objects are kept (Plan.Kept).
+// marker, in reverse dependency order, keeping the backup datasets. Unmarked objects are
+// kept (Plan.Kept); unmarked objects that reference marked ones are Plan.Blockers.
 func (bp *Blueprint) PlanDestroy(ctx context.Context, conns Connections, opts ...Option) (*Plan, error) {
-	return bp.plan(ctx, conns, true, opts)
+	return bp.PlanDestroyWith(ctx, conns, DestroyOptions{}, opts...)
 }
 
-// Destroy plans and applies the deletion of the site's managed objects.
+// PlanDestroyWith is PlanDestroy with the destroy options do.
+func (bp *Blueprint) PlanDestroyWith(ctx context.Context, conns Connections, do DestroyOptions, opts ...Option) (*Plan, error) {
+	return bp.plan(ctx, conns, &do, opts)
+}
+
+// ErrBlocked is matched by the error of a destroy refused because unmanaged objects
+// reference the site's objects ([Plan.Blockers]).
+var ErrBlocked = errors.New("destroy blocked by unmanaged objects")
+
+// Destroy plans and applies the deletion of the site's managed objects, keeping the backup
+// datasets. It writes nothing when the plan has blockers: the error matches [ErrBlocked]
+// and names them.
 func (bp *Blueprint) Destroy(ctx context.Context, conns Connections, opts ...Option) (*engine.Result, error) {
-	p, err := bp.PlanDestroy(ctx, conns, opts...)
+	return bp.DestroyWith(ctx, conns, DestroyOptions{}, opts...)
+}
+
+// DestroyWith is Destroy with the destroy options do.
+func (bp *Blueprint) DestroyWith(ctx context.Context, conns Connections, do DestroyOptions, opts ...Option) (*engine.Result, error) {
+	p, err := bp.PlanDestroyWith(ctx, conns, do, opts...)
 	if err != nil {
 		return nil, err
+	}
+	if len(p.Blockers) > 0 {
+		var names []string
+		for _, u := range p.Blockers {
+			names = append(names, u.String())
+		}
+		return nil, fmt.Errorf("destroy %s: %w: %s", bp.site.Name, ErrBlocked, strings.Join(names, "; "))
 	}
 	return p.Apply(ctx)
 }
 
-func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, opts []Option) (*Plan, error) {
+func (bp *Blueprint) plan(ctx context.Context, conns Connections, do *DestroyOptions, opts []Option) (*Plan, error) {
+	destroy := do != nil
 	b, err := bp.graph(conns, destroy)
 	if err != nil {
 		return nil, err
+	}
+	if destroy {
+		b.deleteBackups = do.DeleteBackups
 	}
 	if !destroy {
 		// Every secret the apply will need, before anything is read or written.
@@ -245,6 +293,7 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	// A plan only reads: when a read fails with a transient error (throttling, 503, a
 	// reset), plan again with a fresh reader, a few times, backing off.
 	for attempt := 0; ; attempt++ {
+		b.resetFindings()
 		if destroy {
 			ep, err = b.g.PlanDestroy(ctx, all...)
 		} else {
@@ -263,7 +312,18 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", bp.site.Name, err)
 	}
-	p := &Plan{Plan: ep, Collections: b.kinds, Warnings: b.warnings, bp: bp, conns: conns}
+	p := &Plan{Plan: ep, Collections: b.kinds, Warnings: b.warnings, bp: bp, conns: conns, Unmanaged: b.unmanaged}
+	if destroy {
+		p.Blockers = b.blockers
+		// Backup datasets are reported as kept backups, not as unmanaged objects.
+		p.Kept = slices.DeleteFunc(p.Kept, func(k engine.Key) bool {
+			if slices.Contains(b.keptBackups, k) {
+				p.KeptBackups = append(p.KeptBackups, k)
+				return true
+			}
+			return false
+		})
+	}
 	if !destroy && b.has(appEMS) {
 		// The licence is read for the seats check (one call, listed with the collections).
 		p.license = readLicense(ctx, conns.EMS)
@@ -275,6 +335,35 @@ func (bp *Blueprint) plan(ctx context.Context, conns Connections, destroy bool, 
 		}
 	}
 	return p, nil
+}
+
+// Status is the plan's outcome for an unattended drift check: [StatusUnknown] when an
+// appliance the tier uses is not connected (the check is incomplete), [StatusCritical]
+// when a step would change something or an unmanaged object touches the site,
+// [StatusOK] otherwise.
+func (p *Plan) Status() Status {
+	switch {
+	case len(p.Omitted) > 0:
+		return StatusUnknown
+	case !p.Empty() || len(p.Unmanaged) > 0 || len(p.Blockers) > 0:
+		return StatusCritical
+	}
+	return StatusOK
+}
+
+// Summary is one line for an unattended run's first output line: status, site, counts of
+// changes and unmanaged objects, the appliances left out.
+func (p *Plan) Summary() string {
+	c, u, d, n := p.Counts()
+	s := fmt.Sprintf("%s: %s (%s): %d to create, %d to update, %d to delete, %d unchanged, %d unmanaged objects",
+		p.Status(), p.bp.site.Name, p.bp.tier, c, u, d, n, len(p.Unmanaged))
+	if len(p.Blockers) > 0 {
+		s += fmt.Sprintf(", %d destroy blockers", len(p.Blockers))
+	}
+	if len(p.Omitted) > 0 {
+		s += "; not checked (not connected): " + strings.Join(p.Omitted, ", ")
+	}
+	return s
 }
 
 // Blueprint returns the blueprint the plan was made from.
@@ -299,6 +388,15 @@ func (p *Plan) Format(o engine.FormatOptions) string {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "! warning: %s\n", w)
 	}
+	for _, u := range p.Unmanaged {
+		fmt.Fprintf(&b, "! unmanaged: %s\n", u)
+	}
+	for _, u := range p.Blockers {
+		fmt.Fprintf(&b, "! blocker: %s\n", u)
+	}
+	for _, k := range p.KeptBackups {
+		fmt.Fprintf(&b, "# kept: %s (backups and their snapshots; DestroyOptions.DeleteBackups deletes them)\n", k)
+	}
 	b.WriteString(p.Plan.Format(o))
 	return b.String()
 }
@@ -312,8 +410,11 @@ func (p *Plan) JSON() ([]byte, error) {
 		Omitted     []string            `json:"omitted,omitempty"`
 		Collections map[string][]string `json:"collections,omitempty"`
 		Warnings    []string            `json:"warnings,omitempty"`
+		Unmanaged   []Unmanaged         `json:"unmanaged,omitempty"`
+		Blockers    []Unmanaged         `json:"blockers,omitempty"`
+		KeptBackups []engine.Key        `json:"kept_backups,omitempty"`
 		*engine.Plan
-	}{p.bp.site.Name, p.bp.tier, p.Omitted, p.Collections, p.Warnings, p.Plan}, "", "  ")
+	}{p.bp.site.Name, p.bp.tier, p.Omitted, p.Collections, p.Warnings, p.Unmanaged, p.Blockers, p.KeptBackups, p.Plan}, "", "  ")
 }
 
 // validateTier checks what a tier needs beyond Site.Validate.

@@ -92,6 +92,12 @@ type build struct {
 	hook *writeHook
 	// secrets are the references the resources use, resolved when planning.
 	secrets map[SecretRef]sitekit.Secret
+	// deleteBackups (destroy only) deletes the backup datasets too.
+	deleteBackups bool
+	// Found while planning (guarded by mu, reset before each planning attempt): unmanaged
+	// objects touching the site, destroy blockers, datasets a destroy keeps.
+	unmanaged, blockers []Unmanaged
+	keptBackups         []engine.Key
 }
 
 // warn records a problem found while observing that does not stop the plan but will
@@ -104,6 +110,13 @@ func (b *build) warn(format string, args ...any) {
 		b.warnings = append(b.warnings, msg)
 		slices.Sort(b.warnings)
 	}
+}
+
+// resetFindings forgets what a previous planning attempt found.
+func (b *build) resetFindings() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.unmanaged, b.blockers, b.keptBackups = nil, nil, nil
 }
 
 // has reports whether appliance app is connected (its resources are in the graph).

@@ -71,7 +71,7 @@ func TestChaosAmbiguousCommits(t *testing.T) {
 	}
 }
 
-// TestChaosCancelledApply: an apply cancelled at 16 points spread over the whole plan and
+// TestChaosCancelledApply: an apply cancelled at 6 points spread over the whole plan and
 // then re-applied converges, with no duplicate and no orphan. The cancellation is
 // synchronous with the n-th write, on the worker running it: on even runs before the write
 // is sent (the write never happens), on odd runs after it landed and before its answer
@@ -82,7 +82,7 @@ func TestChaosCancelledApply(t *testing.T) {
 		t.Skip("chaos")
 	}
 	want := expectedMarked(t)
-	const runs = 16
+	const runs = 6
 	for i := range runs {
 		e := newEnv(t, simkit.Faults{})
 		ctx, cancel := context.WithCancel(context.Background())

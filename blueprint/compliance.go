@@ -245,19 +245,37 @@ func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT 
 	c.Zones = append([]string{zoneInternet}, vlanNames(s)...)
 	c.Intended = bp.intendedFlows()
 	if haveFGT {
-		c.Actual = actualFlows(s, pols)
+		var by map[string][]string
+		c.Actual, by = actualFlowsBy(s, pols)
+		// culprits names the policies allowing what the intent does not, on pair k.
+		culprits := func(k string) string {
+			extra := slices.DeleteFunc(slices.Clone(c.Actual[k]), func(f string) bool { return slices.Contains(c.Intended[k], f) })
+			if len(extra) == 0 {
+				return ""
+			}
+			var names []string
+			for _, p := range pols {
+				if slices.Contains(by[k], p.Name) && allows(s, p, k, extra) {
+					names = append(names, p.Name)
+				}
+			}
+			if len(names) == 0 {
+				return ""
+			}
+			return " (policy " + strings.Join(names, ", ") + ")"
+		}
 		var diffs []string
 		for _, k := range unionKeys(c.Intended, c.Actual) {
 			if !slices.Equal(c.Intended[k], c.Actual[k]) {
-				diffs = append(diffs, fmt.Sprintf("%s: intended [%s], actual [%s]", k, strings.Join(c.Intended[k], ", "), strings.Join(c.Actual[k], ", ")))
+				diffs = append(diffs, fmt.Sprintf("%s: intended [%s], actual [%s]%s", k, strings.Join(c.Intended[k], ", "), strings.Join(c.Actual[k], ", "), culprits(k)))
 			}
 		}
 		add("VLAN matrix matches the intent", len(diffs) == 0, "%s", orNone(diffs, "every zone pair allows exactly the intended flows"))
 		for _, g := range s.Network.ByRole(RoleGuests) {
 			var bad []string
 			for _, z := range c.Zones {
-				if z != zoneInternet && len(c.Actual[g.Name+"→"+z]) > 0 {
-					bad = append(bad, z)
+				if k := g.Name + "→" + z; z != zoneInternet && len(c.Actual[k]) > 0 {
+					bad = append(bad, z+culprits(k))
 				}
 			}
 			add("guests reach only the internet", len(bad) == 0, "%s → %s", g.Name, orNone(bad, "internet only"))
@@ -269,7 +287,7 @@ func (bp *Blueprint) compliance(source string, pols []fortigate.Policy, haveFGT 
 				flows := c.Actual[u.Name+"→"+erp.VLAN]
 				extra := slices.DeleteFunc(slices.Clone(flows), func(f string) bool { return f == allowed })
 				add(fmt.Sprintf("%s reaches the ERP only on its service", u.Name), len(extra) == 0 && slices.Contains(flows, allowed),
-					"%s → %s: [%s] (want exactly %s)", u.Name, erp.VLAN, strings.Join(flows, ", "), allowed)
+					"%s → %s: [%s] (want exactly %s)%s", u.Name, erp.VLAN, strings.Join(flows, ", "), allowed, culprits(u.Name+"→"+erp.VLAN))
 			}
 		}
 	} else {
@@ -380,6 +398,13 @@ func (bp *Blueprint) intendedFlows() map[string][]string {
 // destination interface) pair; "any" matches every zone. Deny policies only remove what
 // they shadow exactly (same pair, service and destination earlier in the table).
 func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
+	m, _ := actualFlowsBy(s, pols)
+	return m
+}
+
+// actualFlowsBy is actualFlows with, for each "from→to" pair, the names of the policies
+// allowing something there.
+func actualFlowsBy(s Site, pols []fortigate.Policy) (map[string][]string, map[string][]string) {
 	zones := append([]string{zoneInternet}, vlanNames(s)...)
 	zoneOf := func(intf string) []string {
 		switch {
@@ -408,6 +433,7 @@ func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
 		zoneOfAddr[n.webVIP()] = web.VLAN
 	}
 	m := map[string][]string{}
+	by := map[string][]string{}
 	denied := map[string]bool{}
 	for _, p := range pols {
 		if p.Status == "disable" {
@@ -436,6 +462,9 @@ func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
 								}
 								if !denied[k+"|"+flow] {
 									m[k] = append(m[k], flow)
+									if !slices.Contains(by[k], p.Name) {
+										by[k] = append(by[k], p.Name)
+									}
 								}
 							}
 						}
@@ -448,7 +477,7 @@ func actualFlows(s Site, pols []fortigate.Policy) map[string][]string {
 		slices.Sort(v)
 		m[k] = slices.Compact(v)
 	}
-	return m
+	return m, by
 }
 
 func unionKeys(a, b map[string][]string) []string {
@@ -541,4 +570,10 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%.1f h", h)
 	}
 	return fmt.Sprintf("%.1f days", d.Hours()/24)
+}
+
+// allows reports whether policy p alone allows one of flows on the pair k ("from→to").
+func allows(s Site, p fortigate.Policy, k string, flows []string) bool {
+	got := actualFlows(s, []fortigate.Policy{p})[k]
+	return slices.ContainsFunc(flows, func(f string) bool { return slices.Contains(got, f) })
 }

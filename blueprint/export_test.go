@@ -30,9 +30,9 @@ var ReferenceSiteForTest = referenceSite
 
 // SetGateWaitForTest shortens the Netdata gate's wait; it returns a restore function.
 func SetGateWaitForTest(wait, interval time.Duration) func() {
-	w, i := gateWait, gateInterval
-	gateWait, gateInterval = wait, interval
-	return func() { gateWait, gateInterval = w, i }
+	w, i, r := gateWait, gateInterval, gateReport
+	gateWait, gateInterval, gateReport = wait, interval, 0
+	return func() { gateWait, gateInterval, gateReport = w, i, r }
 }
 
 // SetEMSJoinWaitForTest shortens the wait for the FortiGate to appear on EMS.

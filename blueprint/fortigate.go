@@ -365,6 +365,7 @@ func (b *build) fortigate() error {
 	for _, o := range []interface{ lister(*build) }{ifs, addrs, grps, svcs, vips, pols} {
 		o.lister(b)
 	}
+	b.fgUnmanaged(addrs, grps, svcs, vips, pols)
 	return nil
 }
 

@@ -11,11 +11,15 @@ import (
 	"github.com/sitekit/sitekit/netdata"
 )
 
-// The health gate waits up to gateWait for a host to become healthy, checking every
-// gateInterval.
+// A Netdata health gate waits up to gateWait (10 minutes: a VM just created boots,
+// installs the agent and starts streaming) for its host to become healthy, checking
+// every gateInterval (5 seconds) and reporting progress ([engine.EventProgress]) at
+// most every gateReport. A check in flight when the wait ends is finished, then the gate
+// fails saying what never happened.
 var (
 	gateWait     = 10 * time.Minute
 	gateInterval = 5 * time.Second
+	gateReport   = 30 * time.Second
 )
 
 // gateState is the state of a Netdata health gate: the host streams to the parent (or, for
@@ -61,23 +65,51 @@ func (b *build) netdata() error {
 		})
 	}
 	gate := func(host string, isParent bool, after []engine.Key) *engine.Func[gateState] {
+		what := fmt.Sprintf("%s to stream to the Netdata parent %s", host, parent)
+		if isParent {
+			what = fmt.Sprintf("the Netdata parent %s to answer with its children %s streaming", host, strings.Join(children, ", "))
+		}
 		check := func(ctx context.Context) (engine.Outputs, error) {
 			c, opts := nd.Host(host), netdata.HealthOptions{}
 			if isParent {
 				c, opts.ExpectChildren = nd, children
 			}
-			// A VM just created takes minutes to boot, install Netdata and stream: wait.
-			wctx, cancel := context.WithTimeout(ctx, gateWait)
-			defer cancel()
-			rep, err := c.WaitHealthy(wctx, opts, gateInterval)
-			switch {
-			case err != nil && rep != nil:
-				// Not the engine's deadline: the gate's own wait ran out (not retried).
-				return nil, fmt.Errorf("netdata gate %s: unhealthy after %s: %s", host, gateWait, strings.Join(rep.Problems, "; "))
-			case err != nil:
-				return nil, fmt.Errorf("netdata gate %s: %s", host, strings.ReplaceAll(err.Error(), context.DeadlineExceeded.Error(), "timed out"))
+			// A VM just created takes minutes to boot, install Netdata and stream: wait,
+			// saying for what, up to gateWait.
+			start := time.Now()
+			var lastReport time.Time
+			for attempt := 1; ; attempt++ {
+				rep, err := c.Health(ctx, opts)
+				if err == nil && rep.Healthy {
+					return engine.Outputs{}, nil
+				}
+				if ctx.Err() != nil {
+					return nil, ctx.Err() // the run was cancelled: not the gate's verdict
+				}
+				why := "no answer"
+				switch {
+				case err != nil:
+					why = err.Error()
+				case len(rep.Problems) > 0:
+					why = strings.Join(rep.Problems, "; ")
+				}
+				waited := time.Since(start)
+				if lastReport.IsZero() || time.Since(lastReport) >= gateReport {
+					engine.Report(ctx, "waiting for %s (%s of %s): %s", what, waited.Round(time.Second), gateWait, why)
+					lastReport = time.Now()
+				}
+				if waited >= gateWait {
+					return nil, fmt.Errorf("netdata gate %s failed: waited %s (%d checks) for %s, which never happened; last check: %s",
+						host, gateWait, attempt, what, why)
+				}
+				t := time.NewTimer(gateInterval)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil, ctx.Err()
+				case <-t.C:
+				}
 			}
-			return engine.Outputs{}, nil
 		}
 		return &engine.Func[gateState]{
 			ID: keyNetdataGate(host), After: b.after(after...), Want: gateState{Host: host, Streaming: true}, Duration: estimates[appNetdata],

@@ -133,6 +133,13 @@ func TestComplianceCatchesRoguePolicy(t *testing.T) {
 	comp, err = e.bp.Audit(ctx, e.conns)
 	require.NoError(t, err)
 	failed := failedChecks(comp)
+	detail := map[string]string{}
+	for _, f := range comp.Failed() {
+		detail[f.Check] = f.Detail
+	}
+	assert.Contains(t, detail["guests reach only the internet"], "servers (policy temp-guests)", "the finding names the policy")
+	assert.Contains(t, detail["compta reaches the ERP only on its service"], "(policy temp-rdp)")
+	assert.Contains(t, detail["VLAN matrix matches the intent"], "policy temp-guests")
 	assert.Contains(t, failed, "guests reach only the internet")
 	assert.Contains(t, failed, "compta reaches the ERP only on its service")
 	assert.NotContains(t, failed, "technique reaches the ERP only on its service")
@@ -170,8 +177,15 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	e.sims.Netdata.SetChildStreaming("web", false)
 	p, err := e.bp.Plan(ctx, e.conns)
 	require.NoError(t, err)
-	res, err := p.Apply(ctx, fast()...)
+	var progress []string
+	res, err := p.Apply(ctx, append(fast(), blueprint.WithEvents(func(ev engine.Event) {
+		if ev.Type == engine.EventProgress && ev.Step == "netdata/gate/web" {
+			progress = append(progress, ev.Reason)
+		}
+	}))...)
 	require.Error(t, err)
+	require.NotEmpty(t, progress, "the gate says what it waits for")
+	assert.Contains(t, progress[0], "waiting for web to stream to the Netdata parent monitor (")
 	var failed []string
 	for _, s := range res.Steps {
 		if s.Outcome == engine.OutcomeFailed || s.Outcome == engine.OutcomeSkipped {
@@ -179,7 +193,10 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"netdata/gate/web", "netdata/gate/monitor"}, failed)
-	assert.Contains(t, res.Step(engine.K("netdata", "gate", "web")).Error, "netdata gate web: unhealthy")
+	msg := res.Step(engine.K("netdata", "gate", "web")).Error
+	assert.Contains(t, msg, "netdata gate web failed: waited 30ms")
+	assert.Contains(t, msg, "for web to stream to the Netdata parent monitor, which never happened")
+	assert.NotContains(t, msg, "cancel")
 
 	e.sims.Netdata.SetChildStreaming("web", true)
 	e.converge(t, ctx, 1)

@@ -62,8 +62,15 @@ func (b *build) truenasDataset(rel string) {
 			if mp == "" {
 				mp = "/mnt/" + f
 			}
-			return engine.Found(tnDatasetState{Comments: cm}, hasMarker(cm, b.site.Name),
-				engine.Outputs{"name": f, "mountpoint": mp}), nil
+			managed := hasMarker(cm, b.site.Name)
+			if managed && b.destroy && !b.deleteBackups {
+				// A destroy keeps the data (backups, shares, their snapshots) unless asked.
+				b.mu.Lock()
+				b.keptBackups = append(b.keptBackups, keyTNDataset(rel))
+				b.mu.Unlock()
+				managed = false
+			}
+			return engine.Found(tnDatasetState{Comments: cm}, managed, engine.Outputs{"name": f, "mountpoint": mp}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnDatasetState) (engine.Outputs, error) {
 			pool, err := b.truenasPool(ctx, engine.NewReader(b.site.Name))

@@ -99,7 +99,23 @@ func TestTrueNASStandardApplyReplanDestroy(t *testing.T) {
 	assert.Zero(t, p2.Changes(), "re-plan:\n%s", p2)
 	assert.Equal(t, len(p2.Collections[appTrueNAS]), p2.Reads, "one query per collection: %v", p2.Collections)
 
+	// A destroy keeps the backup and share datasets (and their snapshots) by default.
+	keep, err := bp.PlanDestroy(ctx, conns)
+	require.NoError(t, err)
+	assert.Len(t, keep.KeptBackups, 6, "%s", keep)
+	for _, st := range keep.Steps {
+		assert.NotEqual(t, "dataset", st.Key.Kind, "no dataset deleted without DeleteBackups: %s", st.ID)
+	}
+	assert.Contains(t, keep.String(), "# kept: truenas/dataset/sitekit/pv-pessac/xo-backups (backups")
 	res, err := bp.Destroy(ctx, conns)
+	require.NoError(t, err)
+	require.NoError(t, res.Err(), "%v", res)
+	objs = trueNASSiteObjects(t, c, site.Name)
+	assert.Len(t, objs["dataset"], 6, "the datasets are kept")
+	assert.Empty(t, objs["nfs"])
+
+	// Asked to, it deletes them.
+	res, err = bp.DestroyWith(ctx, conns, DestroyOptions{DeleteBackups: true})
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
 	objs = trueNASSiteObjects(t, c, site.Name)

@@ -22,7 +22,12 @@ import (
 )
 
 // TestErrorMapping drives the simulator into every FortiOS error the client maps and
-// checks code, status and sentinel.
+// checks code, status and sentinel. Evidence for the simulator's answers (sections of the
+// FortiOS research note, fortigate.md): GET of a missing key 404 without a code (§2.4, the
+// rapid7 capture), a write to one 404/−3 (§2.5, §2.6); duplicate 500/−5 (§2.2, TF#244);
+// −163/−164 name clashes, −94, −8, −9, −1, −650, −522, −40 (§2.6, ERR); −23 in use (§2.6,
+// TF#297); −651 unknown reference (§2.4, FNDN); −651 for an unknown attribute and for
+// deleting a physical port: inferred.
 func TestErrorMapping(t *testing.T) {
 	_, c := newSim(t)
 	ctx := context.Background()

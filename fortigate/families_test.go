@@ -24,7 +24,12 @@ func newSim(t testing.TB, opts ...fortigatetest.Option) (*fortigatetest.Server, 
 func errOf[T any](_ T, err error) error { return err }
 
 // crud exercises Create, Get, List, All, Update, Exists, Delete and the not-found and
-// duplicate answers of one family against the simulator.
+// duplicate answers of one family against the simulator. The simulator's semantics it
+// relies on: POST answers the key only and a duplicate −5 (fortigate.md §2.2), PUT merges
+// and a list field replaces the whole list (§2.2, ANS#36/#85), ip/mask read back as
+// "a.b.c.d m.m.m.m" and secrets as "ENC …" (§3), int keys allocated from 0 (§2.2, §3.2,
+// §3.8; EMS connector ids inferred), defaults filled from Fortinet's 7.6.5 field catalogue
+// (distance 10, https-port 443, group-type firewall: CAT), uuid filled (§3.3).
 func crud[K int | string, T any](t *testing.T, svc interface {
 	Create(context.Context, T) (T, error)
 	Get(context.Context, K) (T, error)

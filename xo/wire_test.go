@@ -233,3 +233,28 @@ func TestWireBackupJobLifecycle(t *testing.T) {
 	assert.Empty(t, w.rpcCalls("schedule.delete"), "xo-server deletes the job's schedules itself")
 	assert.Equal(t, []map[string]any{{"token": "tok"}}, w.rpcCalls("session.signIn"))
 }
+
+func TestWireMetadataJobRetentionSendsCompleteSettings(t *testing.T) {
+	w, c := newWire(t)
+	ctx := context.Background()
+	// A metadata job as REST reads it (type metadataBackup, reference object shapes).
+	w.handle(t, "GET /rest/v0/backup-jobs/"+wireJob, url.Values{}, "", http.StatusOK,
+		`{"id":"`+wireJob+`","type":"metadataBackup","name":"meta","pools":{"id":"`+wirePool+`"},"xoMetadata":true,
+		  "remotes":{"id":"`+wireRemote+`"},"settings":{"":{"reportWhen":"failure","timezone":"Europe/Paris"},
+		  "`+wireSchedule+`":{"retentionPoolMetadata":7,"retentionXoMetadata":7}},"userId":"722d"}`)
+	w.rpc["metadataBackup.editJob"] = func(map[string]any) (any, error) { return true, nil }
+	_, err := c.MetadataBackupJobs.Update(ctx, wireJob, xo.MetadataBackupJobUpdate{
+		Retention: map[string]xo.MetadataRetention{wireSchedule: {PoolMetadata: 3}}})
+	require.NoError(t, err)
+	calls := w.rpcCalls("metadataBackup.editJob")
+	require.Len(t, calls, 1)
+	assert.Equal(t, map[string]any{"id": wireJob, "settings": map[string]any{
+		"":           map[string]any{"reportWhen": "failure", "timezone": "Europe/Paris"},
+		wireSchedule: map[string]any{"retentionPoolMetadata": float64(3), "retentionXoMetadata": float64(7)},
+	}}, calls[0], "xo-server replaces settings whole: the job-wide entry and the XO retention are sent back")
+
+	// Clearing the pools sends null, which xo-server's patch turns into a deletion.
+	_, err = c.MetadataBackupJobs.Update(ctx, wireJob, xo.MetadataBackupJobUpdate{Pools: []string{}})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"id": wireJob, "pools": nil}, w.rpcCalls("metadataBackup.editJob")[1])
+}

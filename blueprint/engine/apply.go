@@ -297,6 +297,7 @@ func (ex *executor) handle(r report) {
 func (ex *executor) work(ctx context.Context, i int, in Inputs) {
 	s := ex.p.Steps[i]
 	r := report{i: i, start: time.Now()}
+	ctx = withProgress(ctx, func(msg string) { ex.emit(EventProgress, i, func(e *Event) { e.Reason = msg }) })
 	r.outputs, r.attempts, r.err = ex.runStep(ctx, i, s, in)
 	// A step is cancelled (not failed) when the run was cancelled and its
 	// error says so; a genuine failure racing with cancellation stays failed.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -19,7 +20,24 @@ const (
 	EventFailed    EventType = "failed"    // failed for good
 	EventSkipped   EventType = "skipped"   // a dependency did not succeed
 	EventCancelled EventType = "cancelled" // never started: the run was cancelled
+	EventProgress  EventType = "progress"  // a running step says what it waits for (Reason)
 )
+
+type progressKey struct{}
+
+// Report tells what a running step is doing or waiting for ("waiting for web to
+// stream to monitor, 40s of 10m0s"): called with the context a write receives, it
+// emits an [EventProgress] whose Reason is the message. Elsewhere it does nothing.
+func Report(ctx context.Context, format string, args ...any) {
+	if f, ok := ctx.Value(progressKey{}).(func(string)); ok {
+		f(fmt.Sprintf(format, args...))
+	}
+}
+
+// withProgress returns ctx carrying the progress reporter f.
+func withProgress(ctx context.Context, f func(string)) context.Context {
+	return context.WithValue(ctx, progressKey{}, f)
+}
 
 // Event reports progress of one step.
 type Event struct {

@@ -72,7 +72,7 @@ func (p *Progress) Event(e Event) {
 		fmt.Fprintf(p.w, "[%s %d/%d] %s\n", p.elapsed(e.Time), p.done+p.failed+p.skipped, p.total, e)
 		return
 	}
-	if e.Type == EventFailed || e.Type == EventRetrying || e.Type == EventSkipped {
+	if e.Type == EventFailed || e.Type == EventRetrying || e.Type == EventSkipped || e.Type == EventProgress {
 		p.clear()
 		fmt.Fprintf(p.w, "%s\n", e)
 	}
