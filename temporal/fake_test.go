@@ -37,6 +37,7 @@ var (
 	kVMB     = engine.K("xo", "vm", "b")
 	kDataset = engine.K("nas", "dataset", "d")
 	kJob     = engine.K("xo", "job", "backup")
+	kOrphan  = engine.K("xo", "vm", "old")
 )
 
 func (c *fakeCloud) snapshot() map[engine.Key]string {
