@@ -3,7 +3,6 @@ package truenas
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net"
 	"path"
 	"regexp"
@@ -12,31 +11,12 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/cronspec"
 	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Ptr returns a pointer to v, for the optional fields of requests (partial updates).
 func Ptr[T any](v T) *T { return &v }
-
-// MarkerPrefix starts the free-text marker that identifies objects managed by sitekit.
-const MarkerPrefix = "managed-by sitekit:"
-
-// Marker returns the marker stored in comments of objects managed for site:
-// "managed-by sitekit:<site>".
-func Marker(site string) string { return MarkerPrefix + site }
-
-// ManagedBy returns the site named by a marker found in text (comments, descriptions), if any.
-func ManagedBy(text string) (site string, ok bool) {
-	i := strings.Index(text, MarkerPrefix)
-	if i < 0 {
-		return "", false
-	}
-	rest := text[i+len(MarkerPrefix):]
-	if j := strings.IndexAny(rest, " \t\n;,"); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest, rest != ""
-}
 
 // Property is a ZFS property object as pool.dataset.query returns it:
 // {"parsed":…, "rawvalue":"…", "value":"…", "source":"LOCAL", "source_info":null}.
@@ -161,14 +141,19 @@ type Schedule struct {
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
-// Validate checks each cron field against its range (field names are prefixed with prefix).
+// Validate checks each cron field (empty fields take the appliance's default; day of week 7 is
+// Sunday, as croniter accepts) and the HH:MM window; field names are prefixed with prefix.
 func (s Schedule) Validate(prefix string) error {
 	fields := []struct {
-		name, v  string
-		min, max int
-	}{{"Minute", s.Minute, 0, 59}, {"Hour", s.Hour, 0, 23}, {"Dom", s.Dom, 1, 31}, {"Month", s.Month, 1, 12}, {"Dow", s.Dow, 0, 7}}
+		name, v string
+		f       cronspec.Field
+	}{{"Minute", s.Minute, cronspec.Minute}, {"Hour", s.Hour, cronspec.Hour}, {"Dom", s.Dom, cronspec.DayOfMonth},
+		{"Month", s.Month, cronspec.Month}, {"Dow", s.Dow, cronspec.DayOfWeek}}
 	for _, f := range fields {
-		if err := validateCron(f.v, f.min, f.max); err != nil {
+		if f.v == "" {
+			continue
+		}
+		if err := cronspec.CheckField(f.f, f.v); err != nil {
 			return sitekit.Invalid(prefix+"."+f.name, f.v, err.Error())
 		}
 	}
@@ -177,55 +162,6 @@ func (s Schedule) Validate(prefix string) error {
 	}
 	if s.End != "" && !hhmm.MatchString(s.End) {
 		return sitekit.Invalid(prefix+".End", s.End, "must be HH:MM")
-	}
-	return nil
-}
-
-var cronNames = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-	"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-
-// validateCron accepts "", "*", "*/n", "a", "a-b", "a-b/n" and comma lists.
-func validateCron(v string, lo, hi int) error {
-	if v == "" {
-		return nil
-	}
-	num := func(s string) (int, error) {
-		if n, ok := cronNames[strings.ToLower(s)]; ok && hi <= 12 {
-			return n, nil
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", s)
-		}
-		if n < lo || n > hi {
-			return 0, fmt.Errorf("%d is out of range %d-%d", n, lo, hi)
-		}
-		return n, nil
-	}
-	for _, part := range strings.Split(v, ",") {
-		rng, step, hasStep := strings.Cut(part, "/")
-		if hasStep {
-			if n, err := strconv.Atoi(step); err != nil || n <= 0 {
-				return fmt.Errorf("step %q must be a positive number", step)
-			}
-		}
-		if rng == "*" {
-			continue
-		}
-		a, b, isRange := strings.Cut(rng, "-")
-		x, err := num(a)
-		if err != nil {
-			return err
-		}
-		if isRange {
-			y, err := num(b)
-			if err != nil {
-				return err
-			}
-			if y < x {
-				return fmt.Errorf("range %s is reversed", rng)
-			}
-		}
 	}
 	return nil
 }
