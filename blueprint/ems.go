@@ -78,7 +78,7 @@ func (b *build) ems() error {
 		list: func(ctx context.Context) ([]ems.ZTNATag, error) { return e.ZTNATags.List(ctx, nil) },
 		name: func(t ems.ZTNATag) string { return t.Name },
 		managed: func(_ context.Context, _ *engine.Reader, t ems.ZTNATag) (bool, error) {
-			return engine.HasMarker(t.Comments, b.site.Name), nil
+			return hasMarker(t.Comments, b.site.Name), nil
 		},
 		diff: func(w, c ems.ZTNATag) []string { return engine.DiffJSON(tagState(w), tagState(c)) },
 		create: func(ctx context.Context, w ems.ZTNATag) (engine.Outputs, error) {
@@ -115,7 +115,7 @@ func (b *build) ems() error {
 		},
 		name: func(t ems.TagRule) string { return t.Name },
 		managed: func(_ context.Context, _ *engine.Reader, t ems.TagRule) (bool, error) {
-			return engine.HasMarker(t.Comments, b.site.Name), nil
+			return hasMarker(t.Comments, b.site.Name), nil
 		},
 		diff: func(w, c ems.TagRule) []string { return engine.DiffJSON(ruleState(w), ruleState(c)) },
 		create: func(ctx context.Context, w ems.TagRule) (engine.Outputs, error) {
@@ -193,6 +193,9 @@ func (b *build) emsAuthorizeFortiGate() {
 		// appear as pending: poll for it.
 		deadline := time.Now().Add(emsJoinWait)
 		f, err := e.FortiGates.Authorize(ctx, st.Serial)
+		if errors.Is(err, sitekit.ErrNotFound) {
+			engine.Report(ctx, "waiting for the FortiGate %s to connect to EMS through its connector (at most %s)", st.Serial, emsJoinWait)
+		}
 		for errors.Is(err, sitekit.ErrNotFound) && time.Now().Before(deadline) {
 			t := time.NewTimer(emsJoinInterval)
 			select {
@@ -204,7 +207,7 @@ func (b *build) emsAuthorizeFortiGate() {
 			f, err = e.FortiGates.Authorize(ctx, st.Serial)
 		}
 		if errors.Is(err, sitekit.ErrNotFound) {
-			return nil, fmt.Errorf("FortiGate %s, after %s: %w", st.Serial, emsJoinWait, errFortiGatePending)
+			return nil, fmt.Errorf("ems authorization failed: waited %s for FortiGate %s to connect, which never happened: %w", emsJoinWait, st.Serial, errFortiGatePending)
 		}
 		if err != nil {
 			return nil, classify(err)

@@ -26,7 +26,6 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/jsonrpc"
 	"github.com/sitekit/sitekit/xo"
 )
 
@@ -58,8 +57,12 @@ var xoTemplates = map[OS][]string{
 	WindowsServer2022: {"Windows Server 2022 (64-bit)", "Windows Server 2022"},
 }
 
-// xoIPWait bounds the wait for a Linux VM's address after its creation (cloud-init boot).
-var xoIPWait = 10 * time.Minute
+// xoIPWait bounds the wait for a Linux VM's address after its creation (cloud-init boot);
+// xoStartWait bounds the wait for a VM to run after its creation or start.
+var (
+	xoIPWait    = 10 * time.Minute
+	xoStartWait = 5 * time.Minute
+)
 
 // xoStreamPort is the Netdata port children stream to and the gate reads.
 const xoStreamPort = 19999
@@ -76,7 +79,7 @@ func rpcWriteErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, jsonrpc.ErrConnectionLost) || errors.Is(err, sitekit.ErrExists) {
+	if errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, sitekit.ErrExists) {
 		return engine.Ambiguous(err)
 	}
 	return err

@@ -7,14 +7,14 @@ import (
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 )
 
-// sharedSite is the k-th of several sites sharing one Xen Orchestra (and its host): the
-// reference site renamed, its VLAN IDs and VM names made distinct.
+// sharedSite is the k-th (1 to 100) of several sites sharing one Xen Orchestra (and its
+// host): the reference site renamed, its VLAN IDs (40k+1 …) and VM names made distinct.
 func sharedSite(k int) blueprint.Site {
 	s := blueprinttest.Pessac().WithDefaults()
 	s.Name = fmt.Sprintf("shared-%d", k)
-	s.Network = blueprint.DefaultNetwork(fmt.Sprintf("10.%d.0.0/16", 20+k))
+	s.Network = blueprint.DefaultNetwork(fmt.Sprintf("10.%d.0.0/16", 100+k))
 	for i := range s.Network.VLANs {
-		s.Network.VLANs[i].ID += 100 * k
+		s.Network.VLANs[i].ID = 40*k + i + 1
 	}
 	s.VMs = blueprint.DefaultVMs(s.Network)
 	rename := map[string]string{}

@@ -171,6 +171,8 @@ type StepResult struct {
 	// Error is why the step failed, was skipped or cancelled.
 	Error   string         `json:"error,omitempty"`
 	Outputs engine.Outputs `json:"outputs,omitempty"`
+	// Reads is the number of list calls the last attempt made observing the resource.
+	Reads int `json:"reads,omitempty"`
 }
 
 // SiteResult is the result of a site run. Failed steps are data here, not a workflow
@@ -184,8 +186,10 @@ type SiteResult struct {
 	Summary engine.Summary `json:"summary"`
 	// Approval is the decision that released or rejected the plan.
 	Approval *ApprovalSignal `json:"approval,omitempty"`
-	// Reads is the number of list calls made by the plan.
-	Reads int `json:"reads"`
+	// Reads is the number of list calls made by the plan; StepReads those made by the
+	// steps' observations (every converge observes afresh).
+	Reads     int `json:"reads"`
+	StepReads int `json:"step_reads,omitempty"`
 }
 
 // StepRequest is the input of the converge activity: everything a worker needs to
@@ -223,12 +227,14 @@ type FleetRequest struct {
 // FleetSite is the outcome of one site of a fleet run, compact (the full result is in
 // the site's own run, whose workflow ID is [SiteWorkflowID] or [DriftWorkflowID]).
 type FleetSite struct {
-	Site   string         `json:"site"`
-	Status Status         `json:"status,omitempty"`
-	Digest string         `json:"digest,omitempty"`
-	Writes int            `json:"writes"`
-	Reads  int            `json:"reads"`
-	Steps  engine.Summary `json:"steps"`
+	Site   string `json:"site"`
+	Status Status `json:"status,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	Writes int    `json:"writes"`
+	// Reads and StepReads are the list calls of the plan and of the steps.
+	Reads     int            `json:"reads"`
+	StepReads int            `json:"step_reads,omitempty"`
+	Steps     engine.Summary `json:"steps"`
 	// Failed lists the failed steps with their errors ("id: error").
 	Failed []string `json:"failed,omitempty"`
 	// Error is set when the site's run could not complete (its lock was held by another

@@ -211,7 +211,8 @@ func (r *siteRun) apply(ctx workflow.Context, destroy, failFast bool) error {
 		case err == nil:
 			_ = sch.Done(i) // i was handed out by Next
 			outputs[i] = got.Outputs
-			res[i].Outcome, res[i].Did, res[i].Outputs = engine.OutcomeDone, got.Action, got.Outputs
+			res[i].Outcome, res[i].Did, res[i].Outputs, res[i].Reads = engine.OutcomeDone, got.Action, got.Outputs, got.Reads
+			r.res.StepReads += got.Reads
 		case sdktemporal.IsCanceledError(err):
 			_ = sch.Cancelled(i)
 			res[i].Outcome, res[i].Error = engine.OutcomeCancelled, "cancelled"
@@ -381,7 +382,7 @@ func fleetError(err error) string {
 }
 
 func compact(r SiteResult) FleetSite {
-	fs := FleetSite{Site: r.Site, Status: r.Status, Reads: r.Reads, Steps: r.Summary}
+	fs := FleetSite{Site: r.Site, Status: r.Status, Reads: r.Reads, StepReads: r.StepReads, Steps: r.Summary}
 	if r.Plan != nil {
 		fs.Digest, fs.Writes = r.Plan.Digest, r.Plan.Changes
 	}

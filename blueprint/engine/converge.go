@@ -51,6 +51,8 @@ type Converged struct {
 	// Kept is true when a delete found the object without the site's marker
 	// and left it alone.
 	Kept bool `json:"kept,omitempty"`
+	// Reads is the number of list calls made to find and observe the resource.
+	Reads int `json:"reads"`
 }
 
 // Converge observes the resource of key k afresh, then acts: for action
@@ -68,10 +70,14 @@ type Converged struct {
 // object turns out to exist as wanted, and any later call observes before
 // writing, so nothing is created twice. [WithStepTimeout] bounds the write;
 // a panic in resource code becomes a [PanicError]. Retries are the caller's.
-func (g *Graph) Converge(ctx context.Context, k Key, action Action, in Inputs, opts ...Option) (Converged, error) {
+func (g *Graph) Converge(ctx context.Context, k Key, action Action, in Inputs, opts ...Option) (out Converged, err error) {
 	o := buildOptions(nil, opts)
-	out := Converged{Key: k}
-	res, ok, err := g.Lookup(ctx, k, NewReader(o.site))
+	out = Converged{Key: k}
+	// One reader finds and observes: an orphan found by its lister is observed from the
+	// same list call.
+	observe := NewReader(o.site)
+	defer func() { out.Reads = observe.Calls() }()
+	res, ok, err := g.Lookup(ctx, k, observe)
 	if err != nil {
 		return out, err
 	}
@@ -97,7 +103,7 @@ func (g *Graph) Converge(ctx context.Context, k Key, action Action, in Inputs, o
 			}
 		}
 	}
-	ob, err := safeObserve(ctx, res, NewReader(o.site))
+	ob, err := safeObserve(ctx, res, observe)
 	if err != nil {
 		return out, fmt.Errorf("observe %s: %w", k, err)
 	}
@@ -118,7 +124,9 @@ func (g *Graph) Converge(ctx context.Context, k Key, action Action, in Inputs, o
 		out.Outputs, err = write(ctx, o.stepTimeout, func(ctx context.Context) (Outputs, error) { return res.Create(ctx, in) })
 		if err != nil && IsAmbiguous(err) && ctx.Err() == nil {
 			// The object may exist now: look before reporting anything.
-			again, oerr := safeObserve(ctx, res, NewReader(o.site))
+			fresh := NewReader(o.site)
+			again, oerr := safeObserve(ctx, res, fresh)
+			observe.calls.Add(int64(fresh.Calls()))
 			switch {
 			case oerr != nil:
 				err = fmt.Errorf("%w (re-observe after ambiguous create: %v)", err, oerr)

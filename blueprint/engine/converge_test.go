@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func TestConvergeObservesThenActs(t *testing.T) {
 
 		got, err := g.Converge(t.Context(), net, ActionCreate, NewInputs(nil), WithSite(site))
 		require.NoError(t, err)
-		assert.Equal(t, Converged{Key: net, Action: ActionCreate, Outputs: Outputs{"id": "id-lan", "size": 1}}, got)
+		assert.Equal(t, Converged{Key: net, Action: ActionCreate, Outputs: Outputs{"id": "id-lan", "size": 1}, Reads: 1}, got)
 
 		// Repeating it (a retry after a lost answer, another worker) observes and does nothing.
 		got, err = g.Converge(t.Context(), net, ActionCreate, NewInputs(nil), WithSite(site))
@@ -29,7 +30,7 @@ func TestConvergeObservesThenActs(t *testing.T) {
 		assert.Equal(t, 1, c.creates[net])
 
 		// An object changed by hand is updated.
-		c.objs[net] = spec{Size: 9, Marker: Marker(site)}
+		c.objs[net] = spec{Size: 9, Marker: sitekit.Marker(site)}
 		got, err = g.Converge(t.Context(), net, ActionCreate, NewInputs(nil), WithSite(site))
 		require.NoError(t, err)
 		assert.Equal(t, ActionUpdate, got.Action)
@@ -51,6 +52,7 @@ func TestConvergeAmbiguousCreateIsObservedAgain(t *testing.T) {
 		assert.Equal(t, ActionCreate, got.Action)
 		assert.Equal(t, "id-web", got.Outputs["id"])
 		assert.Equal(t, 1, c.creates[k])
+		assert.Equal(t, 2, got.Reads, "observed, then observed again after the lost answer")
 
 		// A create that was lost before applying stays an error: the caller retries, and
 		// the retry observes first.
@@ -73,7 +75,7 @@ func TestConvergeDeletesOrphansFoundByListers(t *testing.T) {
 		c := newCloud(site)
 		old := K("fw", "policy", "old")
 		manual := K("fw", "policy", "manual")
-		c.objs[old] = spec{Size: 1, Marker: Marker(site)}
+		c.objs[old] = spec{Size: 1, Marker: sitekit.Marker(site)}
 		c.objs[manual] = spec{Size: 1, Marker: "made by hand"}
 		g := NewGraph()
 		g.Add(c.res(K("fw", "policy", "new"), 1, time.Second))
@@ -90,6 +92,7 @@ func TestConvergeDeletesOrphansFoundByListers(t *testing.T) {
 		got, err := g.Converge(t.Context(), old, ActionDelete, NewInputs(nil), WithSite(site))
 		require.NoError(t, err)
 		assert.Equal(t, ActionDelete, got.Action)
+		assert.Equal(t, 1, got.Reads, "the lister's list serves the observation")
 		assert.NotContains(t, c.snapshot(), old)
 		// Already gone (a delete repeated after its answer was lost): nothing to do.
 		got, err = g.Converge(t.Context(), old, ActionDelete, NewInputs(nil), WithSite(site))
@@ -102,7 +105,7 @@ func TestConvergeDeletesOrphansFoundByListers(t *testing.T) {
 		c.objs[K("fw", "policy", "new")] = spec{Size: 1, Marker: "made by hand"}
 		got, err = g.Converge(t.Context(), K("fw", "policy", "new"), ActionDelete, NewInputs(nil), WithSite(site))
 		require.NoError(t, err)
-		assert.Equal(t, Converged{Key: K("fw", "policy", "new"), Action: ActionNoop, Kept: true}, got)
+		assert.Equal(t, Converged{Key: K("fw", "policy", "new"), Action: ActionNoop, Kept: true, Reads: 1}, got)
 	})
 }
 
