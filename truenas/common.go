@@ -1,6 +1,7 @@
 package truenas
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"path"
@@ -30,6 +31,10 @@ type Property struct {
 // UnmarshalJSON accepts the property object or a bare value (older or flattened outputs).
 func (p *Property) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '{' {
+		if q, ok := scanProperty(b); ok {
+			*p = q
+			return nil
+		}
 		type plain Property
 		var q plain
 		if err := json.Unmarshal(b, &q); err != nil {
@@ -187,4 +192,120 @@ func idOf(raw json.RawMessage) int64 {
 	var n lenient.Int
 	_ = n.UnmarshalJSON(raw)
 	return int64(n)
+}
+
+// scanProperty decodes a property object without reflection: the members are strings
+// without escapes, null, or (for parsed) any value kept raw. encoding/json has validated b.
+// It reports false for anything else, which the reflective decoder then handles.
+func scanProperty(b []byte) (Property, bool) {
+	var p Property
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == '}' {
+		return p, true
+	}
+	for i < len(b) {
+		if b[i] != '"' {
+			return p, false
+		}
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 {
+			return p, false
+		}
+		key := b[i+1 : i+1+end]
+		i = skipSpace(b, i+2+end)
+		if i >= len(b) || b[i] != ':' {
+			return p, false
+		}
+		i = skipSpace(b, i+1)
+		vEnd := valueEnd(b, i)
+		if vEnd < 0 {
+			return p, false
+		}
+		v := b[i:vEnd]
+		if string(key) == "parsed" {
+			p.Parsed = append(json.RawMessage(nil), v...)
+		} else {
+			var dst *string
+			switch string(key) {
+			case "rawvalue":
+				dst = &p.RawValue
+			case "value":
+				dst = &p.Value
+			case "source":
+				dst = &p.Source
+			case "source_info":
+				dst = &p.SourceInfo
+			}
+			if dst != nil {
+				switch {
+				case v[0] == '"' && bytes.IndexByte(v[1:len(v)-1], '\\') < 0:
+					*dst = string(v[1 : len(v)-1])
+				case string(v) == "null":
+				default:
+					return p, false // escapes or a non-string: the reflective decoder decides
+				}
+			}
+		}
+		i = skipSpace(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			continue
+		}
+		return p, i < len(b) && b[i] == '}'
+	}
+	return p, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i], -1 if malformed.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e := valueEnd(b, j)
+				if e < 0 {
+					return -1
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }

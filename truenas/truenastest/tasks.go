@@ -358,6 +358,7 @@ func init() {
 				for p := target; p != ""; p = parent(p) {
 					if st.datasets[p] == nil {
 						st.datasets[p] = &dataset{name: p, typ: "FILESYSTEM", props: map[string]string{}, userProps: map[string]string{}, created: st.now()}
+						st.datasetsChanged(p)
 					}
 				}
 				for _, src := range anyList(task["source_datasets"]) {
