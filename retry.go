@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 )
 
 // IsOutcomeUnknown reports whether err says that a write was sent and its answer lost (a
@@ -42,4 +43,40 @@ func IsRetryable(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// RetryPolicy bounds the retries of transient failures. Only idempotent requests are retried
+// (and a request refused outright, such as a 429 on most appliances, or a connection that
+// never opened); a create whose answer was lost surfaces [ErrOutcomeUnknown] instead.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try: 1 disables retries. 0 means the default (4).
+	MaxAttempts int
+	// InitialInterval is the first backoff wait (default 200ms), growing ×2 up to MaxInterval
+	// (default 5s), with ±50% jitter.
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+	// MaxRetryAfter caps how long a server's Retry-After is honoured (default 30s); a longer
+	// hint is returned to the caller as an error matching [ErrRateLimited].
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy is the policy used when none is given.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, InitialInterval: 200 * time.Millisecond, MaxInterval: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+
+// WithDefaults fills zero fields from [DefaultRetryPolicy].
+func (p RetryPolicy) WithDefaults() RetryPolicy {
+	d := DefaultRetryPolicy
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.InitialInterval <= 0 {
+		p.InitialInterval = d.InitialInterval
+	}
+	if p.MaxInterval <= 0 {
+		p.MaxInterval = d.MaxInterval
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
 }

@@ -2,9 +2,16 @@ package blueprint
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
+	"github.com/sitekit/sitekit/ems"
+	"github.com/sitekit/sitekit/fortigate"
+	"github.com/sitekit/sitekit/netdata"
+	"github.com/sitekit/sitekit/truenas"
+	"github.com/sitekit/sitekit/xo"
 )
 
 // classified wraps a resource so that the errors of its writes are classified ([classify])
@@ -55,4 +62,41 @@ func (g *classified) Estimate() time.Duration {
 		return r.Estimate()
 	}
 	return engine.DefaultEstimate
+}
+
+// rejections are the sentinels of an answer that refuses the request itself: resending it
+// unchanged cannot succeed.
+var rejections = []error{sitekit.ErrInvalid, sitekit.ErrUnauthorized, sitekit.ErrNotFound, sitekit.ErrInUse, sitekit.ErrExists}
+
+// serverFault reports an error answer that rejects nothing in the request and comes from the
+// appliance's side: an HTTP 5xx, or a JSON-RPC error naming no rejection (XO's "unknown error
+// from the peer", a TrueNAS CallError). Such faults often clear (a restarting service), so the
+// engine retries them a few times; sitekit.IsRetryable, which promises more, does not accept
+// them.
+func serverFault(err error) bool {
+	for _, r := range rejections {
+		if errors.Is(err, r) {
+			return false
+		}
+	}
+	var (
+		fe *fortigate.APIError
+		xe *xo.APIError
+		ee *ems.APIError
+		te *truenas.APIError
+		ne *netdata.APIError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return fe.StatusCode >= 500
+	case errors.As(err, &xe):
+		return xe.StatusCode >= 500 || xe.StatusCode == 0
+	case errors.As(err, &ee):
+		return ee.StatusCode >= 500
+	case errors.As(err, &te):
+		return true
+	case errors.As(err, &ne):
+		return ne.StatusCode >= 500
+	}
+	return false
 }

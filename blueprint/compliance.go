@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
+	"github.com/sitekit/sitekit/cronspec"
 	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/fortigate"
 )
@@ -545,48 +545,14 @@ func (bp *Blueprint) objectives() []Objective {
 	return out
 }
 
-// cronInterval estimates the period of a 5-field cron expression.
+// cronInterval returns the longest gap between two runs of a cron expression over a year
+// (the RPO of a backup on that schedule), 0 when the expression does not parse.
 func cronInterval(expr string) time.Duration {
-	f := strings.Fields(expr)
-	if len(f) != 5 {
+	sched, err := cronspec.Parse(expr)
+	if err != nil {
 		return 0
 	}
-	count := func(field string, lo, hi int) (n int, all bool) {
-		if field == "*" {
-			return hi - lo + 1, true
-		}
-		for _, part := range strings.Split(field, ",") {
-			rng, step, hasStep := strings.Cut(part, "/")
-			st := 1
-			if hasStep {
-				st, _ = strconv.Atoi(step)
-				st = max(st, 1)
-			}
-			a, b := lo, hi
-			if rng != "*" {
-				x, y, isRange := strings.Cut(rng, "-")
-				a, _ = strconv.Atoi(x)
-				b = a
-				if isRange {
-					b, _ = strconv.Atoi(y)
-				}
-			}
-			n += (b-a)/st + 1
-		}
-		return n, false
-	}
-	mins, _ := count(f[0], 0, 59)
-	hours, _ := count(f[1], 0, 23)
-	days, allDays := count(f[2], 1, 31)
-	wdays, allW := count(f[4], 0, 6)
-	perDay := max(mins*hours, 1)
-	switch {
-	case !allW:
-		return time.Duration(7*24*60/(perDay*max(wdays, 1))) * time.Minute
-	case !allDays:
-		return time.Duration(30*24*60/(perDay*max(days, 1))) * time.Minute
-	}
-	return time.Duration(24*60/perDay) * time.Minute
+	return sched.Interval()
 }
 
 // human renders a duration the way an MSP says it ("15 min", "4 h", "2 days").

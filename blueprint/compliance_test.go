@@ -16,7 +16,8 @@ func TestCronInterval(t *testing.T) {
 		"0 1 * * *":    24 * time.Hour,
 		"0 1,13 * * *": 12 * time.Hour,
 		"30 2 * * 0":   7 * 24 * time.Hour,
-		"0 3 1 * *":    30 * 24 * time.Hour,
+		"0 3 1 * *":    31 * 24 * time.Hour, // the longest month
+		"0 2 * * 1-5":  72 * time.Hour,      // Friday to Monday
 		"* * * * *":    time.Minute,
 		"bad":          0,
 	} {

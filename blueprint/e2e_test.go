@@ -87,7 +87,7 @@ func (e *env) planRetry(t testing.TB, ctx context.Context) (*blueprint.Plan, err
 func (e *env) marked(t testing.TB, ctx context.Context) []string {
 	t.Helper()
 	site := e.site.Name
-	has := func(v any) bool { s, _ := v.(string); return engine.HasMarker(s, site) }
+	has := func(v any) bool { s, _ := v.(string); return sitekitHasMarker(s, site) }
 	var out []string
 	for _, table := range []string{"system/interface", "firewall/address", "firewall/addrgrp", "firewall.service/custom", "firewall/vip", "firewall/policy"} {
 		for _, o := range e.sims.FortiGate.Objects(table) {
@@ -109,7 +109,7 @@ func (e *env) marked(t testing.TB, ctx context.Context) []string {
 	tags, err := e.conns.EMS.ZTNATags.List(ctx, nil)
 	require.NoError(t, err)
 	for _, tg := range tags {
-		if engine.HasMarker(tg.Comments, site) {
+		if sitekitHasMarker(tg.Comments, site) {
 			out = append(out, "ems/ztna-tag/"+tg.Name)
 		}
 	}
@@ -130,7 +130,7 @@ func (e *env) marked(t testing.TB, ctx context.Context) []string {
 			}
 		}
 		for _, o := range objs {
-			if slices.ContainsFunc(o.Tags, func(tag string) bool { return engine.HasMarker(tag, site) }) {
+			if slices.ContainsFunc(o.Tags, func(tag string) bool { return sitekitHasMarker(tag, site) }) {
 				out = append(out, "xo/"+coll+"/"+o.NameLabel)
 			}
 		}
@@ -313,4 +313,10 @@ func TestNoopReplanReadsEachCollectionOnce(t *testing.T) {
 		assert.Equalf(t, len(colls), calls[app], "%s: collections %v", app, colls)
 	}
 	assert.ElementsMatch(t, slices.Collect(maps.Keys(calls)), slices.Collect(maps.Keys(p.Collections)))
+}
+
+// sitekitHasMarker reports whether text carries the marker of site.
+func sitekitHasMarker(text, site string) bool {
+	s, ok := sitekit.ParseMarker(text)
+	return ok && s == site
 }

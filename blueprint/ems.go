@@ -78,7 +78,7 @@ func (b *build) ems() error {
 		list: func(ctx context.Context) ([]ems.ZTNATag, error) { return e.ZTNATags.List(ctx, nil) },
 		name: func(t ems.ZTNATag) string { return t.Name },
 		managed: func(_ context.Context, _ *engine.Reader, t ems.ZTNATag) (bool, error) {
-			return engine.HasMarker(t.Comments, b.site.Name), nil
+			return hasMarker(t.Comments, b.site.Name), nil
 		},
 		diff: func(w, c ems.ZTNATag) []string { return engine.DiffJSON(tagState(w), tagState(c)) },
 		create: func(ctx context.Context, w ems.ZTNATag) (engine.Outputs, error) {
@@ -115,7 +115,7 @@ func (b *build) ems() error {
 		},
 		name: func(t ems.TagRule) string { return t.Name },
 		managed: func(_ context.Context, _ *engine.Reader, t ems.TagRule) (bool, error) {
-			return engine.HasMarker(t.Comments, b.site.Name), nil
+			return hasMarker(t.Comments, b.site.Name), nil
 		},
 		diff: func(w, c ems.TagRule) []string { return engine.DiffJSON(ruleState(w), ruleState(c)) },
 		create: func(ctx context.Context, w ems.TagRule) (engine.Outputs, error) {

@@ -43,7 +43,7 @@ func (b *build) fgObjects() (ifs *obj[fortigate.Interface], dhcp *obj[fortigate.
 	grps *obj[fortigate.AddressGroup], svcs *obj[fortigate.Service], vips *obj[fortigate.VIP], pols *obj[fortigate.Policy]) {
 	fgt := b.conns.FortiGate
 	site := b.site.Name
-	comment := func(text string) bool { return engine.HasMarker(text, site) }
+	comment := func(text string) bool { return hasMarker(text, site) }
 	ifs = &obj[fortigate.Interface]{app: appFortiGate, kind: "interface", collection: "system/interface",
 		list: func(ctx context.Context) ([]fortigate.Interface, error) { return fgt.Interfaces.List(ctx, nil) },
 		name: func(i fortigate.Interface) string { return i.Name },

@@ -60,7 +60,7 @@ func (b *build) fgUnmanaged(addrs *obj[fortigate.Address], grps *obj[fortigate.A
 		if err != nil {
 			return nil, err
 		}
-		marked := func(text string) bool { return engine.HasMarker(text, site.Name) }
+		marked := func(text string) bool { return hasMarker(text, site.Name) }
 		managed := map[string]bool{}
 		for _, a := range as {
 			managed[a.Name] = managed[a.Name] || marked(a.Comment)

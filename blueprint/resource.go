@@ -10,7 +10,6 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // obj describes one named object kind on an appliance, so that a resource needs only its
@@ -192,27 +191,17 @@ func (o *obj[T]) lister(b *build) {
 }
 
 // classify maps client errors onto the engine's retry semantics: an unknown outcome or a
-// duplicate (a lost answer to our own create) is ambiguous, so the engine re-observes
-// before anything else; throttling, 5xx answers and transport errors are transient.
+// duplicate (a lost answer to our own create) is ambiguous, so the engine re-observes before
+// anything else; what sitekit.IsRetryable accepts (502/503/504, short throttling, transport
+// errors that left nothing half-done), any throttling and server faults ([serverFault]) are
+// transient: the engine retries them a bounded number of times with backoff.
 func classify(err error) error {
-	if err == nil {
-		return nil
-	}
 	switch {
-	case errors.Is(err, sitekit.ErrOutcomeUnknown), errors.Is(err, sitekit.ErrExists):
+	case err == nil:
+		return nil
+	case sitekit.IsOutcomeUnknown(err), errors.Is(err, sitekit.ErrExists):
 		return engine.Ambiguous(err)
-	case errors.Is(err, sitekit.ErrRateLimited):
-		return engine.Transient(err)
-	case errors.Is(err, sitekit.ErrInvalid), errors.Is(err, sitekit.ErrUnauthorized), errors.Is(err, sitekit.ErrNotFound),
-		errors.Is(err, sitekit.ErrInUse):
-		return err
-	}
-	var te *rest.TransportError
-	if errors.As(err, &te) {
-		return engine.Transient(err)
-	}
-	var ae *rest.APIError
-	if errors.As(err, &ae) && (ae.StatusCode >= 500 || ae.StatusCode == 429 || ae.StatusCode == 0) {
+	case sitekit.IsRetryable(err), errors.Is(err, sitekit.ErrRateLimited), serverFault(err):
 		return engine.Transient(err)
 	}
 	return err

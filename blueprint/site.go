@@ -241,7 +241,13 @@ type Credentials struct {
 }
 
 // Marker is the text that marks objects managed by this site.
-func (s Site) Marker() string { return "managed-by sitekit:" + s.Name }
+func (s Site) Marker() string { return sitekit.Marker(s.Name) }
+
+// hasMarker reports whether text (a comment, a tag, a description) carries the marker of site.
+func hasMarker(text, site string) bool {
+	s, ok := sitekit.ParseMarker(text)
+	return ok && s == site
+}
 
 // DocumentationPublicIP is the public address [DefaultNetwork] puts in the plan: an
 // address reserved for documentation (RFC 5737, 203.0.113.0/24) that no real WAN has.

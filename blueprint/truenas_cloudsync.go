@@ -120,7 +120,7 @@ func (b *build) truenasCloudSync() {
 			st := tnCloudSyncState{Description: t.Description, Path: t.Path, Credentials: t.Credentials(), Bucket: t.Attributes.Bucket,
 				Folder: t.Attributes.Folder, Direction: t.Direction, TransferMode: t.TransferMode, Snapshot: t.Snapshot,
 				Schedule: sch, Enabled: t.Enabled}
-			return engine.Found(st, engine.HasMarker(t.Description, b.site.Name), engine.Outputs{"id": t.ID}), nil
+			return engine.Found(st, hasMarker(t.Description, b.site.Name), engine.Outputs{"id": t.ID}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnCloudSyncState) (engine.Outputs, error) {
 			t, err := c.CloudSyncs.Create(ctx, truenas.CloudSyncRequest{Description: &w.Description, Path: w.Path, Credentials: w.Credentials,

@@ -62,7 +62,7 @@ func (b *build) truenasDataset(rel string) {
 			if mp == "" {
 				mp = "/mnt/" + f
 			}
-			managed := engine.HasMarker(cm, b.site.Name)
+			managed := hasMarker(cm, b.site.Name)
 			if managed && b.destroy && !b.deleteBackups {
 				// A destroy keeps the data (backups, shares, their snapshots) unless asked.
 				b.mu.Lock()
@@ -109,7 +109,7 @@ func (b *build) truenasDataset(rel string) {
 				return describe(appTrueNAS, "dataset "+name, err)
 			}
 			for _, ch := range children {
-				if strings.HasPrefix(ch.Name, name+"/") && !engine.HasMarker(truenasLocalComment(ch), b.site.Name) {
+				if strings.HasPrefix(ch.Name, name+"/") && !hasMarker(truenasLocalComment(ch), b.site.Name) {
 					return fmt.Errorf("truenas dataset %s: child %s is not managed by %s, kept", name, ch.Name, b.site.Name)
 				}
 			}

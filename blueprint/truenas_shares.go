@@ -83,7 +83,7 @@ func (b *build) truenasNFS() {
 			s := shares[i]
 			st := tnNFSState{Path: s.Path, Comment: s.Comment, Hosts: nonNil(s.Hosts), Networks: nonNil(s.Networks),
 				MaprootUser: s.MaprootUser, MaprootGroup: s.MaprootGroup, Enabled: s.Enabled}
-			return engine.Found(st, engine.HasMarker(s.Comment, b.site.Name),
+			return engine.Found(st, hasMarker(s.Comment, b.site.Name),
 				engine.Outputs{"path": s.Path, "host": h, "id": s.ID}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnNFSState) (engine.Outputs, error) {
@@ -182,7 +182,7 @@ func (b *build) truenasSMB(dept string) {
 			}
 			s := shares[i]
 			return engine.Found(tnSMBState{Name: s.Name, Path: s.Path, Comment: s.Comment, Enabled: s.Enabled},
-				engine.HasMarker(s.Comment, b.site.Name), engine.Outputs{"id": s.ID}), nil
+				hasMarker(s.Comment, b.site.Name), engine.Outputs{"id": s.ID}), nil
 		},
 		OnCreate: func(ctx context.Context, w tnSMBState) (engine.Outputs, error) {
 			s, err := c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: w.Name, Path: w.Path, Comment: &w.Comment, Enabled: &w.Enabled})

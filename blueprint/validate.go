@@ -1,17 +1,16 @@
 package blueprint
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/cronspec"
 )
 
 // ValidationError lists every problem found in a site. It matches sitekit.ErrInvalid and
@@ -447,37 +446,9 @@ func (s Site) validateTeleworkers(p *problems) {
 	}
 }
 
-// checkCron validates a 5-field cron expression (minute hour day month weekday) with
-// numbers, '*', ranges, lists and steps, as XO and TrueNAS schedules accept.
+// checkCron validates a 5-field cron expression (minute hour day month weekday), as XO and
+// TrueNAS schedules accept.
 func checkCron(expr string) error {
-	fields := strings.Fields(expr)
-	if len(fields) != 5 {
-		return errors.New("must be a 5-field cron expression (minute hour day month weekday)")
-	}
-	limits := [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}}
-	names := [5]string{"minute", "hour", "day", "month", "weekday"}
-	for i, f := range fields {
-		for _, part := range strings.Split(f, ",") {
-			rng, step, hasStep := strings.Cut(part, "/")
-			if hasStep {
-				if n, err := strconv.Atoi(step); err != nil || n < 1 {
-					return fmt.Errorf("%s step %q must be a positive number", names[i], step)
-				}
-			}
-			if rng == "*" {
-				continue
-			}
-			lo, hi, isRange := strings.Cut(rng, "-")
-			for _, v := range []string{lo, hi} {
-				if v == "" && !isRange {
-					continue
-				}
-				n, err := strconv.Atoi(v)
-				if err != nil || n < limits[i][0] || n > limits[i][1] {
-					return fmt.Errorf("%s %q must be between %d and %d", names[i], v, limits[i][0], limits[i][1])
-				}
-			}
-		}
-	}
-	return nil
+	_, err := cronspec.Parse(expr)
+	return err
 }

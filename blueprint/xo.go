@@ -26,7 +26,6 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/jsonrpc"
 	"github.com/sitekit/sitekit/xo"
 )
 
@@ -76,7 +75,7 @@ func rpcWriteErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, jsonrpc.ErrConnectionLost) || errors.Is(err, sitekit.ErrExists) {
+	if errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, sitekit.ErrExists) {
 		return engine.Ambiguous(err)
 	}
 	return err

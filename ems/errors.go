@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/lenient"
@@ -26,33 +27,54 @@ const (
 )
 
 // APIError is an EMS answer that reports a failure: an HTTP error status, or a 2xx whose
-// envelope has a non-positive retval. It embeds the shared [rest.APIError] (status, method,
-// path, message, body) and matches a sitekit sentinel with errors.Is:
+// envelope has a non-positive retval. errors.Is matches the sitekit sentinel of Kind when it
+// is set, else the one derived from StatusCode, RetVal and Message:
 //
 //   - 401, retval -4 (session expired), sign-in refused, 403 (role or CSRF) → ErrUnauthorized
 //   - 404 or a message saying "not found"/"does not exist" → ErrNotFound
-//   - a message saying "already exists"/"duplicate" → ErrExists; "in use" → ErrInUse
+//   - 409 or a message saying "already exists"/"duplicate" → ErrExists; "in use" → ErrInUse
 //   - other 400s and non-positive retvals → ErrInvalid; 429 → ErrRateLimited
 //
-// The message-based part is inferred [I]: the EMS error vocabulary is not public.
+// The message-based part is inferred [I]: the EMS error vocabulary is not public. Users may
+// build one to fake an EMS failure in their tests:
+//
+//	&ems.APIError{Method: "POST", Path: "/api/v1/ztna_tags", StatusCode: 200, RetVal: ems.RetValFailure, Message: "tag already exists"}
 type APIError struct {
-	rest.APIError
+	Method     string        // HTTP method
+	Path       string        // request path, secret query values redacted
+	StatusCode int           // HTTP status
+	Message    string        // the envelope's result.message, or the short text of the answer
+	RetryAfter time.Duration // the Retry-After hint, zero when absent
+	Body       []byte        // the raw answer, at most 64 KiB
 	// RetVal is the envelope's result.retval (0 when the answer had no envelope, e.g. an HTML
 	// error page).
 	RetVal int
+	// Kind, when set, is the sentinel the error matches instead of the derived one.
+	Kind error
 }
 
 // Error implements error.
 func (e *APIError) Error() string {
-	s := e.APIError.Error()
+	s := rest.FormatError("ems", e.Method, e.Path, e.StatusCode, e.Message)
 	if e.RetVal != 0 {
 		s += fmt.Sprintf(" (retval %d)", e.RetVal)
 	}
 	return s
 }
 
-// Unwrap exposes the embedded rest.APIError.
-func (e *APIError) Unwrap() error { return &e.APIError }
+// Is reports whether target is the sitekit sentinel the error means.
+func (e *APIError) Is(target error) bool {
+	k := e.Kind
+	if k == nil {
+		k = kindFor(e.StatusCode, e.RetVal, e.Message)
+	}
+	return k != nil && target == k
+}
+
+// Retryable reports whether sending the request again unchanged may succeed: 502, 503, 504,
+// and a 429 asking to wait at most sitekit.DefaultRetryPolicy.MaxRetryAfter.
+// sitekit.IsRetryable asks it.
+func (e *APIError) Retryable() bool { return rest.RetryableStatus(e.StatusCode, e.RetryAfter) }
 
 // Result is the "result" member of every EMS answer.
 type Result struct {
@@ -117,13 +139,8 @@ func (r *Result) err(method, path string, resp *rest.Response, kind error) error
 	if r == nil || r.RetVal >= RetValOK {
 		return nil
 	}
-	e := &APIError{APIError: rest.APIError{Appliance: "ems", Method: method, Path: path, StatusCode: resp.StatusCode,
-		Message: r.Message, Body: truncate(resp.Body)}, RetVal: r.RetVal}
-	e.Kind = kindFor(resp.StatusCode, r.RetVal, r.Message)
-	if kind != nil {
-		e.Kind = kind
-	}
-	return e
+	return &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, Message: r.Message,
+		Body: truncate(resp.Body), RetVal: r.RetVal, Kind: kind}
 }
 
 func truncate(b []byte) []byte {
@@ -136,7 +153,8 @@ func truncate(b []byte) []byte {
 // decodeHTTPError refines rest's error for a non-2xx answer with the EMS envelope, when the
 // body has one (EMS also answers HTML pages, e.g. Django's CSRF failure).
 func decodeHTTPError(base *rest.APIError, body []byte) error {
-	e := &APIError{APIError: *base}
+	e := &APIError{Method: base.Method, Path: base.Path, StatusCode: base.StatusCode, Message: base.Message,
+		RetryAfter: base.RetryAfter, Body: base.Body}
 	var env envelope
 	if decodeEnvelope(body, &env) == nil {
 		e.RetVal = env.Result.RetVal
@@ -146,7 +164,6 @@ func decodeHTTPError(base *rest.APIError, body []byte) error {
 	} else if e.Message == "" && bytes.Contains(body, []byte("CSRF")) {
 		e.Message = "CSRF verification failed"
 	}
-	e.Kind = kindFor(e.StatusCode, e.RetVal, e.Message)
 	return e
 }
 

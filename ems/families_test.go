@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -453,7 +454,7 @@ func TestErrorsAreTyped(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, http.StatusNotFound, ae.StatusCode)
 	assert.Equal(t, -2, ae.RetVal)
-	assert.Equal(t, "ems", ae.Appliance)
+	assert.True(t, strings.HasPrefix(ae.Error(), "ems: GET "), ae.Error())
 	assert.Equal(t, "/api/v1/endpoints/device/77/details", ae.Path)
 	assert.Contains(t, ae.Error(), "does not exist")
 }

@@ -80,7 +80,7 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 		Appliance:   "fortigate",
 		BaseURL:     baseURL,
 		Settings:    s,
-		Classify:    Classify,
+		Classify:    classify,
 		DecodeError: decodeError,
 		Authorize: func(_ context.Context, h http.Header) error {
 			h.Set("Authorization", "Bearer "+token.Reveal())
@@ -124,12 +124,12 @@ func newClient(c *conn) *Client {
 // VDOM returns the VDOM sent with every request ("" when none is set).
 func (c *Client) VDOM() string { return c.conn.vdom }
 
-// Classify is the FortiOS retry classifier: a 401 or a 429 is never retried (FortiOS answers
+// classify is the FortiOS retry classifier: a 401 or a 429 is never retried (FortiOS answers
 // 429 to a source locked out after repeated failed logins, and every retried 401 counts as
 // one more failure); everything else follows [rest.DefaultClassifier] (idempotent requests
 // retried on transport errors and 502/503/504, a request that never reached the wire
 // retried whatever its method), except a TLS pin mismatch, which no retry can fix.
-func Classify(a *rest.Attempt) bool {
+func classify(a *rest.Attempt) bool {
 	var pin *sitekit.PinMismatchError
 	var cv *tls.CertificateVerificationError
 	if errors.As(a.Err, &pin) || errors.As(a.Err, &cv) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
-	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // object is what every typed CMDB record implements: its key, a copy of itself with another
@@ -140,8 +139,7 @@ func (s *table[K, T]) get(ctx context.Context, key K) (T, error) {
 		return zero, err
 	}
 	if len(out) == 0 {
-		return zero, &APIError{APIError: rest.APIError{Appliance: "fortigate", Method: http.MethodGet, Path: cmdbPath(s.path, key),
-			StatusCode: http.StatusNotFound, Kind: sitekit.ErrNotFound}, Code: CodeNotFound}
+		return zero, &APIError{Method: http.MethodGet, Path: cmdbPath(s.path, key), StatusCode: http.StatusNotFound, Code: CodeNotFound}
 	}
 	return out[0], nil
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/sitekit/sitekit"
-	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // Chart is one chart (/api/v1/chart?chart=<id>, and each value of /api/v1/charts).
@@ -192,8 +191,8 @@ func (s *ContextsService) Get(ctx context.Context, name string) (*Context, error
 	var out Context
 	resp, err := s.c.get(ctx, "/api/v1/context", url.Values{"context": {name}}, &out)
 	notFound := func(status int) error {
-		return &APIError{APIError: rest.APIError{Appliance: "netdata", Method: http.MethodGet, Path: s.c.path("/api/v1/context"),
-			StatusCode: status, Message: "context not found: " + name, Kind: sitekit.ErrNotFound}}
+		return &APIError{Method: http.MethodGet, Path: s.c.path("/api/v1/context"), StatusCode: status,
+			Message: "context not found: " + name, Kind: sitekit.ErrNotFound}
 	}
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -1,59 +1,13 @@
 package netdata
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/rest"
 )
-
-// ErrUnsupported is matched (errors.Is) by calls that need an API the agent does not have,
-// e.g. a v3-only call on a 1.37 agent. Detected from /api/v1/info, never assumed.
-var ErrUnsupported = errors.New("netdata: not supported by this agent")
-
-// APIError is an HTTP error answered by the agent. Netdata answers errors as plain text
-// ("Chart is not found: nope.nope", "Auth Error"); the text is in Message. It matches the
-// sitekit sentinels with errors.Is: 404 → [sitekit.ErrNotFound], 400 → [sitekit.ErrInvalid],
-// 401/403 → [sitekit.ErrUnauthorized], 429 → [sitekit.ErrRateLimited].
-type APIError struct {
-	rest.APIError
-	// UnsupportedAPI is set when the agent does not have the API version requested
-	// (1.37 answers /api/v2/* and /api/v3/* with 404 "Unsupported API version: v2").
-	UnsupportedAPI bool
-}
-
-// Is matches the sentinel of the HTTP status, and [ErrUnsupported] for an unsupported API version.
-func (e *APIError) Is(target error) bool {
-	if e.UnsupportedAPI && target == ErrUnsupported {
-		return true
-	}
-	return e.APIError.Is(target)
-}
-
-func decodeError(base *rest.APIError, body []byte) error {
-	e := &APIError{APIError: *base}
-	text := bytes.TrimSpace(body)
-	if len(text) > 0 && text[0] == '{' {
-		var env struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(text, &env) == nil && env.Error != "" {
-			e.Message = env.Error
-		}
-	} else if e.Message == "" && len(text) > 0 && len(text) <= 512 {
-		e.Message = string(text) // text/html bodies are plain sentences on this agent
-	}
-	if strings.HasPrefix(e.Message, "Unsupported API version") {
-		e.UnsupportedAPI = true
-	}
-	return e
-}
 
 // Client talks to one Netdata agent (or, through [Client.Host], to a child streamed to a
 // parent). Safe for concurrent use.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/engine"
 )
@@ -90,7 +91,7 @@ func (c *fakeCloud) write(ctx context.Context, k engine.Key, apply func()) error
 }
 
 func (c *fakeCloud) res(site string, k engine.Key, deps ...engine.Key) *engine.Func[string] {
-	marker := engine.Marker(site)
+	marker := sitekit.Marker(site)
 	f := &engine.Func[string]{ID: k, After: deps, Want: marker, Provides: []string{"id"}}
 	f.OnObserve = func(ctx context.Context, r *engine.Reader) (engine.Observed, error) {
 		all, err := engine.ListAs(ctx, r, k.Appliance, k.Kind, func(context.Context) (map[string]string, error) {
@@ -140,7 +141,7 @@ func (c *fakeCloud) graph(spec SiteSpec, _ blueprint.Connections, _ bool) (*engi
 		}
 		var out []engine.Resource
 		for name, m := range all {
-			if m == engine.Marker(site) {
+			if m == sitekit.Marker(site) {
 				out = append(out, c.res(site, engine.K("xo", "vm", name)))
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint/engine"
 )
 
@@ -68,7 +69,7 @@ func approve(t *testing.T, env *testsuite.TestWorkflowEnvironment, approved bool
 
 func TestApplyAfterApproval(t *testing.T) {
 	c := newFakeCloud()
-	c.objs[engine.K("xo", "vm", "old")] = engine.Marker("s1") // an orphan: marked, no longer desired
+	c.objs[engine.K("xo", "vm", "old")] = sitekit.Marker("s1") // an orphan: marked, no longer desired
 	c.objs[engine.K("xo", "vm", "manual")] = "made by hand"
 	env := newEnv(t, c)
 	env.RegisterDelayedCallback(func() { approve(t, env, true) }, time.Hour)
@@ -88,7 +89,7 @@ func TestApplyAfterApproval(t *testing.T) {
 			assert.Equal(t, "id-backup", s.Outputs["id"])
 		}
 	}
-	assert.NotContains(t, res.Plan.Text, engine.Marker("s1"), "the plan data carries no desired state")
+	assert.NotContains(t, res.Plan.Text, sitekit.Marker("s1"), "the plan data carries no desired state")
 }
 
 func TestApplyRejected(t *testing.T) {
@@ -152,7 +153,7 @@ func TestPermanentFailureSkipsDependents(t *testing.T) {
 			assert.Equal(t, "upstream dependency did not succeed: fw/vlan/lan failed (via xo/vm/a)", s.Error)
 		}
 	}
-	assert.Equal(t, map[engine.Key]string{kDataset: engine.Marker("s1")}, c.snapshot())
+	assert.Equal(t, map[engine.Key]string{kDataset: sitekit.Marker("s1")}, c.snapshot())
 }
 
 func TestFailFastCancelsTheRest(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/jsonrpc"
-	"github.com/sitekit/sitekit/internal/rest"
 	"github.com/sitekit/sitekit/truenas/internal/scram"
 )
 
@@ -208,6 +207,5 @@ func (c *Client) loginEx(ctx context.Context, conn *jsonrpc.Conn, params map[str
 }
 
 func loginFailed(method, what string) error {
-	return &APIError{APIError: rest.APIError{Appliance: "truenas", Method: method,
-		Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized}, ErrName: what}
+	return &APIError{Method: method, Message: "login refused: " + what, Kind: sitekit.ErrUnauthorized, ErrName: what}
 }

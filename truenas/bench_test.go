@@ -3,7 +3,6 @@ package truenas_test
 import (
 	"testing"
 
-	"github.com/sitekit/sitekit/truenas"
 	"github.com/sitekit/sitekit/truenas/truenastest"
 )
 
@@ -47,5 +46,3 @@ func BenchmarkCallsSequential(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
-
-var _ = truenas.Marker

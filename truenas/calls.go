@@ -39,7 +39,7 @@ func findOne[T any](ctx context.Context, c *Client, method, field, name string) 
 		return zero, err
 	case len(list) == 0:
 		return zero, &APIError{Code: CodeMethodCallError, Errno: ENOENT, ErrName: "ENOENT",
-			Reason: fmt.Sprintf("[ENOENT] %s: no entry with %s %q", method, field, name), APIError: restErr(method, sitekit.ErrNotFound)}
+			Reason: fmt.Sprintf("[ENOENT] %s: no entry with %s %q", method, field, name), Method: method, Kind: sitekit.ErrNotFound}
 	case len(list) > 1:
 		return zero, fmt.Errorf("truenas: %s: several entries with %s %q: %w", method, field, name, ErrAmbiguousName)
 	}

@@ -353,8 +353,7 @@ func (c *Client) discover(ctx context.Context) (string, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	n := len(body)
 	if resp.StatusCode != http.StatusOK {
-		return "", &APIError{APIError: rest.APIError{Appliance: "truenas", Method: "GET", Path: "/api/versions",
-			StatusCode: resp.StatusCode, Body: body, Kind: rest.KindForStatus(resp.StatusCode)}}
+		return "", &APIError{Method: "GET", Path: "/api/versions", StatusCode: resp.StatusCode, Body: body}
 	}
 	var listed []string
 	if err := json.Unmarshal(body[:n], &listed); err != nil {
@@ -571,6 +570,6 @@ func (c *Client) transportErr(method string, err error, write bool) error {
 	c.mu.Lock()
 	path := "/api/" + c.version
 	c.mu.Unlock()
-	lost := errors.Is(err, jsonrpc.ErrConnectionLost)
+	lost := errors.Is(err, sitekit.ErrOutcomeUnknown)
 	return &rest.TransportError{Appliance: "truenas", Method: method, Path: path, Err: err, Sent: lost, Unknown: lost && write}
 }

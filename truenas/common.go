@@ -1,8 +1,8 @@
 package truenas
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"net"
 	"path"
 	"regexp"
@@ -11,31 +11,12 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/cronspec"
 	"github.com/sitekit/sitekit/internal/lenient"
 )
 
 // Ptr returns a pointer to v, for the optional fields of requests (partial updates).
 func Ptr[T any](v T) *T { return &v }
-
-// MarkerPrefix starts the free-text marker that identifies objects managed by sitekit.
-const MarkerPrefix = "managed-by sitekit:"
-
-// Marker returns the marker stored in comments of objects managed for site:
-// "managed-by sitekit:<site>".
-func Marker(site string) string { return MarkerPrefix + site }
-
-// ManagedBy returns the site named by a marker found in text (comments, descriptions), if any.
-func ManagedBy(text string) (site string, ok bool) {
-	i := strings.Index(text, MarkerPrefix)
-	if i < 0 {
-		return "", false
-	}
-	rest := text[i+len(MarkerPrefix):]
-	if j := strings.IndexAny(rest, " \t\n;,"); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest, rest != ""
-}
 
 // Property is a ZFS property object as pool.dataset.query returns it:
 // {"parsed":…, "rawvalue":"…", "value":"…", "source":"LOCAL", "source_info":null}.
@@ -50,6 +31,10 @@ type Property struct {
 // UnmarshalJSON accepts the property object or a bare value (older or flattened outputs).
 func (p *Property) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '{' {
+		if q, ok := scanProperty(b); ok {
+			*p = q
+			return nil
+		}
 		type plain Property
 		var q plain
 		if err := json.Unmarshal(b, &q); err != nil {
@@ -156,14 +141,19 @@ type Schedule struct {
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
-// Validate checks each cron field against its range (field names are prefixed with prefix).
+// Validate checks each cron field (empty fields take the appliance's default; day of week 7 is
+// Sunday, as croniter accepts) and the HH:MM window; field names are prefixed with prefix.
 func (s Schedule) Validate(prefix string) error {
 	fields := []struct {
-		name, v  string
-		min, max int
-	}{{"Minute", s.Minute, 0, 59}, {"Hour", s.Hour, 0, 23}, {"Dom", s.Dom, 1, 31}, {"Month", s.Month, 1, 12}, {"Dow", s.Dow, 0, 7}}
+		name, v string
+		f       cronspec.Field
+	}{{"Minute", s.Minute, cronspec.Minute}, {"Hour", s.Hour, cronspec.Hour}, {"Dom", s.Dom, cronspec.DayOfMonth},
+		{"Month", s.Month, cronspec.Month}, {"Dow", s.Dow, cronspec.DayOfWeek}}
 	for _, f := range fields {
-		if err := validateCron(f.v, f.min, f.max); err != nil {
+		if f.v == "" {
+			continue
+		}
+		if err := cronspec.CheckField(f.f, f.v); err != nil {
 			return sitekit.Invalid(prefix+"."+f.name, f.v, err.Error())
 		}
 	}
@@ -172,55 +162,6 @@ func (s Schedule) Validate(prefix string) error {
 	}
 	if s.End != "" && !hhmm.MatchString(s.End) {
 		return sitekit.Invalid(prefix+".End", s.End, "must be HH:MM")
-	}
-	return nil
-}
-
-var cronNames = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-	"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-
-// validateCron accepts "", "*", "*/n", "a", "a-b", "a-b/n" and comma lists.
-func validateCron(v string, lo, hi int) error {
-	if v == "" {
-		return nil
-	}
-	num := func(s string) (int, error) {
-		if n, ok := cronNames[strings.ToLower(s)]; ok && hi <= 12 {
-			return n, nil
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", s)
-		}
-		if n < lo || n > hi {
-			return 0, fmt.Errorf("%d is out of range %d-%d", n, lo, hi)
-		}
-		return n, nil
-	}
-	for _, part := range strings.Split(v, ",") {
-		rng, step, hasStep := strings.Cut(part, "/")
-		if hasStep {
-			if n, err := strconv.Atoi(step); err != nil || n <= 0 {
-				return fmt.Errorf("step %q must be a positive number", step)
-			}
-		}
-		if rng == "*" {
-			continue
-		}
-		a, b, isRange := strings.Cut(rng, "-")
-		x, err := num(a)
-		if err != nil {
-			return err
-		}
-		if isRange {
-			y, err := num(b)
-			if err != nil {
-				return err
-			}
-			if y < x {
-				return fmt.Errorf("range %s is reversed", rng)
-			}
-		}
 	}
 	return nil
 }
@@ -251,4 +192,120 @@ func idOf(raw json.RawMessage) int64 {
 	var n lenient.Int
 	_ = n.UnmarshalJSON(raw)
 	return int64(n)
+}
+
+// scanProperty decodes a property object without reflection: the members are strings
+// without escapes, null, or (for parsed) any value kept raw. encoding/json has validated b.
+// It reports false for anything else, which the reflective decoder then handles.
+func scanProperty(b []byte) (Property, bool) {
+	var p Property
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == '}' {
+		return p, true
+	}
+	for i < len(b) {
+		if b[i] != '"' {
+			return p, false
+		}
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 {
+			return p, false
+		}
+		key := b[i+1 : i+1+end]
+		i = skipSpace(b, i+2+end)
+		if i >= len(b) || b[i] != ':' {
+			return p, false
+		}
+		i = skipSpace(b, i+1)
+		vEnd := valueEnd(b, i)
+		if vEnd < 0 {
+			return p, false
+		}
+		v := b[i:vEnd]
+		if string(key) == "parsed" {
+			p.Parsed = append(json.RawMessage(nil), v...)
+		} else {
+			var dst *string
+			switch string(key) {
+			case "rawvalue":
+				dst = &p.RawValue
+			case "value":
+				dst = &p.Value
+			case "source":
+				dst = &p.Source
+			case "source_info":
+				dst = &p.SourceInfo
+			}
+			if dst != nil {
+				switch {
+				case v[0] == '"' && bytes.IndexByte(v[1:len(v)-1], '\\') < 0:
+					*dst = string(v[1 : len(v)-1])
+				case string(v) == "null":
+				default:
+					return p, false // escapes or a non-string: the reflective decoder decides
+				}
+			}
+		}
+		i = skipSpace(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			continue
+		}
+		return p, i < len(b) && b[i] == '}'
+	}
+	return p, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i], -1 if malformed.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e := valueEnd(b, j)
+				if e < 0 {
+					return -1
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }

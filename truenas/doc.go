@@ -7,7 +7,7 @@
 //		sitekit.WithToken(sitekit.NewSecret(apiKey)), truenas.WithAPIKeyUser("svc_msp"),
 //		sitekit.WithCertSHA256(fingerprint))
 //	ds, err := c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/backups",
-//		ShareType: "NFS", Comments: truenas.Ptr(truenas.Marker("pv-pessac"))})
+//		ShareType: "NFS", Comments: truenas.Ptr(sitekit.Marker("pv-pessac"))})
 //	share, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: ds.Mountpoint,
 //		Networks: []string{"10.10.20.0/24"}, MaprootUser: truenas.Ptr("root")})
 //	job, err := c.Replications.Run(ctx, id, func(j truenas.Job) { log.Print(j.Progress.Percent) })
@@ -53,7 +53,7 @@
 //
 // # Errors
 //
-// Error frames become *[APIError] (embedding rest.APIError) with the JSON-RPC code, errno,
+// Error frames become *[APIError] with the JSON-RPC code, errno,
 // errname, reason and, for -32602, the [ValidationError] triples. errors.Is matches:
 // ENOENT, InstanceNotFound and MatchNotFound → sitekit.ErrNotFound; EEXIST → ErrExists;
 // EINVAL and validation → ErrInvalid; "Rate Limit Exceeded" and -32000 → ErrRateLimited;

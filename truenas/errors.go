@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/sitekit/sitekit"
@@ -12,7 +13,7 @@ import (
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// JSON-RPC error codes used by the TrueNAS middleware (reference §2.3).
+// JSON-RPC error codes used by the TrueNAS middleware.
 const (
 	CodeParseError      = -32700 // unparsable JSON or a batch
 	CodeInvalidRequest  = -32600 // bad envelope
@@ -90,9 +91,9 @@ type ErrorData struct {
 	Extra   json.RawMessage `json:"extra"`
 }
 
-// APIError is an error answered by the appliance. It embeds the shared rest.APIError
-// (Method is the JSON-RPC method; StatusCode is 0) and matches, with errors.Is, the sitekit
-// sentinel in Kind:
+// APIError is an error answered by the appliance (Method is the JSON-RPC method and
+// StatusCode 0, except for the HTTP endpoints such as /api/versions). errors.Is matches the
+// sitekit sentinel of Kind when it is set, else the one derived from the other fields:
 //
 //   - ErrNotFound: errno ENOENT (also InstanceNotFound, which TrueNAS sends as -32602) and
 //     MatchNotFound from a query with {"get": true};
@@ -100,9 +101,18 @@ type ErrorData struct {
 //   - ErrInvalid: other validation errors (-32602), EINVAL, bad envelopes, unknown methods;
 //   - ErrUnauthorized: not authenticated (207), EACCES/EPERM, refused logins;
 //   - ErrRateLimited: EBUSY "Rate Limit Exceeded" and -32000 (too many concurrent calls);
-//   - ErrInUse: other EBUSY and ENOTEMPTY.
+//   - ErrInUse: other EBUSY and ENOTEMPTY;
+//   - for HTTP answers, the sentinel of the status (404, 401/403, 409, 400/422, 429).
+//
+// Users may build one to fake a TrueNAS failure in their tests:
+//
+//	&truenas.APIError{Method: "pool.dataset.create", Code: truenas.CodeMethodCallError, Errno: truenas.EEXIST}
 type APIError struct {
-	rest.APIError
+	Method     string // JSON-RPC method, or the HTTP method of an HTTP endpoint
+	Path       string // request path of an HTTP endpoint, "" for JSON-RPC
+	StatusCode int    // HTTP status of an HTTP endpoint, 0 for JSON-RPC
+	Message    string // the JSON-RPC error message
+	Body       []byte // the raw error data (or HTTP answer), at most 64 KiB
 	// Code is the JSON-RPC error code (-32602, -32001, …).
 	Code int
 	// Errno and ErrName come from data.error / data.errname ("ENOENT").
@@ -114,11 +124,16 @@ type APIError struct {
 	Validation []ValidationError
 	// Trace is the server's exception description, when sent.
 	Trace *Trace
+	// Kind, when set, is the sentinel the error matches instead of the derived one.
+	Kind error
 }
 
 // Error implements error.
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("truenas: %s", e.Method)
+	if e.StatusCode != 0 {
+		s = rest.FormatError("truenas", e.Method, e.Path, e.StatusCode, "")
+	}
 	if e.Code != 0 {
 		s += fmt.Sprintf(": error %d", e.Code)
 	}
@@ -135,8 +150,25 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// Unwrap exposes the embedded rest.APIError.
-func (e *APIError) Unwrap() error { return &e.APIError }
+// Is reports whether target is the sitekit sentinel the error means.
+func (e *APIError) Is(target error) bool {
+	k := e.Kind
+	if k == nil {
+		k = classify(e)
+	}
+	return k != nil && target == k
+}
+
+// Retryable reports whether the same call may succeed soon without change: too many calls in
+// flight on the connection (-32000), and for HTTP endpoints 502, 503 and 504. TrueNAS' rate
+// limit of unauthenticated methods (EBUSY "Rate Limit Exceeded") is not: it holds the source
+// off for minutes. sitekit.IsRetryable asks it.
+func (e *APIError) Retryable() bool {
+	if e.StatusCode == http.StatusTooManyRequests {
+		return false
+	}
+	return e.Code == CodeTooManyCalls || rest.RetryableStatus(e.StatusCode, 0)
+}
 
 // Field returns the validation message for an attribute ending with name (for example
 // "name" matches "pool_dataset_create.name"), or "".
@@ -151,11 +183,7 @@ func (e *APIError) Field(name string) string {
 
 // decodeRPCError turns a JSON-RPC error object into an *APIError.
 func decodeRPCError(method string, je *jsonrpc.Error) *APIError {
-	e := &APIError{Code: je.Code}
-	e.Appliance = "truenas"
-	e.Method = method
-	e.Message = je.Message
-	e.Body = truncate(je.Data, 64<<10)
+	e := &APIError{Code: je.Code, Method: method, Message: je.Message, Body: truncate(je.Data, 64<<10)}
 	if d := bytes.TrimSpace(je.Data); len(d) > 0 && d[0] == '{' {
 		var data ErrorData
 		if json.Unmarshal(d, &data) == nil {
@@ -168,7 +196,6 @@ func decodeRPCError(method string, je *jsonrpc.Error) *APIError {
 			}
 		}
 	}
-	e.Kind = classify(e)
 	return e
 }
 
@@ -179,7 +206,7 @@ func truncate(b []byte, n int) []byte {
 	return bytes.Clone(b)
 }
 
-// classify maps an error to a sitekit sentinel (reference §2.3).
+// classify maps an error to a sitekit sentinel.
 func classify(e *APIError) error {
 	reason := strings.ToLower(e.Reason)
 	switch e.Code {
@@ -204,6 +231,8 @@ func classify(e *APIError) error {
 		return sitekit.ErrInvalid
 	}
 	switch {
+	case e.StatusCode != 0:
+		return rest.KindForStatus(e.StatusCode)
 	case strings.Contains(e.Reason, "MatchNotFound"):
 		return sitekit.ErrNotFound
 	case e.Errno == ENOENT || e.ErrName == "ENOENT":
@@ -240,8 +269,4 @@ func DecodeError(method string, frame []byte) (*APIError, error) {
 		return nil, err
 	}
 	return decodeRPCError(method, &je), nil
-}
-
-func restErr(method string, kind error) rest.APIError {
-	return rest.APIError{Appliance: "truenas", Method: method, Kind: kind}
 }

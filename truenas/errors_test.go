@@ -55,7 +55,7 @@ func TestDecodeError(t *testing.T) {
 		if tc.check != nil && !tc.check(e) {
 			t.Errorf("%s: decoded %+v", tc.frame, e)
 		}
-		if e.Appliance != "truenas" || e.Method != "m" || !strings.HasPrefix(e.Error(), "truenas: m") {
+		if e.Method != "m" || !strings.HasPrefix(e.Error(), "truenas: m") {
 			t.Errorf("%q", e.Error())
 		}
 	}

@@ -29,7 +29,7 @@ func Example() {
 
 	ds, err := c.Datasets.Create(ctx, truenas.DatasetRequest{
 		Name: "tank/xo-backups", ShareType: "NFS", Compression: "ZSTD",
-		Quota: truenas.Ptr(int64(2 << 40)), Comments: truenas.Ptr(truenas.Marker("pv-pessac")),
+		Quota: truenas.Ptr(int64(2 << 40)), Comments: truenas.Ptr(sitekit.Marker("pv-pessac")),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -47,7 +47,7 @@ func Example() {
 	fmt.Println("export:", share.Path, share.Networks)
 
 	got, _ := c.Datasets.Get(ctx, "tank/xo-backups")
-	site, _ := truenas.ManagedBy(got.Comment())
+	site, _ := sitekit.ParseMarker(got.Comment())
 	fmt.Println("managed by:", site)
 	// Output:
 	// api: v25.10.5

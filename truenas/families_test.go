@@ -45,7 +45,7 @@ func TestSystemAndPools(t *testing.T) {
 // (ENOTEMPTY "filesystem has children", ENOENT for a missing dataset).
 func TestDatasets(t *testing.T) {
 	srv, c := newPair(t, nil)
-	marker := truenas.Marker("pv-pessac")
+	marker := sitekit.Marker("pv-pessac")
 	ds := must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{
 		Name: "tank/backups", Comments: &marker, Compression: "ZSTD", Quota: truenas.Ptr(int64(10 << 30)), ShareType: "NFS",
 		UserProperties: []truenas.UserProperty{{Key: "msp:site", Value: "pessac"}},
@@ -53,7 +53,7 @@ func TestDatasets(t *testing.T) {
 	if ds.Mountpoint != "/mnt/tank/backups" || ds.Compression.Value != "ZSTD" || ds.Quota.Int() != 10<<30 || ds.Quota.Value != "10G" {
 		t.Fatalf("created %+v", ds)
 	}
-	if site, ok := truenas.ManagedBy(ds.Comment()); !ok || site != "pv-pessac" {
+	if site, ok := sitekit.ParseMarker(ds.Comment()); !ok || site != "pv-pessac" {
 		t.Fatalf("marker %q", ds.Comment())
 	}
 	if ds.UserProperties["msp:site"].Value != "pessac" {
@@ -202,7 +202,7 @@ func TestSharesCheckReferences(t *testing.T) {
 	_, err := c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/xo"})
 	wantIs(t, err, sitekit.ErrInvalid) // no such dataset
 	must[truenas.Dataset](t)(c.Datasets.Create(ctx, truenas.DatasetRequest{Name: "tank/xo", ShareType: "NFS"}))
-	nfs := must[truenas.NFSShare](t)(c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/xo", Comment: truenas.Ptr(truenas.Marker("s")),
+	nfs := must[truenas.NFSShare](t)(c.NFSShares.Create(ctx, truenas.NFSShareRequest{Path: "/mnt/tank/xo", Comment: truenas.Ptr(sitekit.Marker("s")),
 		Networks: []string{"10.10.20.0/24"}, Hosts: []string{"xcp01"}, MaprootUser: truenas.Ptr("root"), MaprootGroup: truenas.Ptr("root")}))
 	if nfs.ID == 0 || nfs.Networks[0] != "10.10.20.0/24" || nfs.MaprootUser != "root" || !nfs.Enabled {
 		t.Fatalf("nfs %+v", nfs)
@@ -386,7 +386,7 @@ func TestOffsiteReplicationAndCloudSync(t *testing.T) {
 		t.Fatalf("cred %+v", cred)
 	}
 	must[truenas.CloudCredential](t)(c.CloudCredentials.Find(ctx, "b2-acme"))
-	desc := "acme offsite " + truenas.Marker("pv-pessac")
+	desc := "acme offsite " + sitekit.Marker("pv-pessac")
 	cs := must[truenas.CloudSync](t)(c.CloudSyncs.Create(ctx, truenas.CloudSyncRequest{Description: &desc, Path: "/mnt/tank/backups",
 		Credentials: cred.ID, Attributes: &truenas.CloudSyncAttributes{Bucket: "acme-nas", Folder: "/nas01"}, Direction: "PUSH",
 		TransferMode: "SYNC", Snapshot: truenas.Ptr(true), Schedule: &truenas.Schedule{Minute: "00", Hour: "2"},

@@ -125,7 +125,7 @@ func (s *JobsService) Get(ctx context.Context, id int64) (Job, error) {
 	}
 	if len(jobs) == 0 {
 		return Job{}, &APIError{Code: CodeMethodCallError, ErrName: "ENOENT", Errno: ENOENT,
-			Reason: fmt.Sprintf("[ENOENT] job %d does not exist", id), APIError: restErr("core.get_jobs", sitekit.ErrNotFound)}
+			Reason: fmt.Sprintf("[ENOENT] job %d does not exist", id), Method: "core.get_jobs", Kind: sitekit.ErrNotFound}
 	}
 	return jobs[0], nil
 }

@@ -99,7 +99,7 @@ func (s *ServicesService) control(ctx context.Context, verb, name string) error 
 		}
 	}
 	if !ok && verb != "STOP" {
-		return &APIError{APIError: restErr(method, nil), Code: CodeMethodCallError, Errno: 202, ErrName: "ESERVICESTARTFAILURE",
+		return &APIError{Method: method, Code: CodeMethodCallError, Errno: 202, ErrName: "ESERVICESTARTFAILURE",
 			Reason: fmt.Sprintf("service %s: %s returned false", name, verb)}
 	}
 	return nil

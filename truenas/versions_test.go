@@ -3,9 +3,10 @@ package truenas_test
 import (
 	"context"
 	"errors"
-	"github.com/stretchr/testify/require"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/simkit"
@@ -54,8 +55,8 @@ func TestVersionSwitch(t *testing.T) {
 				t.Fatalf("calls %v: want %s", srv.Faults().CallCounts(), tc.snapQuery)
 			}
 			share := must[truenas.SMBShare](t)(c.SMBShares.Create(ctx, truenas.SMBShareRequest{Name: "TimeMachine", Path: "/mnt/tank/tm",
-				Purpose: truenas.SMBTimeMachineShare, ReadOnly: truenas.Ptr(true), Comment: truenas.Ptr(truenas.Marker("s"))}))
-			if share.Purpose != truenas.SMBTimeMachineShare || !share.ReadOnly || share.Comment != truenas.Marker("s") {
+				Purpose: truenas.SMBTimeMachineShare, ReadOnly: truenas.Ptr(true), Comment: truenas.Ptr(sitekit.Marker("s"))}))
+			if share.Purpose != truenas.SMBTimeMachineShare || !share.ReadOnly || share.Comment != sitekit.Marker("s") {
 				t.Fatalf("share %+v", share)
 			}
 			share = must[truenas.SMBShare](t)(c.SMBShares.Update(ctx, share.ID, truenas.SMBShareRequest{ReadOnly: truenas.Ptr(false)}))

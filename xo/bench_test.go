@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/xo"
 )
 
@@ -46,7 +47,7 @@ func BenchmarkCreateVMRoundTrip(b *testing.B) {
 	for b.Loop() {
 		n++
 		_, err := c.VMs.Create(ctx, xo.VMCreateRequest{Pool: srv.PoolID, Template: srv.DebianTemplateID, NameLabel: fmt.Sprint("vm", n), CPUs: 1, Memory: 1 << 30,
-			VIFs: []xo.VIFSpec{{Device: "0", Network: srv.ManagementNetworkID}}, CloudConfig: "#cloud-config\n", Tags: []string{xo.ManagedTag("bench")}})
+			VIFs: []xo.VIFSpec{{Device: "0", Network: srv.ManagementNetworkID}}, CloudConfig: "#cloud-config\n", Tags: []string{sitekit.Marker("bench")}})
 		if err != nil {
 			b.Fatal(err)
 		}

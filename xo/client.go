@@ -133,7 +133,7 @@ func New(baseURL string, opts ...sitekit.Option) (*Client, error) {
 	}
 	rc, err := rest.New(rest.Config{
 		Appliance: "xo", BaseURL: baseURL, Settings: s,
-		Classify: Classify, DecodeError: decodeError, Authorize: c.authorize,
+		Classify: classify, DecodeError: decodeError, Authorize: c.authorize,
 	})
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 		}
 		var ce *jsonrpc.ConnError
 		dialFailed := errors.As(err, &ce) && ce.Op == "dial"
-		if !dialFailed && (write || !errors.Is(err, jsonrpc.ErrConnectionLost)) {
+		if !dialFailed && (write || !errors.Is(err, sitekit.ErrOutcomeUnknown)) {
 			break
 		}
 		select {
@@ -292,7 +292,7 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 	if errors.As(err, &je) {
 		return rpcError(method, je)
 	}
-	if errors.Is(err, jsonrpc.ErrConnectionLost) {
+	if errors.Is(err, sitekit.ErrOutcomeUnknown) {
 		return &outcomeUnknownError{method: method, err: err}
 	}
 	return fmt.Errorf("xo: %s: %w", method, err)

@@ -98,7 +98,7 @@ func (s collection[T]) get(ctx context.Context, id string) (T, error) {
 }
 
 // find returns the object whose nameProp is name (in pool when the collection is
-// pool-scoped): ErrNotFound when none matches, ErrAmbiguous when several do.
+// pool-scoped): ErrNotFound when none matches, ErrAmbiguousName when several do.
 func (s collection[T]) find(ctx context.Context, pool, name string) (T, error) {
 	var zero T
 	if strings.TrimSpace(name) == "" {
@@ -152,7 +152,7 @@ func (e *NotFoundError) Error() string {
 // Is matches sitekit.ErrNotFound.
 func (e *NotFoundError) Is(target error) bool { return target == sitekit.ErrNotFound }
 
-// AmbiguousError is a name lookup that matched several objects. It matches [ErrAmbiguous]
+// AmbiguousError is a name lookup that matched several objects. It matches [ErrAmbiguousName]
 // and sitekit.ErrInvalid (the name does not identify one object).
 type AmbiguousError struct {
 	Collection, Pool, Name string
@@ -164,9 +164,9 @@ func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("xo: Name %q: ambiguous: %d %s share it (%s)", e.Name, len(e.IDs), e.Collection, strings.Join(e.IDs, ", "))
 }
 
-// Is matches ErrAmbiguous and sitekit.ErrInvalid.
+// Is matches ErrAmbiguousName and sitekit.ErrInvalid.
 func (e *AmbiguousError) Is(target error) bool {
-	return target == ErrAmbiguous || target == sitekit.ErrInvalid
+	return target == ErrAmbiguousName || target == sitekit.ErrInvalid
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -228,19 +228,6 @@ func validTag(tag string) error {
 		return sitekit.Invalid("Tag", tag, "must not be empty")
 	}
 	return nil
-}
-
-// ManagedTag returns the blueprint marker tag for site: "managed-by sitekit:<site>".
-func ManagedTag(site string) string { return "managed-by sitekit:" + site }
-
-// ManagedSite returns the site of the first marker tag in tags, and whether there was one.
-func ManagedSite(tags []string) (string, bool) {
-	for _, t := range tags {
-		if s, ok := strings.CutPrefix(t, "managed-by sitekit:"); ok {
-			return s, true
-		}
-	}
-	return "", false
 }
 
 // del deletes /<path>/<id> (204).

@@ -130,14 +130,14 @@ func TestReferenceErrors(t *testing.T) {
 	assert.ErrorIs(t, rpc, sitekit.ErrNotFound)
 	assert.Contains(t, rpc.Error(), "vm.create")
 	for _, code := range []int{CodeVMMissingPVDrivers, CodeVMLacksFeature} {
-		assert.True(t, IsRetryable(rpcError("vm.stop", &jsonrpc.Error{Code: code, Message: "missing PV drivers"})), "code %d", code)
+		assert.True(t, sitekit.IsRetryable(rpcError("vm.stop", &jsonrpc.Error{Code: code, Message: "missing PV drivers"})), "code %d", code)
 	}
-	assert.False(t, IsRetryable(rpcError("vm.stop", &jsonrpc.Error{Code: CodeInvalidParameters, Message: "invalid parameters"})))
+	assert.False(t, sitekit.IsRetryable(rpcError("vm.stop", &jsonrpc.Error{Code: CodeInvalidParameters, Message: "invalid parameters"})))
 	assert.ErrorIs(t, rpcError("x", &jsonrpc.Error{Code: 16, Message: "PIF already exists", Data: json.RawMessage(`{"code":"PIF_VLAN_EXISTS"}`)}), sitekit.ErrExists)
 	assert.ErrorIs(t, rpcError("x", &jsonrpc.Error{Code: 26, Message: "feature Unauthorized"}), sitekit.ErrUnauthorized)
 
-	assert.True(t, Classify(&rest.Attempt{Method: "POST", StatusCode: http.StatusServiceUnavailable, RetryAfter: 1}))
-	assert.False(t, Classify(&rest.Attempt{Method: "POST", StatusCode: http.StatusInternalServerError}))
+	assert.True(t, classify(&rest.Attempt{Method: "POST", StatusCode: http.StatusServiceUnavailable, RetryAfter: 1}))
+	assert.False(t, classify(&rest.Attempt{Method: "POST", StatusCode: http.StatusInternalServerError}))
 }
 
 func TestTaskIDFrom(t *testing.T) {

@@ -21,7 +21,7 @@
 //	net, created, err := c.Networks.Ensure(ctx, xo.NetworkCreateRequest{Pool: poolID, Name: "servers", PIF: eth1, VLAN: 20})
 //	vm, err := c.VMs.Create(ctx, xo.VMCreateRequest{Pool: poolID, Template: tpl.ID, NameLabel: "web",
 //		CPUs: 2, Memory: 4 << 30, VIFs: []xo.VIFSpec{{Device: "0", Network: net.ID}},
-//		CloudConfig: userData, NetworkConfig: netCfg, Boot: true, Tags: []string{xo.ManagedTag("pessac")}})
+//		CloudConfig: userData, NetworkConfig: netCfg, Boot: true, Tags: []string{sitekit.Marker("pessac")}})
 //	ip, err := c.VMs.WaitForIP(ctx, vm.ID, netip.MustParsePrefix("10.10.20.0/24"))
 //
 // Families are fields of [Client] (Pools, Hosts, PIFs, Networks, SRs, Templates, VMs, VIFs,
@@ -35,7 +35,7 @@
 // Create returns the created object (read back when XO answers only its id), Update the
 // object after the update. Writes take a request struct whose Validate runs before any I/O
 // and names the faulty field. Tags carry the blueprint marker "managed-by sitekit:<site>"
-// ([ManagedTag], [ManagedSite], SetTags).
+// ([sitekit.Marker], [sitekit.ParseMarker], SetTags).
 //
 // Actions (create_vm, create_network, power actions, snapshot, clone, server connect) are
 // run asynchronously: the task is found from the Location header (or the {"taskId"} / text

@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/internal/jsonrpc"
 	"github.com/sitekit/sitekit/internal/rest"
 )
 
-// XO API error codes (xo-common api-errors, reference §8.1), as seen in JSON-RPC errors and
+// XO API error codes (xo-common api-errors), as seen in JSON-RPC errors and
 // derived for REST answers from the HTTP status.
 const (
 	CodeNotImplemented       = 0
@@ -36,13 +38,25 @@ const (
 	CodeUnknownErrorFromPeer = -32000
 )
 
-// ErrAmbiguous is matched by a name lookup that found several objects.
-var ErrAmbiguous = errors.New("xo: ambiguous name")
+// ErrAmbiguousName is matched by a name lookup (Find) that found several objects.
+var ErrAmbiguousName = errors.New("xo: ambiguous name")
 
 // APIError is an error answered by XO, over REST (StatusCode set) or JSON-RPC (StatusCode 0,
-// Method = the JSON-RPC method). errors.Is matches the sitekit sentinel in Kind.
+// Method = the JSON-RPC method). errors.Is matches the sitekit sentinel of Kind when it is
+// set, else the one derived from XapiCode and Code (1 → ErrNotFound, 2/3/5/26 →
+// ErrUnauthorized, 16/25 → ErrExists, 10 and -32602 → ErrInvalid, 17 → ErrInUse), else from
+// StatusCode (404, 409, 400/422, 401/403, 429).
+//
+// Users may build one to fake XO's failure in their tests:
+//
+//	&xo.APIError{Method: "vm.start", Code: xo.CodeVMBadPowerState, Message: "VM state is Running"}
 type APIError struct {
-	rest.APIError
+	Method     string        // HTTP method, or the JSON-RPC method
+	Path       string        // request path (REST), secret query values redacted
+	StatusCode int           // HTTP status; 0 for JSON-RPC errors
+	Message    string        // XO's message
+	RetryAfter time.Duration // the Retry-After hint, zero when absent
+	Body       []byte        // the raw REST answer, at most 64 KiB
 	// Code is the XO error code (JSON-RPC), or the one implied by the HTTP status (REST):
 	// 404 → 1, 401 → 3, 403 → 2, 409 → 16, 422 → 10; -1 when unknown.
 	Code int
@@ -52,23 +66,42 @@ type APIError struct {
 	Data json.RawMessage
 	// Fields holds the per-field messages of a 422 validation error ("body.name_label": "…").
 	Fields map[string]string
+	// Kind, when set, is the sentinel the error matches instead of the derived one.
+	Kind error
 }
 
 // Error implements error.
 func (e *APIError) Error() string {
-	s := e.APIError.Error()
+	s := rest.FormatError("xo", e.Method, e.Path, e.StatusCode, e.Message)
 	if e.XapiCode != "" && !strings.Contains(s, e.XapiCode) {
 		s += " (" + e.XapiCode + ")"
 	}
 	return s
 }
 
-// Unwrap exposes the embedded rest.APIError.
-func (e *APIError) Unwrap() error { return &e.APIError }
+// Is reports whether target is the sitekit sentinel the error means.
+func (e *APIError) Is(target error) bool {
+	k := e.kind()
+	return k != nil && target == k
+}
+
+func (e *APIError) kind() error {
+	if e.Kind != nil {
+		return e.Kind
+	}
+	if k := kindForCode(e.Code, e.XapiCode); k != nil {
+		return k
+	}
+	if e.Code == jsonrpc.CodeInvalidParams {
+		return sitekit.ErrInvalid
+	}
+	return rest.KindForStatus(e.StatusCode)
+}
 
 // Retryable reports whether the same call may succeed later without change: PV drivers not
-// ready yet (codes 11 and 14, the Terraform provider's retry_mode), service unavailable, rate
-// limiting, 502/503/504.
+// ready yet (codes 11 and 14, XAPI VM_MISSING_PV_DRIVERS and VM_LACKS_FEATURE*, the Terraform
+// provider's retry_mode), service unavailable (code 28), 502/503/504, and a 429 asking to
+// wait at most sitekit.DefaultRetryPolicy.MaxRetryAfter. sitekit.IsRetryable asks it.
 func (e *APIError) Retryable() bool {
 	switch e.Code {
 	case CodeVMMissingPVDrivers, CodeVMLacksFeature, CodeServiceUnavailable:
@@ -78,26 +111,10 @@ func (e *APIError) Retryable() bool {
 	case "VM_MISSING_PV_DRIVERS", "VM_LACKS_FEATURE", "VM_LACKS_FEATURE_SHUTDOWN":
 		return true
 	}
-	switch e.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
+	return rest.RetryableStatus(e.StatusCode, e.RetryAfter)
 }
 
-// IsRetryable is the XO retry classifier for callers: it reports whether err is an
-// *APIError or a *TaskError that says "try again later" (PV drivers not ready yet — XO codes
-// 11/14, XAPI VM_MISSING_PV_DRIVERS / VM_LACKS_FEATURE* —, service unavailable, 429/502/503/504).
-func IsRetryable(err error) bool {
-	var e *APIError
-	if errors.As(err, &e) {
-		return e.Retryable()
-	}
-	var te *TaskError
-	return errors.As(err, &te) && te.Retryable()
-}
-
-// kindForCode maps an XO code (or XAPI code) to a sitekit sentinel (reference §8).
+// kindForCode maps an XO code (or XAPI code) to a sitekit sentinel.
 func kindForCode(code int, xapi string) error {
 	switch xapi {
 	case "PIF_VLAN_EXISTS":
@@ -150,7 +167,8 @@ type restErrorBody struct {
 
 // decodeError refines the HTTP error with XO's envelope.
 func decodeError(base *rest.APIError, body []byte) error {
-	e := &APIError{APIError: *base, Code: codeForStatus(base.StatusCode)}
+	e := &APIError{Method: base.Method, Path: base.Path, StatusCode: base.StatusCode, Message: base.Message,
+		RetryAfter: base.RetryAfter, Body: base.Body, Code: codeForStatus(base.StatusCode)}
 	var env restErrorBody
 	if json.Unmarshal(body, &env) == nil && len(env.Error) > 0 {
 		var msg string
@@ -168,7 +186,7 @@ func decodeError(base *rest.APIError, body []byte) error {
 					e.Fields[k] = v.Message
 					parts = append(parts, k+": "+v.Message)
 				}
-				sortStrings(parts)
+				slices.Sort(parts)
 				e.Message = strings.Join(parts, "; ")
 			}
 		}
@@ -182,9 +200,6 @@ func decodeError(base *rest.APIError, body []byte) error {
 	}
 	if e.XapiCode == "" {
 		e.XapiCode = xapiCodeIn(e.Message)
-	}
-	if k := kindForCode(e.Code, e.XapiCode); k != nil {
-		e.Kind = k
 	}
 	return e
 }
@@ -204,24 +219,21 @@ func xapiCodeIn(msg string) string {
 
 // rpcError maps a JSON-RPC error object to *APIError.
 func rpcError(method string, je *jsonrpc.Error) *APIError {
-	e := &APIError{APIError: rest.APIError{Appliance: "xo", Method: method, Message: je.Message}, Code: je.Code, Data: je.Data}
+	e := &APIError{Method: method, Message: je.Message, Code: je.Code, Data: je.Data}
 	var d struct {
 		Code string `json:"code"`
 	}
 	if json.Unmarshal(je.Data, &d) == nil {
 		e.XapiCode = d.Code
 	}
-	e.Kind = kindForCode(je.Code, e.XapiCode)
-	if e.Kind == nil && je.Code == jsonrpc.CodeInvalidParams {
-		e.Kind = sitekit.ErrInvalid
-	}
 	return e
 }
 
-// Classify is the retry classifier of the XO client: rest.DefaultClassifier, plus 503 and 429
-// for any method (XO refused the request before running it). A 500 carrying a PV-driver error
-// (codes 11/14) is not retried here — the caller decides, see [IsRetryable].
-func Classify(a *rest.Attempt) bool {
+// classify is the retry classifier of the XO client: rest.DefaultClassifier, plus a 503 with
+// Retry-After for any method (XO refused the request before running it). A 500 carrying a
+// PV-driver error (codes 11/14) is not retried here: the caller decides with
+// sitekit.IsRetryable.
+func classify(a *rest.Attempt) bool {
 	if a.Err == nil && (a.StatusCode == http.StatusServiceUnavailable) && a.RetryAfter > 0 {
 		return true
 	}
@@ -258,14 +270,6 @@ func (e *TaskError) Is(target error) bool {
 // Retryable reports a PV-driver race (VM_MISSING_PV_DRIVERS, VM_LACKS_FEATURE*).
 func (e *TaskError) Retryable() bool {
 	return e.Code == "VM_MISSING_PV_DRIVERS" || strings.HasPrefix(e.Code, "VM_LACKS_FEATURE")
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 var invalid = sitekit.Invalid

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/xo"
 	"github.com/sitekit/sitekit/xo/xotest"
 )
@@ -31,7 +32,7 @@ func Example() {
 	host, _ := c.Hosts.Find(ctx, pool.ID, "xcp-dl380")
 	eth1, _ := c.PIFs.Physical(ctx, host.ID, "eth1")
 	net, created, err := c.Networks.Ensure(ctx, xo.NetworkCreateRequest{
-		Pool: pool.ID, Name: "servers", PIF: eth1.ID, VLAN: 20, Tags: []string{xo.ManagedTag("pessac")},
+		Pool: pool.ID, Name: "servers", PIF: eth1.ID, VLAN: 20, Tags: []string{sitekit.Marker("pessac")},
 	})
 	if err != nil {
 		panic(err)
@@ -49,7 +50,7 @@ func Example() {
 		CloudConfig:   "#cloud-config\nhostname: web\n",
 		NetworkConfig: "version: 2\nethernets:\n  eth0:\n    addresses: [10.10.20.11/24]\n",
 		Boot:          true,
-		Tags:          []string{xo.ManagedTag("pessac")},
+		Tags:          []string{sitekit.Marker("pessac")},
 	})
 	if err != nil {
 		panic(err)

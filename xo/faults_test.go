@@ -31,6 +31,6 @@ func TestReadsSurviveInjectedFaults(t *testing.T) {
 	srv.Faults().ResetCounters()
 	_, err = c.Networks.Create(ctx(t), xo.NetworkCreateRequest{Pool: srv.PoolID, Name: "n", PIF: srv.Eth1PIFID, VLAN: 40})
 	require.Error(t, err)
-	assert.True(t, xo.IsRetryable(err))
+	assert.True(t, sitekit.IsRetryable(err))
 	assert.Equal(t, 1, srv.Faults().Calls("POST /rest/v0/pools/{id}/actions/create_network"))
 }

@@ -49,7 +49,7 @@ type NetworkCreateRequest struct {
 	VLAN int    `json:"vlan"`
 	MTU  int    `json:"mtu,omitempty"`
 	NBD  bool   `json:"nbd,omitempty"`
-	// Tags are added after creation (e.g. [ManagedTag(site)]).
+	// Tags are added after creation (e.g. [sitekit.Marker](site)).
 	Tags []string `json:"-"`
 }
 

@@ -16,7 +16,7 @@ import (
 func TestNetworkEnsureIsIdempotent(t *testing.T) {
 	srv, c := setup(t)
 	ctx := ctx(t)
-	req := xo.NetworkCreateRequest{Pool: srv.PoolID, Name: "servers", PIF: srv.Eth1PIFID, VLAN: 20, Tags: []string{xo.ManagedTag("pessac")}}
+	req := xo.NetworkCreateRequest{Pool: srv.PoolID, Name: "servers", PIF: srv.Eth1PIFID, VLAN: 20, Tags: []string{sitekit.Marker("pessac")}}
 	n, created, err := c.Networks.Ensure(ctx, req)
 	require.NoError(t, err)
 	assert.True(t, created)
@@ -44,7 +44,7 @@ func TestNetworkEnsureIsIdempotent(t *testing.T) {
 	require.True(t, errors.As(err, &te))
 	assert.Equal(t, "PIF_VLAN_EXISTS", te.Code)
 
-	require.NoError(t, c.Networks.RemoveTag(ctx, n.ID, xo.ManagedTag("pessac")))
+	require.NoError(t, c.Networks.RemoveTag(ctx, n.ID, sitekit.Marker("pessac")))
 	require.NoError(t, c.Networks.Delete(ctx, n.ID))
 	_, err = c.Networks.FindVLAN(ctx, srv.PoolID, srv.Eth1PIFID, 20)
 	assert.ErrorIs(t, err, sitekit.ErrNotFound)
@@ -121,7 +121,7 @@ func TestAmbiguousAndUnknownNames(t *testing.T) {
 
 	_, err := c.Templates.Find(ctx, srv.PoolID, "Debian 12 Cloud-init (Hub)")
 	require.Error(t, err)
-	assert.ErrorIs(t, err, xo.ErrAmbiguous)
+	assert.ErrorIs(t, err, xo.ErrAmbiguousName)
 	assert.ErrorIs(t, err, sitekit.ErrInvalid)
 	assert.Contains(t, err.Error(), "Name")
 	_, err = c.Templates.Find(ctx, srv.PoolID, "Debian 11")

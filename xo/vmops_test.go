@@ -39,7 +39,7 @@ func TestVMPowerStateMachine(t *testing.T) {
 	// Clean shutdown before PV drivers: retryable failure.
 	err = c.VMs.CleanShutdown(ctx, vm.ID)
 	require.Error(t, err)
-	assert.True(t, xo.IsRetryable(err), "%v", err)
+	assert.True(t, sitekit.IsRetryable(err), "%v", err)
 
 	got, err := c.VMs.WaitPVDrivers(ctx, vm.ID)
 	require.NoError(t, err)
@@ -90,12 +90,12 @@ func TestVMSnapshotCloneUpdateTags(t *testing.T) {
 	assert.EqualValues(t, 6, got.CPUs.Number)
 	assert.EqualValues(t, 12<<30, got.Memory.Size)
 
-	require.NoError(t, c.VMs.SetTags(ctx, vm.ID, []string{xo.ManagedTag("pessac"), "backup"}))
-	require.NoError(t, c.VMs.SetTags(ctx, vm.ID, []string{xo.ManagedTag("pessac")}))
+	require.NoError(t, c.VMs.SetTags(ctx, vm.ID, []string{sitekit.Marker("pessac"), "backup"}))
+	require.NoError(t, c.VMs.SetTags(ctx, vm.ID, []string{sitekit.Marker("pessac")}))
 	got, err = c.VMs.Get(ctx, vm.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"managed-by sitekit:pessac"}, got.Tags)
-	tagged, err := c.VMs.List(ctx, &xo.ListOptions{Filter: xo.HasTag(xo.ManagedTag("pessac"))})
+	tagged, err := c.VMs.List(ctx, &xo.ListOptions{Filter: xo.HasTag(sitekit.Marker("pessac"))})
 	require.NoError(t, err)
 	require.Len(t, tagged, 1)
 	assert.Equal(t, vm.ID, tagged[0].ID)

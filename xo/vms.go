@@ -130,7 +130,7 @@ type VMCreateRequest struct {
 	AutoPoweron      bool
 	HighAvailability string // "", "best-effort", "restart"
 	HVMBootFirmware  string // "", "bios", "uefi"
-	// Tags are added after creation (create_vm has no tags field), e.g. [ManagedTag(site)].
+	// Tags are added after creation (create_vm has no tags field), e.g. [sitekit.Marker](site).
 	Tags []string
 }
 
@@ -374,7 +374,7 @@ func (s *VMsService) Start(ctx context.Context, id string) error {
 
 // CleanShutdown shuts the VM down through its guest tools; it fails with a retryable
 // VM_MISSING_PV_DRIVERS / VM_LACKS_FEATURE_SHUTDOWN while PV drivers are not up (see
-// WaitPVDrivers and IsRetryable).
+// WaitPVDrivers and sitekit.IsRetryable).
 func (s *VMsService) CleanShutdown(ctx context.Context, id string) error {
 	return s.power(ctx, id, "clean_shutdown", nil)
 }

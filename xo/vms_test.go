@@ -26,7 +26,7 @@ func TestCreateVMBootWaitForIP(t *testing.T) {
 		VIFs:          []xo.VIFSpec{{Device: "0", Network: srv.ManagementNetworkID}},
 		VDIs:          []xo.VDISpec{{UserDevice: "0", Size: 40 << 30}, {NameLabel: "data", Size: 10 << 30}},
 		CloudConfig:   "#cloud-config\nhostname: web\n",
-		NetworkConfig: networkConfig, Boot: true, Tags: []string{xo.ManagedTag("pessac")},
+		NetworkConfig: networkConfig, Boot: true, Tags: []string{sitekit.Marker("pessac")},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "web", vm.NameLabel)
@@ -34,7 +34,7 @@ func TestCreateVMBootWaitForIP(t *testing.T) {
 	assert.EqualValues(t, 2, vm.CPUs.Number)
 	assert.EqualValues(t, 4<<30, vm.Memory.Size)
 	assert.Equal(t, []string{"managed-by sitekit:pessac"}, vm.Tags)
-	site, ok := xo.ManagedSite(vm.Tags)
+	site, ok := sitekit.ParseMarker(vm.Tags[0])
 	assert.True(t, ok)
 	assert.Equal(t, "pessac", site)
 	require.Len(t, vm.VIFs, 1)

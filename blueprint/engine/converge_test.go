@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +30,7 @@ func TestConvergeObservesThenActs(t *testing.T) {
 		assert.Equal(t, 1, c.creates[net])
 
 		// An object changed by hand is updated.
-		c.objs[net] = spec{Size: 9, Marker: Marker(site)}
+		c.objs[net] = spec{Size: 9, Marker: sitekit.Marker(site)}
 		got, err = g.Converge(t.Context(), net, ActionCreate, NewInputs(nil), WithSite(site))
 		require.NoError(t, err)
 		assert.Equal(t, ActionUpdate, got.Action)
@@ -74,7 +75,7 @@ func TestConvergeDeletesOrphansFoundByListers(t *testing.T) {
 		c := newCloud(site)
 		old := K("fw", "policy", "old")
 		manual := K("fw", "policy", "manual")
-		c.objs[old] = spec{Size: 1, Marker: Marker(site)}
+		c.objs[old] = spec{Size: 1, Marker: sitekit.Marker(site)}
 		c.objs[manual] = spec{Size: 1, Marker: "made by hand"}
 		g := NewGraph()
 		g.Add(c.res(K("fw", "policy", "new"), 1, time.Second))

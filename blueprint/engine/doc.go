@@ -63,7 +63,7 @@
 // [WithStepTimeout] bounds each attempt; [WithRetries] retries transient
 // errors ([IsTransient]) with exponential backoff, emitting
 // [EventRetrying]. A create whose outcome is unknown ([IsAmbiguous]: wraps
-// [ErrAmbiguous] via [Ambiguous], a deadline, a connection reset) is
+// sitekit.ErrOutcomeUnknown, e.g. via [Ambiguous], a deadline, a connection reset) is
 // re-observed before anything else: if the object exists the step succeeds
 // (or turns into an update), so nothing is ever created twice. Cancelling the
 // context stops dispatch at once; running steps see their context cancelled

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/sitekit/sitekit"
 )
 
 const site = "pessac"
@@ -102,12 +104,14 @@ func TestDiamondWithReferences(t *testing.T) {
 		rb := c.res(b, 2, 2*time.Second)
 		netID := Output[string](a, "id")
 		rb.Uses = []Reference{netID}
-		rb.WantFn = func(in Inputs) spec { return spec{Size: 2, Net: netID.Get(in), Marker: Marker(site)} }
+		rb.WantFn = func(in Inputs) spec { return spec{Size: 2, Net: netID.Get(in), Marker: sitekit.Marker(site)} }
 		rc := c.res(cc, 3, time.Second, a)
 		rd := c.res(d, 4, time.Second)
 		bSize, cID := Output[int](b, "size"), Output[string](cc, "id")
 		rd.Uses = []Reference{bSize, cID}
-		rd.WantFn = func(in Inputs) spec { return spec{Size: bSize.Get(in) * 10, Net: cID.Get(in), Marker: Marker(site)} }
+		rd.WantFn = func(in Inputs) spec {
+			return spec{Size: bSize.Get(in) * 10, Net: cID.Get(in), Marker: sitekit.Marker(site)}
+		}
 		g.Add(rd, rc, rb, ra)
 		p := mustPlan(t, g, WithDefaultLimit(2))
 		if got := strings.Join(p.Step(d).Deps, ","); got != "nas/ds/c,xo/vm/b" {
@@ -314,7 +318,7 @@ func TestIdempotentApplyTwice(t *testing.T) {
 		}
 		// Drift: change an object behind the engine's back.
 		c.mu.Lock()
-		c.objs[a] = spec{Size: 9, Marker: Marker(site)}
+		c.objs[a] = spec{Size: 9, Marker: sitekit.Marker(site)}
 		c.mu.Unlock()
 		p3 := mustPlan(t, g)
 		if p3.Changes() != 1 || !strings.Contains(p3.String(), "~ fw/vlan/a (size)") {
@@ -364,7 +368,7 @@ func TestAmbiguousCreateThatDidNotHappen(t *testing.T) {
 		g2 := NewGraph()
 		g2.Add(c2.res(k, 1, time.Second))
 		c2.lost[k] = 1
-		if _, err := mustPlan(t, g2).Apply(t.Context()); !errors.Is(err, ErrAmbiguous) {
+		if _, err := mustPlan(t, g2).Apply(t.Context()); !errors.Is(err, sitekit.ErrOutcomeUnknown) {
 			t.Fatalf("err %v", err)
 		}
 		if _, err := mustPlan(t, g2).Apply(t.Context()); err != nil || c2.creates[k] != 1 {
@@ -548,7 +552,7 @@ func TestDestroyWithReferences(t *testing.T) {
 		ra, rb := c.res(a, 1, time.Second), c.res(b, 2, time.Second)
 		netID := Output[string](a, "id")
 		rb.Uses = []Reference{netID}
-		rb.WantFn = func(in Inputs) spec { return spec{Size: 2, Net: netID.Get(in), Marker: Marker(site)} }
+		rb.WantFn = func(in Inputs) spec { return spec{Size: 2, Net: netID.Get(in), Marker: sitekit.Marker(site)} }
 		g := NewGraph()
 		g.Add(ra, rb)
 		if _, err := mustPlan(t, g).Apply(t.Context()); err != nil {
@@ -574,7 +578,7 @@ func TestDestroyOnlyManagedInReverse(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.mu.Lock()
-		c.objs[foreign] = spec{Size: 1, Marker: Marker("other-site")}
+		c.objs[foreign] = spec{Size: 1, Marker: sitekit.Marker("other-site")}
 		c.order = nil
 		c.mu.Unlock()
 		p, err := g.PlanDestroy(t.Context(), WithSite(site))
@@ -603,9 +607,9 @@ func TestDestroyOnlyManagedInReverse(t *testing.T) {
 func TestPlanDeletesManagedOrphans(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := newCloud(site)
-		c.objs[K("fw", "policy", "old")] = spec{Size: 1, Marker: Marker(site)}
+		c.objs[K("fw", "policy", "old")] = spec{Size: 1, Marker: sitekit.Marker(site)}
 		c.objs[K("fw", "policy", "manual")] = spec{Size: 1, Marker: "made by hand"}
-		c.objs[K("fw", "policy", "neighbour")] = spec{Size: 1, Marker: Marker(site + "-2")}
+		c.objs[K("fw", "policy", "neighbour")] = spec{Size: 1, Marker: sitekit.Marker(site + "-2")}
 		g := NewGraph()
 		g.Add(c.res(K("fw", "policy", "new"), 1, time.Second))
 		g.AddLister("fw", "policy", c.lister("fw", "policy"))
@@ -689,20 +693,6 @@ func TestProgressPlain(t *testing.T) {
 			t.Fatalf("progress:\n%q", buf.String())
 		}
 	})
-}
-
-func TestMarker(t *testing.T) {
-	for text, want := range map[string]bool{
-		"managed-by sitekit:pessac":                            true,
-		"web server; managed-by sitekit:pessac":                true,
-		"managed-by sitekit:pessac-2":                          false,
-		"managed-by sitekit:pessac2 managed-by sitekit:pessac": true,
-		"": false,
-	} {
-		if HasMarker(text, "pessac") != want {
-			t.Errorf("HasMarker(%q) != %v", text, want)
-		}
-	}
 }
 
 func TestDiffJSON(t *testing.T) {

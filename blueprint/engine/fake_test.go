@@ -8,7 +8,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sitekit/sitekit"
 )
+
+// hasMarker reports whether text carries the marker of site.
+func hasMarker(text, site string) bool {
+	s, ok := sitekit.ParseMarker(text)
+	return ok && s == site
+}
 
 // spec is the state of a fake object.
 type spec struct {
@@ -135,7 +143,7 @@ func (c *cloud) res(k Key, size int, d time.Duration, deps ...Key) *Func[spec] {
 		ID:       k,
 		After:    deps,
 		Provides: []string{"id", "size"},
-		Want:     spec{Size: size, Marker: Marker(c.site)},
+		Want:     spec{Size: size, Marker: sitekit.Marker(c.site)},
 		Duration: d,
 	}
 	f.OnObserve = func(ctx context.Context, r *Reader) (Observed, error) {
@@ -149,7 +157,7 @@ func (c *cloud) res(k Key, size int, d time.Duration, deps ...Key) *Func[spec] {
 		if !ok {
 			return NotFound(), nil
 		}
-		return Found(s, HasMarker(s.Marker, r.Site()), Outputs{"id": "id-" + k.Name, "size": s.Size}), nil
+		return Found(s, hasMarker(s.Marker, r.Site()), Outputs{"id": "id-" + k.Name, "size": s.Size}), nil
 	}
 	f.OnCreate = func(ctx context.Context, want spec) (Outputs, error) {
 		err := c.write(ctx, k, d, func() { c.objs[k] = want; c.creates[k]++ })
@@ -182,7 +190,7 @@ func (c *cloud) lister(appliance, kind string) ListFunc {
 		}
 		var out []Resource
 		for name, s := range all {
-			if HasMarker(s.Marker, r.Site()) {
+			if hasMarker(s.Marker, r.Site()) {
 				out = append(out, c.res(K(appliance, kind, name), 0, time.Second))
 			}
 		}

@@ -16,7 +16,7 @@ import (
 //
 //	vlan := &engine.Func[VLAN]{
 //		ID:        engine.K("fortigate", "vlan", "compta"),
-//		Want:      VLAN{Name: "compta", ID: 30, Comments: engine.Marker(site)},
+//		Want:      VLAN{Name: "compta", ID: 30, Comments: sitekit.Marker(site)},
 //		Provides:  []string{"name"},
 //		OnObserve: func(ctx context.Context, r *engine.Reader) (engine.Observed, error) { ... },
 //		OnCreate:  func(ctx context.Context, want VLAN) (engine.Outputs, error) { ... },

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+
+	"github.com/sitekit/sitekit"
 )
 
 // Key identifies a resource: the appliance that holds it, its kind and its
@@ -69,41 +71,6 @@ func (k Key) validate() error {
 	return nil
 }
 
-// MarkerPrefix starts every managed-by marker.
-const MarkerPrefix = "managed-by sitekit:"
-
-// Marker returns the managed-by marker of a site, "managed-by sitekit:<site>".
-// Resources write it in the field each appliance API offers (comments, tags,
-// descriptions) and report it back through [Observed.Managed].
-func Marker(site string) string { return MarkerPrefix + site }
-
-// HasMarker reports whether text contains the marker of site as a whole word
-// (the marker of "pessac" does not match "pessac-2").
-func HasMarker(text, site string) bool {
-	m := Marker(site)
-	for i := 0; ; {
-		j := strings.Index(text[i:], m)
-		if j < 0 {
-			return false
-		}
-		end := i + j + len(m)
-		if end == len(text) || !isMarkerChar(text[end]) {
-			return true
-		}
-		i = end
-	}
-}
-
-func isMarkerChar(c byte) bool {
-	return c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// ErrAmbiguous marks a write whose outcome is unknown: the request may or may
-// not have been applied (a timeout or a connection reset after sending). The
-// engine re-observes the resource before any retry of a create, so it never
-// creates twice.
-var ErrAmbiguous = errors.New("outcome unknown")
-
 // ErrTransient marks an error worth retrying (throttling, 503, a reset before
 // the request was sent). Retries are governed by [WithRetries].
 var ErrTransient = errors.New("transient")
@@ -120,12 +87,18 @@ type markedError struct {
 func (e *markedError) Error() string   { return e.mark.Error() + ": " + e.err.Error() }
 func (e *markedError) Unwrap() []error { return []error{e.err, e.mark} }
 
-// Ambiguous wraps err so that [IsAmbiguous] reports true. A nil err stays nil.
+// Ambiguous wraps err so that [IsAmbiguous] reports true: the write's outcome is unknown (it
+// may or may not have been applied), and the engine re-observes the resource before any retry
+// of a create, so it never creates twice. The result matches sitekit.ErrOutcomeUnknown. A nil
+// err stays nil.
 func Ambiguous(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &markedError{err, ErrAmbiguous}
+	if errors.Is(err, sitekit.ErrOutcomeUnknown) {
+		return err
+	}
+	return &markedError{err, sitekit.ErrOutcomeUnknown}
 }
 
 // Transient wraps err so that [IsTransient] reports true. A nil err stays nil.
@@ -137,9 +110,10 @@ func Transient(err error) error {
 }
 
 // IsAmbiguous reports whether err leaves the outcome of a write unknown: it
-// wraps [ErrAmbiguous], [context.DeadlineExceeded] or a connection reset.
+// matches sitekit.ErrOutcomeUnknown (see [Ambiguous]), [context.DeadlineExceeded] or a
+// connection reset.
 func IsAmbiguous(err error) bool {
-	return errors.Is(err, ErrAmbiguous) || errors.Is(err, context.DeadlineExceeded) ||
+	return errors.Is(err, sitekit.ErrOutcomeUnknown) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, syscall.ECONNRESET)
 }
 

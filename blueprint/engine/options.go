@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // Defaults of the apply options.
 const (
@@ -26,23 +29,15 @@ type options struct {
 }
 
 func buildOptions(base *options, opts []Option) options {
-	o := options{parallelism: DefaultParallelism, defaultLimit: DefaultLimit, retryBase: time.Second, retryMax: 30 * time.Second}
+	o := options{parallelism: DefaultParallelism, defaultLimit: DefaultLimit, retryBase: time.Second, retryMax: 30 * time.Second, limits: map[string]int{}}
 	if base != nil {
 		o = *base
-		o.limits = cloneMap(base.limits)
+		o.limits = maps.Clone(base.limits)
 	}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
-}
-
-func cloneMap(m map[string]int) map[string]int {
-	c := make(map[string]int, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 func (o *options) limit(appliance string) int {

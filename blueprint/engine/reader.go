@@ -107,7 +107,8 @@ func safeFetch(ctx context.Context, fetch func(ctx context.Context) (any, error)
 //	if err != nil || !ok {
 //		return engine.NotFound(), err
 //	}
-//	return engine.Found(v, engine.HasMarker(v.Comments, r.Site()), engine.Outputs{"name": v.Name}), nil
+//	site, _ := sitekit.ParseMarker(v.Comments)
+//	return engine.Found(v, site == r.Site(), engine.Outputs{"name": v.Name}), nil
 func Find[S any](ctx context.Context, r *Reader, k Key, collection string, list func(ctx context.Context) ([]S, error), name func(S) string) (S, bool, error) {
 	var zero S
 	items, err := ListAs(ctx, r, k.Appliance, collection, list)

@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func LimitsOf(opts ...Option) Limits {
 }
 
 func (o *options) limitsData() Limits {
-	return Limits{Parallelism: o.parallelism, Default: o.defaultLimit, Appliances: cloneMap(o.limits)}
+	return Limits{Parallelism: o.parallelism, Default: o.defaultLimit, Appliances: maps.Clone(o.limits)}
 }
 
 // Limits returns the parallelism and write limits the plan's Apply uses by

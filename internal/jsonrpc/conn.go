@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -524,8 +525,12 @@ func (c *Conn) connect(ctx context.Context) (*session, error) {
 
 func (k *core) readLoop(s *session) {
 	for {
-		_, data, err := s.ws.Read(s.ctx)
+		_, data, err := s.ws.Read(context.Background())
 		if err != nil {
+			if s.ctx.Err() != nil {
+				err = s.ctx.Err()
+			}
+			s.stopClose()
 			if s.fail(err) {
 				k.log.Warn("jsonrpc connection lost", "url", k.safeURL, "error", err)
 			}
@@ -561,6 +566,13 @@ type session struct {
 	ctx          context.Context // the client's lifetime
 	writeTimeout time.Duration
 	wmu          chan struct{} // write lock honouring the caller's context
+	// wtimer bounds each write (held under wmu): it closes the connection when a write takes
+	// longer than writeTimeout. One timer per session, reset per write, rather than a context
+	// per write: coder/websocket registers a context.AfterFunc for every cancellable context
+	// it reads or writes with, which was the largest allocation of a round trip.
+	wtimer    *time.Timer
+	wexpired  atomic.Bool
+	stopClose func() bool // unregisters the close-on-client-close hook
 
 	tls *tls.ConnectionState // the handshake's TLS state, nil over ws://
 
@@ -571,10 +583,19 @@ type session struct {
 }
 
 func newSession(k *core, ws *websocket.Conn) *session {
-	return &session{
+	s := &session{
 		ws: ws, ctx: k.ctx, writeTimeout: k.opts.writeTimeout,
 		wmu: make(chan struct{}, 1), pending: map[uint64]chan *message{}, done: make(chan struct{}),
 	}
+	// Reads and writes use a context that is never cancelled; the connection is closed once
+	// when the client closes, which ends a blocked read or write.
+	s.stopClose = context.AfterFunc(k.ctx, func() { _ = ws.CloseNow() })
+	s.wtimer = time.AfterFunc(time.Hour, func() {
+		s.wexpired.Store(true)
+		_ = ws.CloseNow()
+	})
+	s.wtimer.Stop()
+	return s
 }
 
 func (s *session) isDone() bool {
@@ -648,9 +669,15 @@ func (s *session) write(ctx context.Context, data []byte) (sent bool, err error)
 	}
 	// The caller's context is not used for the write itself: coder/websocket closes the
 	// connection when the write context ends mid-frame, which would break other calls.
-	wctx, cancel := context.WithTimeout(s.ctx, s.writeTimeout)
-	defer cancel()
-	if err := s.ws.Write(wctx, websocket.MessageText, data); err != nil {
+	s.wtimer.Reset(s.writeTimeout)
+	err = s.ws.Write(context.Background(), websocket.MessageText, data)
+	if !s.wtimer.Stop() && s.wexpired.Load() {
+		err = fmt.Errorf("write: no progress within %s: %w", s.writeTimeout, context.DeadlineExceeded)
+	}
+	if err != nil {
+		if s.ctx.Err() != nil {
+			err = s.ctx.Err()
+		}
 		s.fail(err)
 		_ = s.ws.CloseNow()
 		return true, err

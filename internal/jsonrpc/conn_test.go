@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sitekit/sitekit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -150,7 +151,7 @@ func TestCallErrorObject(t *testing.T) {
 	assert.Equal(t, "invalid parameters", e.Message)
 	assert.JSONEq(t, `{"errors":[{"field":"name"}]}`, string(e.Data))
 	assert.Equal(t, "jsonrpc: error 10: invalid parameters", e.Error())
-	assert.False(t, errors.Is(err, ErrConnectionLost))
+	assert.False(t, errors.Is(err, sitekit.ErrOutcomeUnknown))
 
 	require.ErrorAs(t, c.Call(ctx, "boom", nil, nil), &e)
 	assert.Equal(t, CodeInternalError, e.Code)
@@ -377,7 +378,7 @@ func TestOnConnectFailure(t *testing.T) {
 	var e *Error
 	require.ErrorAs(t, err, &e, "the sign-in error reaches the caller")
 	assert.Equal(t, 2, e.Code)
-	assert.False(t, errors.Is(err, ErrConnectionLost))
+	assert.False(t, errors.Is(err, sitekit.ErrOutcomeUnknown))
 	// Each call retries the connection.
 	require.ErrorAs(t, c.Call(ctx, "echo", nil, nil), &e)
 	assert.Equal(t, int32(2), f.peers.Load())
@@ -403,7 +404,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 	<-entered
 	assert.Equal(t, 1, f.srv.DropAll())
 	err := <-done
-	require.ErrorIs(t, err, ErrConnectionLost)
+	require.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
 	var ce *ConnError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "read", ce.Op)
@@ -447,7 +448,7 @@ func TestServerCloseWithCode(t *testing.T) {
 	p := <-entered
 	_ = p.Close(1009, "Max message length is 64 kB")
 	err := <-done
-	require.ErrorIs(t, err, ErrConnectionLost)
+	require.ErrorIs(t, err, sitekit.ErrOutcomeUnknown)
 	assert.Contains(t, err.Error(), "Max message length")
 }
 
@@ -467,7 +468,7 @@ func TestClose(t *testing.T) {
 	require.NoError(t, c.Close())
 	err := <-done
 	require.ErrorIs(t, err, ErrClosed)
-	assert.False(t, errors.Is(err, ErrConnectionLost))
+	assert.False(t, errors.Is(err, sitekit.ErrOutcomeUnknown))
 	require.ErrorIs(t, c.Call(ctx, "echo", nil, nil), ErrClosed)
 	require.ErrorIs(t, c.Notify(ctx, "x", nil), ErrClosed)
 	require.NoError(t, c.Close(), "idempotent")
@@ -506,7 +507,7 @@ func TestDialError(t *testing.T) {
 	var ce *ConnError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "dial", ce.Op)
-	assert.False(t, errors.Is(err, ErrConnectionLost), "nothing was sent")
+	assert.False(t, errors.Is(err, sitekit.ErrOutcomeUnknown), "nothing was sent")
 	assert.Contains(t, err.Error(), "404")
 }
 

@@ -13,10 +13,10 @@
 // Errors returned by Call are, in order of interest:
 //   - [*Error]: the server answered with a JSON-RPC error object; Data is kept raw so that callers
 //     can map it to their own API error type.
-//   - [*ConnError] matching [ErrConnectionLost]: the request may have been sent and processed,
+//   - [*ConnError] matching sitekit.ErrOutcomeUnknown: the request may have been sent and processed,
 //     but the connection dropped before the answer arrived. The outcome is unknown (ambiguous);
 //     do not blindly re-send non-idempotent calls. The next call reconnects.
-//   - [*ConnError] with Op "dial" (not ErrConnectionLost): nothing was sent.
+//   - [*ConnError] with Op "dial" (not ErrOutcomeUnknown, retryable): nothing was sent.
 //   - [ErrClosed]: [Conn.Close] was called.
 //   - the context's error when ctx ends first; the late answer, if any, is discarded.
 //

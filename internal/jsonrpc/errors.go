@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/sitekit/sitekit"
+	"github.com/sitekit/sitekit/internal/rest"
 )
 
 // Standard JSON-RPC 2.0 error codes.
@@ -29,10 +32,6 @@ func (e *Error) Error() string {
 	return "jsonrpc: error " + strconv.Itoa(e.Code) + ": " + e.Message
 }
 
-// ErrConnectionLost is matched (with errors.Is) by a [*ConnError] reporting that the connection
-// dropped after the request may have been sent: the call's outcome is unknown.
-var ErrConnectionLost = errors.New("jsonrpc: connection lost, outcome unknown")
-
 // ErrClosed is returned by calls made on, or pending during, [Conn.Close].
 var ErrClosed = errors.New("jsonrpc: connection closed")
 
@@ -43,8 +42,8 @@ var ErrNoResponse = errors.New("jsonrpc: no response")
 // ConnError reports a transport failure.
 //
 // With Op "dial" the connection could not be established and nothing was sent. With Op "write"
-// or "read" the request may have reached the server: errors.Is(err, ErrConnectionLost) is true
-// and the outcome of the call is unknown.
+// or "read" the request may have reached the server: errors.Is(err, sitekit.ErrOutcomeUnknown)
+// is true and the outcome of the call is unknown.
 type ConnError struct {
 	Op     string // "dial", "write" or "read"
 	Method string // method of the failed call, "" when not tied to one
@@ -73,9 +72,17 @@ func (e *ConnError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ConnError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrConnectionLost and the failure happened after dialing.
+// Is reports whether target is sitekit.ErrOutcomeUnknown and the failure happened after
+// dialing.
 func (e *ConnError) Is(target error) bool {
-	return target == ErrConnectionLost && e.Op != "dial"
+	return target == sitekit.ErrOutcomeUnknown && e.Op != "dial"
+}
+
+// Retryable reports whether calling again may succeed: the connection could not be
+// established (nothing was sent) for another reason than a certificate or pin mismatch.
+// sitekit.IsRetryable asks it.
+func (e *ConnError) Retryable() bool {
+	return e.Op == "dial" && !rest.IsTLSFailure(e.Err)
 }
 
 func errorf(format string, args ...any) error {

@@ -93,9 +93,17 @@ func (s *Server) ServeConn(ctx context.Context, ws *websocket.Conn, r *http.Requ
 	if s.OnPeer != nil {
 		s.OnPeer(p)
 	}
+	// Reads and answers use a context that is never cancelled, so that coder/websocket does
+	// not register a context.AfterFunc per message; the connection is closed once when ctx
+	// ends, which ends a blocked read or write.
+	stop := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	defer stop()
 	for {
-		_, data, err := ws.Read(ctx)
+		_, data, err := ws.Read(context.Background())
 		if err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
 			s.logger().Debug("jsonrpc peer gone", "error", err)
 			return err
 		}
@@ -289,7 +297,11 @@ func (p *Peer) send(ctx context.Context, r response) error {
 	if err != nil {
 		return err
 	}
-	return p.write(ctx, data)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The connection is closed when ctx ends (ServeConn), which ends a blocked write.
+	return p.write(context.Background(), data)
 }
 
 func (p *Peer) write(ctx context.Context, data []byte) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coder/websocket"
+	"github.com/sitekit/sitekit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -102,7 +103,7 @@ func TestServerNoHandler(t *testing.T) {
 	c, err := New(hs.URL)
 	require.NoError(t, err)
 	defer c.Close()
-	require.ErrorIs(t, c.Call(testCtx(t), "x", nil, nil), ErrConnectionLost)
+	require.ErrorIs(t, c.Call(testCtx(t), "x", nil, nil), sitekit.ErrOutcomeUnknown)
 }
 
 func TestTLSConfigOption(t *testing.T) {

@@ -3,13 +3,15 @@ package rest
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sitekit/sitekit"
 )
 
-// APIError is the HTTP-level part of every client's APIError. Client packages embed it and
-// add their appliance codes; errors.Is matches Kind (one of the sitekit sentinels).
+// APIError is the HTTP-level description of an error answer that [Client.Do] hands to a
+// client package's DecodeError hook, which converts it to the package's own exported error
+// type; errors.Is matches Kind (one of the sitekit sentinels).
 type APIError struct {
 	Appliance  string        // "fortigate", "xo", …
 	Method     string        // HTTP method (or JSON-RPC method for WebSocket clients)
@@ -24,14 +26,34 @@ type APIError struct {
 
 // Error implements error.
 func (e *APIError) Error() string {
-	s := fmt.Sprintf("%s: %s %s: %d %s", e.Appliance, e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.StatusCode == 0 {
-		s = fmt.Sprintf("%s: %s", e.Appliance, e.Method)
+	return FormatError(e.Appliance, e.Method, e.Path, e.StatusCode, e.Message)
+}
+
+// FormatError renders an error answer the same way for every client:
+// "fortigate: GET /api/v2/cmdb/firewall/address/x: 404 Not Found: message"; a status of 0
+// (a JSON-RPC error) leaves out the path and status.
+func FormatError(appliance, method, path string, status int, message string) string {
+	s := appliance + ": " + method + " " + path + ": " + strconv.Itoa(status) + " " + http.StatusText(status)
+	if status == 0 {
+		s = appliance + ": " + method
 	}
-	if e.Message != "" {
-		s += ": " + e.Message
+	if message != "" {
+		s += ": " + message
 	}
 	return s
+}
+
+// RetryableStatus reports whether an error answer with this HTTP status and Retry-After hint
+// is worth sending again unchanged: 502, 503 and 504, and 429 when the server asks to wait at
+// most sitekit.DefaultRetryPolicy.MaxRetryAfter (or gives no hint).
+func RetryableStatus(status int, retryAfter time.Duration) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	case http.StatusTooManyRequests:
+		return retryAfter <= sitekit.DefaultRetryPolicy.MaxRetryAfter
+	}
+	return false
 }
 
 // Is matches the sentinel in Kind.
@@ -64,7 +86,9 @@ type TransportError struct {
 	Sent bool
 	// Unknown is set when a non-idempotent request was sent and its answer lost: the
 	// change may have been applied. It makes the error match sitekit.ErrOutcomeUnknown.
-	Unknown  bool
+	Unknown bool
+	// Done is set when the caller's context ended (cancelled or past its deadline).
+	Done     bool
 	Duration time.Duration
 }
 
@@ -83,4 +107,11 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // Is matches sitekit.ErrOutcomeUnknown when the write may have happened.
 func (e *TransportError) Is(target error) bool {
 	return e.Unknown && target == sitekit.ErrOutcomeUnknown
+}
+
+// Retryable reports whether sending the request again may succeed: the outcome is known (the
+// request was never sent, or is idempotent), the caller's context is still alive and the
+// failure is not a certificate or pin mismatch. sitekit.IsRetryable asks it.
+func (e *TransportError) Retryable() bool {
+	return !e.Unknown && !e.Done && !IsTLSFailure(e.Err)
 }

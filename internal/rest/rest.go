@@ -1,8 +1,9 @@
 // Package rest is the HTTP plumbing shared by the appliance clients: one resty v2 client per
 // appliance client (resty's own retries off), our retry loop on backoff/v4 with a per-appliance
 // classifier and Retry-After honoured up to a cap, TLS verification with pinning, a per-attempt
-// timeout, one slog record per attempt with secrets redacted, path-segment escaping and the
-// [APIError] base that every client package extends.
+// timeout, one slog record per attempt with secrets redacted, path-segment escaping, and the
+// [APIError] description of an error answer that each client package converts to its own
+// exported error type.
 package rest
 
 import (
@@ -357,7 +358,7 @@ func (c *Client) finalError(ctx context.Context, idem bool, err error) error {
 	if errors.As(err, &te) {
 		te.Unknown = te.Sent && !idem
 		if ctx.Err() != nil {
-			te.Err = ctx.Err()
+			te.Err, te.Done = ctx.Err(), true
 		}
 	}
 	return err

@@ -1,4 +1,4 @@
-// Package simkit holds what every appliance simulator shares (DESIGN §4): deterministic fault
+// Package simkit holds what every appliance simulator shares: deterministic fault
 // injection (error statuses, latency, connection resets, ambiguous commits, a cap on concurrent
 // writes), per-call counters, and starting an HTTP(S) server on loopback with its certificate
 // fingerprint. HTTP simulators wrap their handler with [Injector.Middleware]; WebSocket

@@ -40,7 +40,16 @@ func runQuery(rows []map[string]any, params []json.RawMessage) (any, error) {
 		return nil, badParams("options.limit", "Input should be less than or equal to 10000")
 	}
 	var out []map[string]any
+	// Without ordering or counting, matching stops once the requested page is full, so
+	// a page costs what it returns, not the table.
+	enough := len(rows)
+	if len(opts.OrderBy) == 0 && !opts.Count && opts.Limit > 0 {
+		enough = opts.Offset + opts.Limit
+	}
 	for _, r := range rows {
+		if len(out) >= enough {
+			break
+		}
 		ok, err := matchAll(r, filters)
 		if err != nil {
 			return nil, err

@@ -20,6 +20,10 @@ type state struct {
 
 	pools    []map[string]any
 	datasets map[string]*dataset
+	// dsRows caches each dataset's rendered row; dsNames the sorted names (nil: stale).
+	dsRows   map[string]map[string]any
+	dsRaw    map[string]json.RawMessage // the JSON encoding of dsRows
+	dsNames  []string
 	snaps    map[string]map[string]any
 	tables   map[string]*table
 	services []map[string]any
@@ -115,6 +119,7 @@ func (st *state) addPool(name string) {
 		"autotrim": map[string]any{"parsed": "off", "rawvalue": "off", "value": "off", "source": "DEFAULT", "source_info": nil},
 	})
 	st.datasets[name] = &dataset{name: name, typ: "FILESYSTEM", props: map[string]string{}, created: st.now()}
+	st.datasetsChanged(name)
 }
 
 func (st *state) pool(name string) map[string]any {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -141,17 +142,101 @@ func (st *state) datasetRow(d *dataset) map[string]any {
 	return row
 }
 
-func (st *state) datasetRows() []map[string]any {
-	names := make([]string, 0, len(st.datasets))
-	for n := range st.datasets {
-		names = append(names, n)
+// datasetsChanged drops the cached rows of name and of its descendants, which inherit from
+// it, and the sorted name list (under s.mu).
+func (st *state) datasetsChanged(name string) {
+	st.dsNames = nil
+	delete(st.dsRows, name)
+	delete(st.dsRaw, name)
+	for n := range st.dsRows {
+		if strings.HasPrefix(n, name+"/") {
+			delete(st.dsRows, n)
+			delete(st.dsRaw, n)
+		}
 	}
-	sort.Strings(names)
-	out := make([]map[string]any, 0, len(names))
-	for _, n := range names {
-		out = append(out, toRow(st.datasetRow(st.datasets[n])))
+}
+
+// cachedDatasetRow returns the rendered row of dataset name, rendering it once per change.
+// Rows are shared: callers must not modify them.
+func (st *state) cachedDatasetRow(name string) map[string]any {
+	if r, ok := st.dsRows[name]; ok {
+		return r
+	}
+	r := toRow(st.datasetRow(st.datasets[name]))
+	if st.dsRows == nil {
+		st.dsRows = map[string]map[string]any{}
+	}
+	st.dsRows[name] = r
+	return r
+}
+
+// encodedDatasets replaces the cached rows in a query result by their cached JSON encoding,
+// so a query does not encode the rows it returns again; selected (new) rows are kept.
+func (st *state) encodedDatasets(res any) any {
+	enc := func(r map[string]any) any {
+		id, _ := r["id"].(string)
+		cached, ok := st.dsRows[id]
+		if !ok || reflect.ValueOf(cached).UnsafePointer() != reflect.ValueOf(r).UnsafePointer() {
+			return r
+		}
+		raw, ok := st.dsRaw[id]
+		if !ok {
+			raw = mustJSON(r)
+			if st.dsRaw == nil {
+				st.dsRaw = map[string]json.RawMessage{}
+			}
+			st.dsRaw[id] = raw
+		}
+		return raw
+	}
+	switch v := res.(type) {
+	case map[string]any:
+		return enc(v)
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, r := range v {
+			out[i] = enc(r)
+		}
+		return out
+	}
+	return res
+}
+
+// datasetRows returns every dataset's row, ordered by name.
+func (st *state) datasetRows() []map[string]any {
+	if st.dsNames == nil {
+		st.dsNames = make([]string, 0, len(st.datasets))
+		for n := range st.datasets {
+			st.dsNames = append(st.dsNames, n)
+		}
+		sort.Strings(st.dsNames)
+	}
+	out := make([]map[string]any, 0, len(st.dsNames))
+	for _, n := range st.dsNames {
+		out = append(out, st.cachedDatasetRow(n))
 	}
 	return out
+}
+
+// datasetByKey serves the common lookup [["id"|"name", "=", "<name>"]] without touching the
+// other rows: it returns the matching rows and true, or false for any other filter.
+func (st *state) datasetByKey(params []json.RawMessage) ([]map[string]any, bool) {
+	if len(params) == 0 {
+		return nil, false
+	}
+	var filters [][]json.RawMessage
+	if json.Unmarshal(params[0], &filters) != nil || len(filters) != 1 || len(filters[0]) != 3 {
+		return nil, false
+	}
+	var field, op, name string
+	if json.Unmarshal(filters[0][0], &field) != nil || json.Unmarshal(filters[0][1], &op) != nil ||
+		json.Unmarshal(filters[0][2], &name) != nil || op != "=" || field != "id" && field != "name" {
+		return nil, false
+	}
+	if _, ok := st.datasets[name]; !ok {
+		return []map[string]any{}, true
+	}
+	return []map[string]any{st.cachedDatasetRow(name)}, true
 }
 
 var (
@@ -289,7 +374,12 @@ func init() {
 	register("pool.dataset.query", method{fn: func(c *call) (any, error) {
 		c.s.mu.Lock()
 		defer c.s.mu.Unlock()
-		return runQuery(c.s.st.datasetRows(), c.params)
+		rows, ok := c.s.st.datasetByKey(c.params)
+		if !ok {
+			rows = c.s.st.datasetRows()
+		}
+		res, err := runQuery(rows, c.params)
+		return c.s.st.encodedDatasets(res), err
 	}})
 	register("pool.dataset.get_instance", method{fn: func(c *call) (any, error) {
 		var id string
@@ -302,7 +392,7 @@ func init() {
 		if !ok {
 			return nil, instanceNotFound(fmt.Sprintf("Dataset %s does not exist", id))
 		}
-		return toRow(c.s.st.datasetRow(d)), nil
+		return c.s.st.cachedDatasetRow(d.name), nil
 	}})
 	register("pool.dataset.create", method{fn: func(c *call) (any, error) {
 		var data map[string]any
@@ -360,6 +450,7 @@ func init() {
 			}
 		}
 		st.datasets[name] = d
+		st.datasetsChanged(name)
 		return toRow(st.datasetRow(d)), nil
 	}})
 	register("pool.dataset.update", method{fn: func(c *call) (any, error) {
@@ -382,6 +473,7 @@ func init() {
 			return nil, validationError(errs...)
 		}
 		*d = cp
+		c.s.st.datasetsChanged(id)
 		return toRow(c.s.st.datasetRow(d)), nil
 	}})
 	register("pool.dataset.delete", method{fn: func(c *call) (any, error) {
@@ -411,6 +503,7 @@ func init() {
 		}
 		for _, n := range append(children, id) {
 			delete(st.datasets, n)
+			st.datasetsChanged(n)
 			for sid, s := range st.snaps {
 				if s["dataset"] == n {
 					delete(st.snaps, sid)

@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/sitekit/sitekit/cronspec"
 )
 
-var cronRanges = map[string][2]int{"minute": {0, 59}, "hour": {0, 23}, "dom": {1, 31}, "month": {1, 12}, "dow": {0, 7}}
+// cronFields are the schedule members croniter validates, in the order errors are reported.
+var cronFields = []struct {
+	key   string
+	field cronspec.Field
+}{{"minute", cronspec.Minute}, {"hour", cronspec.Hour}, {"dom", cronspec.DayOfMonth}, {"month", cronspec.Month}, {"dow", cronspec.DayOfWeek}}
 
 func checkSchedule(attr string, v any) []verr {
 	if v == nil {
@@ -19,13 +24,13 @@ func checkSchedule(attr string, v any) []verr {
 		return []verr{{attr: attr, msg: "Input should be a valid dictionary"}}
 	}
 	var errs []verr
-	for k, rng := range cronRanges {
-		s, ok := m[k].(string)
+	for _, c := range cronFields {
+		s, ok := m[c.key].(string)
 		if !ok {
 			continue
 		}
-		if !cronOK(s, rng[0], rng[1]) {
-			errs = append(errs, verr{attr: attr + "." + k, msg: fmt.Sprintf("Invalid %s value %q", k, s)})
+		if cronspec.CheckField(c.field, s) != nil {
+			errs = append(errs, verr{attr: attr + "." + c.key, msg: fmt.Sprintf("Invalid %s value %q", c.key, s)})
 		}
 	}
 	for _, k := range []string{"begin", "end"} {
@@ -34,34 +39,6 @@ func checkSchedule(attr string, v any) []verr {
 		}
 	}
 	return errs
-}
-
-func cronOK(v string, lo, hi int) bool {
-	for _, part := range strings.Split(v, ",") {
-		rng, step, hasStep := strings.Cut(part, "/")
-		if hasStep {
-			if n, err := strconv.Atoi(step); err != nil || n <= 0 {
-				return false
-			}
-		}
-		if rng == "*" {
-			continue
-		}
-		a, b, isRange := strings.Cut(rng, "-")
-		for _, x := range []string{a, b}[:map[bool]int{true: 2, false: 1}[isRange]] {
-			n, err := strconv.Atoi(x)
-			if err != nil {
-				if len(x) != 3 || hi > 12 {
-					return false
-				}
-				continue
-			}
-			if n < lo || n > hi {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func defaultSchedule(v any, withWindow bool) map[string]any {
@@ -381,6 +358,7 @@ func init() {
 				for p := target; p != ""; p = parent(p) {
 					if st.datasets[p] == nil {
 						st.datasets[p] = &dataset{name: p, typ: "FILESYSTEM", props: map[string]string{}, userProps: map[string]string{}, created: st.now()}
+						st.datasetsChanged(p)
 					}
 				}
 				for _, src := range anyList(task["source_datasets"]) {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sitekit/sitekit/internal/cronspec"
+	"github.com/sitekit/sitekit/cronspec"
 )
 
 func TestParseValid(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sitekit/sitekit/internal/cronspec"
+	"github.com/sitekit/sitekit/cronspec"
 )
 
 func Example() {
