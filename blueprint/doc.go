@@ -57,6 +57,22 @@
 // ZTNA, the teleworkers' services), RPO/RTO per failure scenario, and EMS seats ≥ users ×
 // growth.
 //
+// # Unattended runs
+//
+// Nightly jobs report in the monitoring-plugin convention ([Status]: 0 OK, 1 WARNING,
+// 2 CRITICAL, 3 UNKNOWN), each with a one-line Summary to print first: [Plan.Status] for
+// drift (changes, and [Plan.Unmanaged] objects added by hand that touch the site's VLANs;
+// UNKNOWN when an appliance of the tier is not connected), [Compliance.Status] for the
+// promises (tier limits are [Finding.ByDesign], not failures), and [BackupAudit.Status]
+// for the backups, judged from each job's last successful run ([Blueprint.AuditBackups]).
+// Secrets ([SecretRef]: "env:", "file:", or a resolver plugged in through
+// [Connections.Secrets]) are resolved when planning, all missing ones reported at once.
+// A destroy keeps the backup datasets unless [DestroyOptions].DeleteBackups, and refuses
+// to start while [Plan.Blockers] (unmanaged objects using the site's) exist. Waits are
+// bounded: a Netdata health gate 10 minutes, the EMS authorization of the FortiGate 2
+// minutes, a Linux VM's address 10 minutes; a running step says what it waits for through
+// [engine.EventProgress] events.
+//
 // # Assumptions
 //
 // The DMZ VLAN is called "dmz-web" ("dmz" is a physical port of the 80F). The ERP service is

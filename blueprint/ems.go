@@ -193,6 +193,9 @@ func (b *build) emsAuthorizeFortiGate() {
 		// appear as pending: poll for it.
 		deadline := time.Now().Add(emsJoinWait)
 		f, err := e.FortiGates.Authorize(ctx, st.Serial)
+		if errors.Is(err, sitekit.ErrNotFound) {
+			engine.Report(ctx, "waiting for the FortiGate %s to connect to EMS through its connector (at most %s)", st.Serial, emsJoinWait)
+		}
 		for errors.Is(err, sitekit.ErrNotFound) && time.Now().Before(deadline) {
 			t := time.NewTimer(emsJoinInterval)
 			select {
@@ -204,7 +207,7 @@ func (b *build) emsAuthorizeFortiGate() {
 			f, err = e.FortiGates.Authorize(ctx, st.Serial)
 		}
 		if errors.Is(err, sitekit.ErrNotFound) {
-			return nil, fmt.Errorf("FortiGate %s, after %s: %w", st.Serial, emsJoinWait, errFortiGatePending)
+			return nil, fmt.Errorf("ems authorization failed: waited %s for FortiGate %s to connect, which never happened: %w", emsJoinWait, st.Serial, errFortiGatePending)
 		}
 		if err != nil {
 			return nil, classify(err)

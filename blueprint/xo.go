@@ -57,8 +57,12 @@ var xoTemplates = map[OS][]string{
 	WindowsServer2022: {"Windows Server 2022 (64-bit)", "Windows Server 2022"},
 }
 
-// xoIPWait bounds the wait for a Linux VM's address after its creation (cloud-init boot).
-var xoIPWait = 10 * time.Minute
+// xoIPWait bounds the wait for a Linux VM's address after its creation (cloud-init boot);
+// xoStartWait bounds the wait for a VM to run after its creation or start.
+var (
+	xoIPWait    = 10 * time.Minute
+	xoStartWait = 5 * time.Minute
+)
 
 // xoStreamPort is the Netdata port children stream to and the gate reads.
 const xoStreamPort = 19999

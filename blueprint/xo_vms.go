@@ -173,14 +173,24 @@ func xoPickVM(vms []xo.VM, pool, name, marker string) (xo.VM, bool) {
 // its VLAN; it returns the VM's outputs.
 func (b *build) xoWaitVM(ctx context.Context, vm VM, v VLAN, id string, linux bool, outputs func(*xo.VM) engine.Outputs) (engine.Outputs, error) {
 	c := b.conns.XO
-	x, err := c.VMs.WaitPowerState(ctx, id, xo.PowerRunning)
+	engine.Report(ctx, "waiting for VM %s to run (at most %s)", vm.Name, xoStartWait)
+	sctx, cancelStart := context.WithTimeout(ctx, xoStartWait)
+	defer cancelStart()
+	x, err := c.VMs.WaitPowerState(sctx, id, xo.PowerRunning)
 	if err != nil {
+		if ctx.Err() == nil && sctx.Err() != nil {
+			return nil, fmt.Errorf("xo VM %s failed: not running after %s, which never happened: %v", vm.Name, xoStartWait, err)
+		}
 		return nil, describe(appXO, "VM "+vm.Name+" start", err)
 	}
 	if linux {
+		engine.Report(ctx, "waiting for VM %s to get its address in %s from cloud-init (at most %s)", vm.Name, v.Subnet, xoIPWait)
 		wctx, cancel := context.WithTimeout(ctx, xoIPWait)
 		defer cancel()
 		if _, err := c.VMs.WaitForIP(wctx, id, v.Subnet); err != nil {
+			if ctx.Err() == nil && wctx.Err() != nil {
+				return nil, fmt.Errorf("xo VM %s failed: waited %s for an address in %s (cloud-init boot), which never came: %v", vm.Name, xoIPWait, v.Subnet, err)
+			}
 			return nil, describe(appXO, "VM "+vm.Name+" address", err)
 		}
 		if x, err = c.VMs.Get(ctx, id); err != nil {
