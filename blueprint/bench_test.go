@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,9 +79,53 @@ func BenchmarkApplyWallOverLowerBound(b *testing.B) {
 	}
 }
 
+// processCPU returns the user+system CPU time the process has used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// deploySites deploys n Pessac-like sites, parallel at a time, each on its own five simulators
+// (in the same process), calling sample after each apply.
+func deploySites(ctx context.Context, n, parallel int, sample func()) error {
+	var g errgroup.Group
+	g.SetLimit(parallel)
+	for i := range n {
+		g.Go(func() error {
+			site := blueprinttest.Pessac()
+			site.Name = fmt.Sprintf("site-%03d", i)
+			sims, err := blueprinttest.New(ctx, blueprinttest.WithSite(site))
+			if err != nil {
+				return err
+			}
+			defer sims.Close()
+			conns := sims.Connections()
+			bp, err := blueprint.Standard(site)
+			if err != nil {
+				return err
+			}
+			p, err := bp.Plan(ctx, conns)
+			if err != nil {
+				return err
+			}
+			if _, err := p.Apply(ctx); err != nil {
+				return fmt.Errorf("%s: %w", site.Name, err)
+			}
+			sample()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
 // BenchmarkHundredSites deploys 100 Pessac-like sites from one process, ten at a time,
 // each on its own five simulators (in the same process), and reports the wall time and
-// the peak heap (simulators included).
+// the peak heap (simulators included), and the wall and CPU time per site against one site
+// deployed alone in the same run (wall-per-site-ratio, cpu-per-site-ratio: 100-site figure
+// ÷ 100 ÷ one-site figure; below 1 when the sites overlap, above 1 when they contend).
 func BenchmarkHundredSites(b *testing.B) {
 	const sites, parallel = 100, 10
 	ctx := context.Background()
@@ -93,44 +138,31 @@ func BenchmarkHundredSites(b *testing.B) {
 		peak = max(peak, s[0].Value.Uint64())
 		mu.Unlock()
 	}
-	var wall time.Duration
+	var wall, cpu, wall1, cpu1 time.Duration
 	n := 0
 	for b.Loop() {
 		runtime.GC()
-		start := time.Now()
-		var g errgroup.Group
-		g.SetLimit(parallel)
-		for i := range sites {
-			g.Go(func() error {
-				site := blueprinttest.Pessac()
-				site.Name = fmt.Sprintf("site-%03d", i)
-				sims, err := blueprinttest.New(ctx, blueprinttest.WithSite(site))
-				if err != nil {
-					return err
-				}
-				defer sims.Close()
-				conns := sims.Connections()
-				bp, err := blueprint.Standard(site)
-				if err != nil {
-					return err
-				}
-				p, err := bp.Plan(ctx, conns)
-				if err != nil {
-					return err
-				}
-				if _, err := p.Apply(ctx); err != nil {
-					return fmt.Errorf("%s: %w", site.Name, err)
-				}
-				sample()
-				return nil
-			})
+		start, startCPU := time.Now(), processCPU(b)
+		if err := deploySites(ctx, 1, 1, func() {}); err != nil {
+			b.Fatal(err)
 		}
-		if err := g.Wait(); err != nil {
+		wall1 += time.Since(start)
+		cpu1 += processCPU(b) - startCPU
+
+		runtime.GC()
+		start, startCPU = time.Now(), processCPU(b)
+		if err := deploySites(ctx, sites, parallel, sample); err != nil {
 			b.Fatal(err)
 		}
 		wall += time.Since(start)
+		cpu += processCPU(b) - startCPU
 		n++
 	}
 	b.ReportMetric(float64(wall.Milliseconds())/float64(n), "wall-ms/100sites")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/100sites")
+	b.ReportMetric(float64(wall1.Milliseconds())/float64(n), "wall-ms/site-alone")
+	b.ReportMetric(float64(cpu1.Milliseconds())/float64(n), "cpu-ms/site-alone")
+	b.ReportMetric(float64(wall)/sites/float64(wall1), "wall-per-site-ratio")
+	b.ReportMetric(float64(cpu)/sites/float64(cpu1), "cpu-per-site-ratio")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }

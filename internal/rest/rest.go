@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -157,11 +158,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc := resty.NewWithClient(hc)
+	// resty reads a body under SetResponseBodyLimit 512 bytes at a time, re-growing its
+	// buffer (the largest allocation of a 100-site run); without a limit it uses io.ReadAll.
+	// The limit is enforced by the transport instead.
+	rhc := *hc
+	rhc.Transport = limitTransport{next: hc.Transport, limit: maxBody}
+	if rhc.Transport.(limitTransport).next == nil {
+		rhc.Transport = limitTransport{next: http.DefaultTransport, limit: maxBody}
+	}
+	rc := resty.NewWithClient(&rhc)
 	rc.SetRetryCount(0)
 	rc.SetLogger(discardLogger{})
 	rc.SetDebug(false)
-	rc.SetResponseBodyLimit(256 << 20)
 	c := &Client{cfg: cfg, base: base, hc: hc, rc: rc, classify: cfg.Classify, log: cfg.Settings.Logger}
 	if c.classify == nil {
 		c.classify = DefaultClassifier
@@ -577,3 +585,41 @@ type discardLogger struct{}
 func (discardLogger) Errorf(string, ...any) {}
 func (discardLogger) Warnf(string, ...any)  {}
 func (discardLogger) Debugf(string, ...any) {}
+
+// maxBody bounds the size of an answer body.
+const maxBody = 256 << 20
+
+// errBodyTooLarge is returned by a read past maxBody.
+var errBodyTooLarge = errors.New("rest: answer body larger than 256 MiB")
+
+// limitTransport makes every response body fail once it has given limit bytes.
+type limitTransport struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	resp.Body = &limitedBody{ReadCloser: resp.Body, left: t.limit}
+	return resp, nil
+}
+
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
