@@ -196,7 +196,7 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	}
 	assert.Equal(t, []string{"netdata/gate/web", "netdata/gate/monitor"}, failed)
 	msg := res.Step(engine.K("netdata", "gate", "web")).Error
-	assert.Contains(t, msg, "netdata gate web failed: waited 30ms")
+	assert.Contains(t, msg, "netdata gate web failed: waited 1s")
 	assert.Contains(t, msg, "for web to stream to the Netdata parent monitor, which never happened")
 	assert.NotContains(t, msg, "cancel")
 
