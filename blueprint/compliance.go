@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sitekit/sitekit"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/cronspec"
 	"github.com/sitekit/sitekit/ems"
 	"github.com/sitekit/sitekit/fortigate"
 )
@@ -548,7 +548,7 @@ func (bp *Blueprint) objectives() []Objective {
 // cronInterval returns the longest gap between two runs of a cron expression over a year
 // (the RPO of a backup on that schedule), 0 when the expression does not parse.
 func cronInterval(expr string) time.Duration {
-	sched, err := cronspec.Parse(expr)
+	sched, err := sitekit.ParseCron(expr)
 	if err != nil {
 		return 0
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
-	"github.com/sitekit/sitekit/cronspec"
 )
 
 // ValidationError lists every problem found in a site. It matches sitekit.ErrInvalid and
@@ -449,6 +448,6 @@ func (s Site) validateTeleworkers(p *problems) {
 // checkCron validates a 5-field cron expression (minute hour day month weekday), as XO and
 // TrueNAS schedules accept.
 func checkCron(expr string) error {
-	_, err := cronspec.Parse(expr)
+	_, err := sitekit.ParseCron(expr)
 	return err
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/sitekit/sitekit"
-	"github.com/sitekit/sitekit/cronspec"
 	"github.com/sitekit/sitekit/internal/lenient"
 )
 
@@ -146,14 +145,14 @@ var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 func (s Schedule) Validate(prefix string) error {
 	fields := []struct {
 		name, v string
-		f       cronspec.Field
-	}{{"Minute", s.Minute, cronspec.Minute}, {"Hour", s.Hour, cronspec.Hour}, {"Dom", s.Dom, cronspec.DayOfMonth},
-		{"Month", s.Month, cronspec.Month}, {"Dow", s.Dow, cronspec.DayOfWeek}}
+		f       sitekit.CronField
+	}{{"Minute", s.Minute, sitekit.CronMinute}, {"Hour", s.Hour, sitekit.CronHour}, {"Dom", s.Dom, sitekit.CronDayOfMonth},
+		{"Month", s.Month, sitekit.CronMonth}, {"Dow", s.Dow, sitekit.CronDayOfWeek}}
 	for _, f := range fields {
 		if f.v == "" {
 			continue
 		}
-		if err := cronspec.CheckField(f.f, f.v); err != nil {
+		if err := sitekit.CheckCronField(f.f, f.v); err != nil {
 			return sitekit.Invalid(prefix+"."+f.name, f.v, err.Error())
 		}
 	}

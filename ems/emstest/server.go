@@ -68,7 +68,7 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 // server's random seed ([WithSeed]).
 func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
-// WithSeed sets the seed of the server's randomness: session and CSRF tokens, endpoint MAC
+// WithSeed sets the random seed of the server's randomness: session and CSRF tokens, endpoint MAC
 // addresses and FortiClient serials, and the fault seed when [WithFaults] gives none. The
 // same seed gives the same values (default 1).
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }

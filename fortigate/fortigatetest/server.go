@@ -90,7 +90,7 @@ func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 // security profiles, the access profiles and the service categories.
 func WithoutFactoryData() Option { return func(c *config) { c.factory = false } }
 
-// WithSeed sets the seed of the server's randomness: object UUIDs, configuration
+// WithSeed sets the random seed of the server's randomness: object UUIDs, configuration
 // revisions and the fault seed when [WithFaults] gives none. The same seed gives the same
 // values (default 1).
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }

@@ -17,7 +17,7 @@ type tableDef struct {
 	fields map[string]*field // nil: no catalogue, stored as sent
 }
 
-// tableDefs lists every table: the catalogue's objects plus the seed-only tables their
+// tableDefs lists every table: the catalogue's objects plus seed-only tables their
 // datasources point at (schedules, profiles, VDOMs…), which hold the FortiOS factory entries.
 var tableDefs = func() map[string]*tableDef {
 	defs := map[string]*tableDef{}

@@ -36,7 +36,7 @@ type Option func(*config)
 // WithPlainHTTP serves plain http instead of https (on by default), like a stock agent.
 func WithPlainHTTP() Option { return func(c *config) { c.plain = true } }
 
-// WithSeed sets the seed of the server's randomness: the hosts' machine GUIDs, the alarm and
+// WithSeed sets the random seed of the server's randomness: the hosts' machine GUIDs, the alarm and
 // alarm log ids, and the fault seed when [WithFaults] gives none. The same seed gives the
 // same values (default 1).
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
@@ -100,7 +100,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{cfg: cfg, inj: simkit.NewInjector(cfg.faults), token: sitekit.NewSecret(cfg.token), mgmtType: "None",
 		rng: rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x5eed))}
 	s.v2 = versionAtLeast(cfg.version, 2)
-	// Unique ids look like the agent's (unix-time sized numbers), drawn from the seed.
+	// Unique ids look like the agent's (unix-time sized numbers), drawn from the random seed.
 	s.nextUID = 1_700_000_000 + s.rng.Int64N(100_000_000)
 	s.self = s.newHost(cfg.hostname, 0)
 	h := s.inj.Middleware(http.HandlerFunc(s.serve), func(r *http.Request) string {

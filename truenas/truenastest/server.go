@@ -110,7 +110,7 @@ func WithRelease(r string) Option {
 func WithPlainHTTP() Option { return func(c *config) error { c.tls = false; return nil } }
 
 // WithSeed sets the random seed of generated identifiers (API key, UUIDs, boot id) and the
-// default seed of injected faults, so a run is reproducible. Without it the seed is random.
+// default seed of injected faults, so a run is reproducible. Without it the random seed is drawn at start.
 func WithSeed(seed uint64) Option {
 	return func(c *config) error { c.seed, c.seeded = seed, true; return nil }
 }

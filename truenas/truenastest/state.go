@@ -106,7 +106,7 @@ func newState(versionShort string, rng *rand.Rand, factory bool) *state {
 
 func (st *state) now() time.Time { return st.clock }
 
-// hex returns n random bytes in hex from the seeded source.
+// hex returns n random bytes in hex from a seeded random source.
 func (st *state) hex(n int) string { return randomHex(st.rng, n) }
 
 // addPool creates a pool and its root dataset.

@@ -2,18 +2,17 @@ package truenastest
 
 import (
 	"fmt"
+	"github.com/sitekit/sitekit"
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/sitekit/sitekit/cronspec"
 )
 
 // cronFields are the schedule members croniter validates, in the order errors are reported.
 var cronFields = []struct {
 	key   string
-	field cronspec.Field
-}{{"minute", cronspec.Minute}, {"hour", cronspec.Hour}, {"dom", cronspec.DayOfMonth}, {"month", cronspec.Month}, {"dow", cronspec.DayOfWeek}}
+	field sitekit.CronField
+}{{"minute", sitekit.CronMinute}, {"hour", sitekit.CronHour}, {"dom", sitekit.CronDayOfMonth}, {"month", sitekit.CronMonth}, {"dow", sitekit.CronDayOfWeek}}
 
 func checkSchedule(attr string, v any) []verr {
 	if v == nil {
@@ -29,7 +28,7 @@ func checkSchedule(attr string, v any) []verr {
 		if !ok {
 			continue
 		}
-		if cronspec.CheckField(c.field, s) != nil {
+		if sitekit.CheckCronField(c.field, s) != nil {
 			errs = append(errs, verr{attr: attr + "." + c.key, msg: fmt.Sprintf("Invalid %s value %q", c.key, s)})
 		}
 	}

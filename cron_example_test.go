@@ -1,14 +1,14 @@
-package cronspec_test
+package sitekit_test
 
 import (
 	"fmt"
 	"time"
 
-	"github.com/sitekit/sitekit/cronspec"
+	"github.com/sitekit/sitekit"
 )
 
-func Example() {
-	s, err := cronspec.Parse("0 2 * * 1-5")
+func ExampleParseCron() {
+	s, err := sitekit.ParseCron("0 2 * * 1-5")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -16,7 +16,7 @@ func Example() {
 	fmt.Println(s.Next(time.Date(2026, 3, 6, 12, 0, 0, 0, time.UTC)))
 	fmt.Println(s.Interval())
 
-	_, err = cronspec.Parse("0 25 * * *")
+	_, err = sitekit.ParseCron("0 25 * * *")
 	fmt.Println(err)
 	// Output:
 	// 2026-03-09 02:00:00 +0000 UTC

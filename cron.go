@@ -1,12 +1,13 @@
-// Package cronspec parses the standard 5-field cron expressions (minute hour day-of-month
-// month day-of-week) that Xen Orchestra backup schedules and TrueNAS task schedules take, and
-// computes the gaps between their runs (the recovery point objective of a backup schedule).
+package sitekit
+
+// Cron expressions: the standard 5-field form (minute hour day-of-month month day-of-week)
+// that Xen Orchestra backup schedules and TrueNAS task schedules take, and the gaps between
+// their runs (the recovery point objective of a backup schedule).
 //
 // Parsing is done by github.com/robfig/cron/v3 with the standard field set: numbers, names
 // (jan…dec, sun…sat), '*', '?', ranges, lists and steps. Day-of-week 7 is accepted as Sunday,
 // as croniter (TrueNAS) and Vixie cron accept it. Descriptors (@daily, @every) and time-zone
 // prefixes are rejected: neither appliance takes them.
-package cronspec
 
 import (
 	"errors"
@@ -17,46 +18,46 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 
-// Field is one of the five fields of a cron expression.
-type Field int
+// CronField is one of the five fields of a cron expression.
+type CronField int
 
 // The five fields, in the order an expression lists them.
 const (
-	Minute Field = iota
-	Hour
-	DayOfMonth
-	Month
-	DayOfWeek
+	CronMinute CronField = iota
+	CronHour
+	CronDayOfMonth
+	CronMonth
+	CronDayOfWeek
 )
 
 var fieldNames = [...]string{"minute", "hour", "day of month", "month", "day of week"}
 
 // String returns the field's name ("minute", "day of week", …).
-func (f Field) String() string {
-	if f < Minute || f > DayOfWeek {
-		return fmt.Sprintf("Field(%d)", int(f))
+func (f CronField) String() string {
+	if f < CronMinute || f > CronDayOfWeek {
+		return fmt.Sprintf("CronField(%d)", int(f))
 	}
 	return fieldNames[f]
 }
 
-// Schedule is a parsed cron expression. The zero value never runs.
-type Schedule struct {
+// CronSchedule is a parsed cron expression. The zero value never runs.
+type CronSchedule struct {
 	expr  string
 	sched cron.Schedule
 }
 
-// Error reports an expression that does not parse. Field is the field at fault, or -1 when
+// CronError reports an expression that does not parse. Field is the field at fault, or -1 when
 // the expression as a whole is malformed (wrong number of fields, descriptor).
-type Error struct {
+type CronError struct {
 	Expr   string
-	Field  Field
+	Field  CronField
 	Reason string
 }
 
-// Error implements error.
-func (e *Error) Error() string {
+// CronError implements error.
+func (e *CronError) Error() string {
 	if e.Field < 0 {
 		return fmt.Sprintf("cron %q: %s", e.Expr, e.Reason)
 	}
@@ -64,50 +65,50 @@ func (e *Error) Error() string {
 }
 
 // Parse parses a 5-field cron expression such as "30 2 * * 1-5".
-func Parse(expr string) (Schedule, error) {
+func ParseCron(expr string) (CronSchedule, error) {
 	fields := strings.Fields(expr)
 	if len(fields) != 5 {
-		return Schedule{}, &Error{Expr: expr, Field: -1, Reason: "must have 5 fields (minute hour day-of-month month day-of-week)"}
+		return CronSchedule{}, &CronError{Expr: expr, Field: -1, Reason: "must have 5 fields (minute hour day-of-month month day-of-week)"}
 	}
 	for i, f := range fields {
 		if strings.ContainsAny(f, "@=") {
-			return Schedule{}, &Error{Expr: expr, Field: Field(i), Reason: fmt.Sprintf("%q is not a cron field", f)}
+			return CronSchedule{}, &CronError{Expr: expr, Field: CronField(i), Reason: fmt.Sprintf("%q is not a cron field", f)}
 		}
 	}
-	fields[DayOfWeek] = sundaySeven(fields[DayOfWeek])
+	fields[CronDayOfWeek] = sundaySeven(fields[CronDayOfWeek])
 	// Parse each field alone first, so that the error names the field at fault.
 	for i, f := range fields {
-		if err := checkField(Field(i), f); err != nil {
-			return Schedule{}, &Error{Expr: expr, Field: Field(i), Reason: err.Error()}
+		if err := checkField(CronField(i), f); err != nil {
+			return CronSchedule{}, &CronError{Expr: expr, Field: CronField(i), Reason: err.Error()}
 		}
 	}
-	s, err := parser.Parse(strings.Join(fields, " "))
+	s, err := cronParser.Parse(strings.Join(fields, " "))
 	if err != nil {
-		return Schedule{}, &Error{Expr: expr, Field: -1, Reason: err.Error()}
+		return CronSchedule{}, &CronError{Expr: expr, Field: -1, Reason: err.Error()}
 	}
-	return Schedule{expr: expr, sched: s}, nil
+	return CronSchedule{expr: expr, sched: s}, nil
 }
 
-// CheckField validates one field of an expression on its own (an empty value is not a field).
+// CheckCronField validates one field of an expression on its own (an empty value is not a field).
 // TrueNAS stores schedules field by field; this names the one at fault.
-func CheckField(f Field, value string) error {
-	if f < Minute || f > DayOfWeek {
+func CheckCronField(f CronField, value string) error {
+	if f < CronMinute || f > CronDayOfWeek {
 		return fmt.Errorf("cron: unknown field %d", int(f))
 	}
 	v := strings.TrimSpace(value)
 	if v == "" || strings.ContainsAny(v, " \t@=") {
 		return fmt.Errorf("%q is not a cron %s", value, f)
 	}
-	if f == DayOfWeek {
+	if f == CronDayOfWeek {
 		v = sundaySeven(v)
 	}
 	return checkField(f, v)
 }
 
-func checkField(f Field, v string) error {
+func checkField(f CronField, v string) error {
 	all := []string{"*", "*", "*", "*", "*"}
 	all[f] = v
-	if _, err := parser.Parse(strings.Join(all, " ")); err != nil {
+	if _, err := cronParser.Parse(strings.Join(all, " ")); err != nil {
 		// robfig's messages name the failing token ("end of range (60) above maximum (59): 0-60").
 		return errors.New(err.Error())
 	}
@@ -140,14 +141,14 @@ func sundaySeven(v string) string {
 }
 
 // String returns the expression as given to [Parse].
-func (s Schedule) String() string { return s.expr }
+func (s CronSchedule) String() string { return s.expr }
 
-// IsZero reports whether s is the zero Schedule.
-func (s Schedule) IsZero() bool { return s.sched == nil }
+// IsZero reports whether s is the zero CronSchedule.
+func (s CronSchedule) IsZero() bool { return s.sched == nil }
 
 // Next returns the first run strictly after t, in t's location; the zero time when s never
-// runs (the zero Schedule, or a date that does not exist such as 30 February).
-func (s Schedule) Next(t time.Time) time.Time {
+// runs (the zero CronSchedule, or a date that does not exist such as 30 February).
+func (s CronSchedule) Next(t time.Time) time.Time {
 	if s.sched == nil {
 		return time.Time{}
 	}
@@ -157,7 +158,7 @@ func (s Schedule) Next(t time.Time) time.Time {
 // MaxGap returns the longest time between two consecutive runs in (from, from+horizon], run
 // times being computed in from's location: the worst-case age of the latest run over that
 // span. It returns 0 when s runs fewer than twice in it.
-func (s Schedule) MaxGap(from time.Time, horizon time.Duration) time.Duration {
+func (s CronSchedule) MaxGap(from time.Time, horizon time.Duration) time.Duration {
 	if s.sched == nil || horizon <= 0 {
 		return 0
 	}
@@ -211,7 +212,7 @@ func (d *dayProfile) first(t time.Time) bool {
 
 // profile returns the day profile read from the day of run n when n is that day's first run
 // and the day lasts 24 hours, nil otherwise.
-func (s Schedule) profile(n time.Time) *dayProfile {
+func (s CronSchedule) profile(n time.Time) *dayProfile {
 	start := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, n.Location())
 	if !fullDay(n) || !s.sched.Next(start.Add(-time.Nanosecond)).Equal(n) {
 		return nil
@@ -234,13 +235,13 @@ func fullDay(t time.Time) bool {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, t.Location()).Sub(a) == 24*time.Hour
 }
 
-// reference is the fixed start of [Schedule.Interval]'s horizon, so that figures computed from
+// reference is the fixed start of [CronSchedule.Interval]'s horizon, so that figures computed from
 // a schedule do not change from one day to the next.
 var reference = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // Interval returns the longest gap between consecutive runs over one year (366 days from
 // 1 January 2026, UTC): the recovery point objective of a backup taken on this schedule.
 // A schedule that runs less than once a year returns 0.
-func (s Schedule) Interval() time.Duration {
+func (s CronSchedule) Interval() time.Duration {
 	return s.MaxGap(reference.Add(-time.Minute), 366*24*time.Hour+time.Minute)
 }
