@@ -1,13 +1,13 @@
 // Command backup-audit is the nightly audit of the Pessac site's backups, from facts: the
-// 3-2-1 rule and the recovery objectives of the site's offer, then, for every backup job of
-// the site on Xen Orchestra and every off-site task on TrueNAS, its last run, its last
-// success and that success's age against the job's own schedule. It prints ONE summary line
+// 3-2-1 rule of the site's offer (Blueprint.Audit), then, for every backup job the offer
+// configures on Xen Orchestra and TrueNAS, its last run, its last success and that
+// success's age against the job's RPO (Blueprint.AuditBackups). It prints ONE summary line
 // first, then the details, with the monitoring-plugin exit codes:
 //
 //	0 OK        every job succeeded recently enough; 3-2-1 holds
 //	1 WARNING   a job's last run failed but an earlier success is still recent enough
-//	2 CRITICAL  a job never ran, its last success is too old (more than two intervals of
-//	            its schedule), a job the site needs is missing, or 3-2-1 does not hold
+//	2 CRITICAL  a job is missing, never ran or never succeeded, its last success is older
+//	            than its RPO (plus blueprint.AuditGrace), or 3-2-1 does not hold
 //	3 UNKNOWN   the audit could not run (an appliance unreachable or not configured)
 //
 // What the site's offer does not promise (an RTO of minutes when the only host is lost, on
@@ -28,15 +28,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
-	"github.com/sitekit/sitekit/truenas"
 )
 
 // The monitoring-plugin exit codes.
@@ -136,233 +132,76 @@ type Result struct {
 	Details []string
 }
 
-// JobFacts are what the appliances say about one backup job.
-type JobFacts struct {
-	// Kind is what the job does ("XO delta backup", "TrueNAS off-site", …); Name is its name.
-	Kind, Name string
-	// Interval is the time between two scheduled runs (0: unknown schedule).
-	Interval time.Duration
-	// LastRun is the start of the last run and LastStatus its outcome ("" when it never ran);
-	// LastSuccess the start of the last successful run (zero when none).
-	LastRun, LastSuccess time.Time
-	LastStatus           string
-}
-
-// Audit checks the site's backups on conns at time now; with a zero now, each job is judged
-// a minute after the last run seen on its appliance (simulators keep their own clocks).
+// Audit checks the site's backups on conns at time now. With a zero now (simulators, whose
+// clocks are their own), the audit is made a minute after the earliest last success seen.
 func Audit(ctx context.Context, bp *blueprint.Blueprint, conns blueprint.Connections, now time.Time) Result {
 	comp, err := bp.Audit(ctx, conns)
 	if err != nil {
 		return Result{Status: Unknown, Summary: "audit failed: " + oneLine(err)}
 	}
-	jobs, err := Collect(ctx, bp, conns)
+	at := now
+	if at.IsZero() {
+		at = time.Now()
+	}
+	ba, err := bp.AuditBackups(ctx, conns, at)
 	if err != nil {
 		return Result{Status: Unknown, Summary: "reading backup runs failed: " + oneLine(err)}
 	}
-	clock := func(JobFacts) time.Time { return now }
 	if now.IsZero() {
-		// Each simulator has its own clock: judge a job at its appliance's last run.
-		last := map[bool]time.Time{}
-		for _, j := range jobs {
-			last[j.Kind == kindOffsite] = latest(last[j.Kind == kindOffsite], j.LastRun.Add(time.Minute))
+		var first time.Time
+		for _, j := range ba.Jobs {
+			if !j.LastSuccess.IsZero() && (first.IsZero() || j.LastSuccess.Before(first)) {
+				first = j.LastSuccess
+			}
 		}
-		clock = func(j JobFacts) time.Time { return last[j.Kind == kindOffsite] }
+		if !first.IsZero() {
+			if ba, err = bp.AuditBackups(ctx, conns, first.Add(time.Minute)); err != nil {
+				return Result{Status: Unknown, Summary: "reading backup runs failed: " + oneLine(err)}
+			}
+		}
 	}
-	return Judge(comp, bp, jobs, conns, clock)
+	return Judge(comp, ba)
 }
 
-// Judge turns the compliance findings and the jobs' facts into a result; now gives the
-// time at which a job is judged.
-func Judge(comp *blueprint.Compliance, bp *blueprint.Blueprint, jobs []JobFacts, conns blueprint.Connections, now func(JobFacts) time.Time) Result {
-	res := Result{Status: OK}
-	raise := func(st int) { res.Status = max(res.Status, st) }
-	var problems, byDesign []string
+// Judge turns the compliance findings (3-2-1, recovery objectives) and the audit of the
+// backup jobs into a result.
+func Judge(comp *blueprint.Compliance, ba *blueprint.BackupAudit) Result {
+	res := Result{Status: int(ba.Status())}
+	var problems []string
 	for _, f := range comp.Findings {
-		if !backupFinding(f) {
+		if !backupFinding(f) || f.ByDesign {
 			continue
 		}
-		switch {
-		case f.ByDesign:
-			byDesign = append(byDesign, f.Check+": "+f.Detail)
-		case !f.OK:
-			raise(Critical)
+		if !f.OK {
+			res.Status = Critical // a broken promise, whatever else is known
 			problems = append(problems, f.Check+": "+f.Detail)
 			res.Details = append(res.Details, "FAIL "+f.Check+": "+f.Detail)
-		default:
-			res.Details = append(res.Details, "ok   "+f.Check+": "+f.Detail)
-		}
-	}
-	// The jobs the site needs: a delta backup on XO and an off-site task on TrueNAS.
-	if conns.XO != nil && !slices.ContainsFunc(jobs, func(j JobFacts) bool { return j.Kind == kindDelta }) {
-		raise(Critical)
-		problems = append(problems, "no XO delta backup job for the site")
-	}
-	if conns.TrueNAS != nil && bp.Site().Offsite.Kind == blueprint.OffsiteS3 && !slices.ContainsFunc(jobs, func(j JobFacts) bool { return j.Kind == kindOffsite }) {
-		raise(Critical)
-		problems = append(problems, "no TrueNAS off-site task for the site")
-	}
-	for _, j := range jobs {
-		line := fmt.Sprintf("%s %q", j.Kind, j.Name)
-		switch {
-		case j.LastRun.IsZero():
-			raise(Critical)
-			problems = append(problems, line+" never ran")
-			res.Details = append(res.Details, "FAIL "+line+": never ran")
-			continue
-		case j.LastSuccess.IsZero():
-			raise(Critical)
-			problems = append(problems, line+" never succeeded")
-			res.Details = append(res.Details, fmt.Sprintf("FAIL %s: never succeeded (last run %s: %s)", line, stamp(j.LastRun), j.LastStatus))
 			continue
 		}
-		age := now(j).Sub(j.LastSuccess)
-		limit := 2 * j.Interval
-		switch {
-		case j.Interval > 0 && age > limit:
-			raise(Critical)
-			problems = append(problems, fmt.Sprintf("%s: last success %s ago", line, human(age)))
-			res.Details = append(res.Details, fmt.Sprintf("FAIL %s: last success %s, %s ago (more than twice its %s interval)", line, stamp(j.LastSuccess), human(age), human(j.Interval)))
-		case j.LastStatus != "success":
-			raise(Warning)
-			problems = append(problems, fmt.Sprintf("%s: last run %s", line, j.LastStatus))
-			res.Details = append(res.Details, fmt.Sprintf("WARN %s: last run %s %s; last success %s ago", line, stamp(j.LastRun), j.LastStatus, human(age)))
-		default:
-			res.Details = append(res.Details, fmt.Sprintf("ok   %s: last success %s ago (every %s)", line, human(age), human(j.Interval)))
+		res.Details = append(res.Details, "ok   "+f.Check+": "+f.Detail)
+	}
+	for _, j := range ba.Jobs {
+		res.Details = append(res.Details, fmt.Sprintf("%-4s %s %s: %s", mark[j.Status], j.Kind, j.Job, j.Detail))
+		if j.Status != blueprint.StatusOK {
+			problems = append(problems, j.Job+": "+j.Detail)
 		}
 	}
-	for _, b := range byDesign {
-		res.Details = append(res.Details, "by design (the "+string(bp.Tier())+" offer): "+b)
+	for _, l := range ba.Limits {
+		res.Details = append(res.Details, "by design: "+l)
 	}
-	switch {
-	case len(problems) > 0:
+	if len(problems) > 0 {
 		res.Summary = strings.Join(problems, "; ")
-	default:
-		res.Summary = fmt.Sprintf("%d backup job(s) succeeded on schedule; 3-2-1 holds", len(jobs))
+	} else {
+		res.Summary = fmt.Sprintf("%d backup job(s) succeeded within their RPO; 3-2-1 holds", len(ba.Jobs))
 	}
 	return res
 }
 
+var mark = map[blueprint.Status]string{blueprint.StatusOK: "ok", blueprint.StatusWarning: "WARN", blueprint.StatusCritical: "FAIL", blueprint.StatusUnknown: "????"}
+
 // backupFinding reports whether a compliance finding is about backups and recovery.
 func backupFinding(f blueprint.Finding) bool {
 	return strings.HasPrefix(f.Check, "3-2-1") || strings.HasPrefix(f.Check, "RPO") || strings.HasPrefix(f.Check, "RTO")
-}
-
-// The kinds of backup job.
-const (
-	kindDelta       = "XO delta backup"
-	kindReplication = "XO continuous replication"
-	kindMetadata    = "XO metadata backup"
-	kindOffsite     = "TrueNAS off-site"
-)
-
-// Collect reads the facts of every backup job of the site (those whose name carries its
-// marker on XO, whose description names the site on TrueNAS).
-func Collect(ctx context.Context, bp *blueprint.Blueprint, conns blueprint.Connections) ([]JobFacts, error) {
-	marker, name := bp.Site().Marker(), bp.Site().Name
-	var out []JobFacts
-	if c := conns.XO; c != nil {
-		jobs, err := c.BackupJobs.List(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		meta, err := c.MetadataBackupJobs.List(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		type job struct{ id, kind, name string }
-		var all []job
-		for _, j := range jobs {
-			if j.Type != "" && j.Type != "backup" {
-				continue // metadata jobs are listed below
-			}
-			kind := kindDelta
-			if len(j.SRs.SelectedIDs()) > 0 && len(j.Remotes.SelectedIDs()) == 0 {
-				kind = kindReplication
-			}
-			all = append(all, job{j.ID, kind, j.Name})
-		}
-		for _, j := range meta {
-			all = append(all, job{j.ID, kindMetadata, j.Name})
-		}
-		for _, j := range all {
-			if !strings.Contains(j.name, marker) {
-				continue
-			}
-			f := JobFacts{Kind: j.kind, Name: j.name}
-			scheds, err := c.Schedules.OfJob(ctx, j.id)
-			if err != nil {
-				return nil, err
-			}
-			for _, s := range scheds {
-				if d := interval(s.Cron); s.Enabled && d > 0 && (f.Interval == 0 || d < f.Interval) {
-					f.Interval = d
-				}
-			}
-			logs, err := c.BackupLogs.OfJob(ctx, j.id)
-			if err != nil {
-				return nil, err
-			}
-			for _, l := range logs {
-				start := time.UnixMilli(int64(l.Start))
-				if start.After(f.LastRun) {
-					f.LastRun, f.LastStatus = start, l.Status
-				}
-				if l.Status == "success" && start.After(f.LastSuccess) {
-					f.LastSuccess = start
-				}
-			}
-			out = append(out, f)
-		}
-	}
-	if c := conns.TrueNAS; c != nil {
-		tasks, err := c.CloudSyncs.List(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tasks {
-			if !strings.Contains(t.Description, name) {
-				continue
-			}
-			f := JobFacts{Kind: kindOffsite, Name: t.Description}
-			s := t.Schedule
-			f.Interval = interval(strings.Join([]string{s.Minute, s.Hour, s.Dom, s.Month, s.Dow}, " "))
-			j := t.Job
-			if j != nil && j.State == "" && j.ID != 0 {
-				// Some releases give only the last job's id: read the job.
-				full, err := c.Jobs.Get(ctx, j.ID)
-				if err != nil {
-					return nil, err
-				}
-				j = &full
-			}
-			if j != nil && j.TimeStarted != nil {
-				f.LastRun, f.LastStatus = j.TimeStarted.Time, strings.ToLower(string(j.State))
-				if j.State == truenas.JobSuccess {
-					f.LastSuccess = j.TimeStarted.Time
-				}
-			}
-			out = append(out, f)
-		}
-	}
-	return out, nil
-}
-
-// interval returns the longest gap between two runs of a standard 5-field cron expression
-// over the next week (0 when it does not parse).
-func interval(expr string) time.Duration {
-	sched, err := cron.ParseStandard(expr)
-	if err != nil {
-		return 0
-	}
-	t := sched.Next(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)) // a Monday
-	end := t.Add(7 * 24 * time.Hour)
-	var gap time.Duration
-	for t.Before(end) {
-		n := sched.Next(t)
-		gap = max(gap, n.Sub(t))
-		t = n
-	}
-	return gap
 }
 
 // runBackupsOnce runs each of the site's XO backup jobs and TrueNAS off-site tasks once (on
@@ -419,13 +258,6 @@ func runBackupsOnce(ctx context.Context, conns blueprint.Connections, marker str
 	return nil
 }
 
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
 // report prints the summary line then the details, and returns the exit code.
 func report(w io.Writer, site string, r Result) int {
 	fmt.Fprintf(w, "BACKUP %s - %s: %s\n", statusNames[r.Status], site, r.Summary)
@@ -433,20 +265,6 @@ func report(w io.Writer, site string, r Result) int {
 		fmt.Fprintln(w, d)
 	}
 	return r.Status
-}
-
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// human prints a duration in its largest whole units (3d4h, 15m).
-func human(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh%02dm", d/time.Hour, d%time.Hour/time.Minute)
-	default:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

@@ -25,48 +25,35 @@ func standard(t *testing.T) *blueprint.Blueprint {
 	return bp
 }
 
-// Judge: a tier limit "by design" is not a failure; a job that never ran or whose last
-// success is older than two intervals is CRITICAL; a failed last run after a recent
-// success is a WARNING.
+// Judge: a tier limit "by design" is not a failure; the jobs' statuses give the exit code;
+// a broken 3-2-1 is CRITICAL.
 func TestJudge(t *testing.T) {
-	bp := standard(t)
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	at := func(JobFacts) time.Time { return now }
 	comp := &blueprint.Compliance{Findings: []blueprint.Finding{
 		{Check: "3-2-1: three copies", OK: true, Detail: "3 copies"},
 		{Check: "RTO ≈ 0 on host loss", ByDesign: true, Detail: "one host"},
 	}}
-	fresh := func(kind, name string, interval, ago time.Duration) JobFacts {
-		return JobFacts{Kind: kind, Name: name, Interval: interval, LastRun: now.Add(-ago), LastSuccess: now.Add(-ago), LastStatus: "success"}
-	}
-	ok := []JobFacts{fresh(kindDelta, "delta", 24*time.Hour, 3*time.Hour), fresh(kindOffsite, "s3", 24*time.Hour, time.Hour)}
-	conns := blueprint.Connections{}
-
-	r := Judge(comp, bp, ok, conns, at)
+	ok := blueprint.JobAudit{Job: "pv-pessac-delta", Kind: "XO delta backup", Status: blueprint.StatusOK, Detail: "last success 3h ago (RPO 24 h)"}
+	ba := &blueprint.BackupAudit{Jobs: []blueprint.JobAudit{ok}, Limits: []string{"one XCP-ng host in the standard offer"}}
+	r := Judge(comp, ba)
 	assert.Equal(t, OK, r.Status, r.Details)
-	assert.Contains(t, r.Details, "by design (the standard offer): RTO ≈ 0 on host loss: one host")
+	assert.Equal(t, "1 backup job(s) succeeded within their RPO; 3-2-1 holds", r.Summary)
+	assert.Contains(t, r.Details, "by design: one XCP-ng host in the standard offer")
 
-	never := append(ok[:1:1], JobFacts{Kind: kindOffsite, Name: "s3"})
-	r = Judge(comp, bp, never, conns, at)
+	never := blueprint.JobAudit{Job: "pv-pessac-offsite", Kind: "TrueNAS off-site copy (s3)", Status: blueprint.StatusCritical, Detail: "never ran"}
+	r = Judge(comp, &blueprint.BackupAudit{Jobs: []blueprint.JobAudit{ok, never}})
 	assert.Equal(t, Critical, r.Status)
-	assert.Equal(t, `TrueNAS off-site "s3" never ran`, r.Summary)
+	assert.Equal(t, "pv-pessac-offsite: never ran", r.Summary)
 
-	old := []JobFacts{fresh(kindDelta, "delta", 24*time.Hour, 49*time.Hour)}
-	r = Judge(comp, bp, old, conns, at)
-	assert.Equal(t, Critical, r.Status)
-	assert.Equal(t, `XO delta backup "delta": last success 2d1h ago`, r.Summary)
-
-	failed := fresh(kindDelta, "delta", 24*time.Hour, 20*time.Hour)
-	failed.LastRun, failed.LastStatus = now.Add(-time.Hour), "failure"
-	r = Judge(comp, bp, []JobFacts{failed}, conns, at)
-	assert.Equal(t, Warning, r.Status)
+	failed := ok
+	failed.Status, failed.Detail = blueprint.StatusWarning, "last run failure; last success 20h ago (RPO 24 h)"
+	assert.Equal(t, Warning, Judge(comp, &blueprint.BackupAudit{Jobs: []blueprint.JobAudit{failed}}).Status)
 
 	broken := &blueprint.Compliance{Findings: []blueprint.Finding{{Check: "3-2-1: one off-site", OK: false, Detail: "off-site copy missing"}}}
-	assert.Equal(t, Critical, Judge(broken, bp, ok, conns, at).Status)
+	assert.Equal(t, Critical, Judge(broken, ba).Status)
 }
 
-// On the simulators: before any backup ran the audit is CRITICAL and names the jobs; once
-// every job ran it is OK, the tier limit reported by design.
+// On the simulators: before any backup ran the audit is CRITICAL and says "never ran"; once
+// every job ran it is OK, the tier limits reported by design.
 func TestAuditOnSimulators(t *testing.T) {
 	ctx := context.Background()
 	kit := blueprinttest.Start(t)
@@ -75,12 +62,12 @@ func TestAuditOnSimulators(t *testing.T) {
 
 	var out bytes.Buffer
 	assert.Equal(t, Critical, run(ctx, options{live: true}, kit.Getenv(), &out), out.String())
-	assert.Contains(t, firstLine(out.String()), `never ran`)
+	assert.Contains(t, firstLine(out.String()), "never ran")
 
 	require.NoError(t, runBackupsOnce(ctx, kit.Connections(), bp.Site().Marker()))
 	r := Audit(ctx, bp, kit.Connections(), time.Time{})
-	assert.Equal(t, OK, r.Status, r.Details)
-	assert.Contains(t, strings.Join(r.Details, "\n"), "by design (the standard offer): RTO ≈ 0 on host loss")
+	assert.Equal(t, OK, r.Status, "%s\n%s", r.Summary, strings.Join(r.Details, "\n"))
+	assert.Contains(t, strings.Join(r.Details, "\n"), "by design: one XCP-ng host in the standard offer")
 }
 
 // A Basse site's tier limits do not make the audit fail.
@@ -95,10 +82,10 @@ func TestBasseTierLimitsAreByDesign(t *testing.T) {
 	require.NoError(t, runBackupsOnce(ctx, kit.Connections(), bp.Site().Marker()))
 	r := Audit(ctx, bp, kit.Connections(), time.Time{})
 	assert.Equal(t, OK, r.Status, "%s\n%s", r.Summary, strings.Join(r.Details, "\n"))
-	assert.Contains(t, strings.Join(r.Details, "\n"), "by design (the basse offer)")
+	assert.Contains(t, strings.Join(r.Details, "\n"), "by design: no continuous replication in the basse offer")
 }
 
-// -live with no variable is UNKNOWN.
+// -live with no variable is UNKNOWN, every problem named on the first line.
 func TestLiveWithoutVariablesIsUnknown(t *testing.T) {
 	var out bytes.Buffer
 	assert.Equal(t, Unknown, run(context.Background(), options{live: true}, func(string) string { return "" }, &out))
