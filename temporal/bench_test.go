@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 )
 
 // BenchmarkFleet100 applies 100 sites sharing one Xen Orchestra twice, on fresh
@@ -29,13 +29,13 @@ func BenchmarkFleet100(b *testing.B) {
 	for k := 1; k <= n; k++ {
 		specs[k-1] = SiteSpec{Site: sharedSite(k)}
 	}
-	xoSims := func() (*examplekit.Sims, blueprint.Connections) {
-		sims, err := examplekit.StartSims(examplekit.Options{})
+	xoSims := func() (*blueprinttest.Site, blueprint.Connections) {
+		sims, err := blueprinttest.New(b.Context())
 		require.NoError(b, err)
 		b.Cleanup(sims.Close)
-		conns, err := sims.Connections()
+		conns, err := sims.Connect()
 		require.NoError(b, err)
-		b.Cleanup(func() { examplekit.Close(conns) })
+		b.Cleanup(func() { _ = conns.Close() })
 		return sims, blueprint.Connections{XO: conns.XO}
 	}
 	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Minute)
@@ -108,12 +108,12 @@ func BenchmarkFleet100(b *testing.B) {
 func BenchmarkDrift1000(b *testing.B) {
 	const n = 1000
 	c := dial(b)
-	sims, err := examplekit.StartSims(examplekit.Options{})
+	sims, err := blueprinttest.New(b.Context())
 	require.NoError(b, err)
 	b.Cleanup(sims.Close)
-	conns, err := sims.Connections()
+	conns, err := sims.Connect()
 	require.NoError(b, err)
-	b.Cleanup(func() { examplekit.Close(conns) })
+	b.Cleanup(func() { _ = conns.Close() })
 	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Minute)
 	defer cancel()
 	for b.Loop() {
@@ -123,7 +123,7 @@ func BenchmarkDrift1000(b *testing.B) {
 		t0 := time.Now()
 		runs := make([]client.WorkflowRun, n)
 		for i := range n {
-			s := examplekit.Pessac()
+			s := blueprinttest.Pessac()
 			s.Name = fmt.Sprintf("drift-%04d", i)
 			runs[i], err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: DriftWorkflowID(s.Name) + "-" + queue, TaskQueue: queue},
 				DriftSite, DriftRequest{Spec: SiteSpec{Site: s}})

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 )
 
 // TestEnsureSchedules creates a site's nightly drift and daily backup audit on the real
@@ -17,7 +17,7 @@ import (
 func TestEnsureSchedules(t *testing.T) {
 	c := dial(t)
 	ctx := t.Context()
-	site := examplekit.Pessac()
+	site := blueprinttest.Pessac()
 	site.Name = fmt.Sprintf("sched-%d", time.Now().UnixNano())
 	spec := SiteSpec{Site: site}
 	t.Cleanup(func() {

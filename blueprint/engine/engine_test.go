@@ -760,7 +760,9 @@ func TestNoGoroutineLeftBehind(t *testing.T) {
 			t.Fatal("no error")
 		}
 		synctest.Wait()
-		if after := runtime.NumGoroutine(); after != before {
+		// The count is process-wide: a goroutine of an earlier test may still be exiting, so
+		// only a rise is a leak.
+		if after := runtime.NumGoroutine(); after > before {
 			t.Fatalf("%d goroutines before, %d after", before, after)
 		}
 	})

@@ -25,7 +25,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/examplekit"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/temporal"
 )
 
@@ -46,7 +46,7 @@ func main() {
 	defer c.Close()
 
 	if *role == "worker" || *role == "both" {
-		p := &simProvider{sims: map[string]*examplekit.Sims{}}
+		p := &simProvider{sims: map[string]*blueprinttest.Site{}}
 		defer p.close()
 		w := temporal.NewWorker(c, *queue, &temporal.Activities{Provider: p}, worker.Options{})
 		if *role == "worker" {
@@ -69,7 +69,7 @@ func main() {
 func sites(n int) []temporal.SiteSpec {
 	var out []temporal.SiteSpec
 	for i := 1; i <= n; i++ {
-		s := examplekit.Pessac()
+		s := blueprinttest.Pessac()
 		s.Name = fmt.Sprintf("fleet-%02d", i)
 		out = append(out, temporal.SiteSpec{Site: s, Tier: blueprint.TierStandard})
 	}
@@ -117,21 +117,21 @@ func start(c client.Client, queue string, n, conc int) error {
 // simProvider starts one set of simulators per site, on first use, and connects to it.
 type simProvider struct {
 	mu    sync.Mutex
-	sims  map[string]*examplekit.Sims
+	sims  map[string]*blueprinttest.Site
 	conns map[string]blueprint.Connections
 }
 
-func (p *simProvider) Connections(_ context.Context, site blueprint.Site) (blueprint.Connections, error) {
+func (p *simProvider) Connections(ctx context.Context, site blueprint.Site) (blueprint.Connections, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.conns[site.Name]; ok {
 		return c, nil
 	}
-	s, err := examplekit.StartSims(examplekit.Options{Site: &site})
+	s, err := blueprinttest.New(ctx, blueprinttest.WithSite(site))
 	if err != nil {
 		return blueprint.Connections{}, err
 	}
-	c, err := s.Connections()
+	c, err := s.Connect()
 	if err != nil {
 		s.Close()
 		return blueprint.Connections{}, err
@@ -147,7 +147,7 @@ func (p *simProvider) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, s := range p.sims {
-		examplekit.Close(p.conns[name])
+		_ = p.conns[name].Close()
 		s.Close()
 	}
 }
