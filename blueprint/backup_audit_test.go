@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"context"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 func jobOf(t *testing.T, a *blueprint.BackupAudit, suffix string) blueprint.JobAudit {
@@ -29,7 +29,7 @@ func jobOf(t *testing.T, a *blueprint.BackupAudit, suffix string) blueprint.JobA
 // and the tier's limits are apart from the jobs (issue 13: "ok RPO 15 min" with no job).
 func TestBackupAuditFromFacts(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 
 	a, err := e.bp.AuditBackups(ctx, e.conns, time.Now())

@@ -14,7 +14,6 @@ import (
 
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 var apps = []string{"fortigate", "xo", "ems", "truenas", "netdata"}
@@ -24,7 +23,7 @@ var apps = []string{"fortigate", "xo", "ems", "truenas", "netdata"}
 // list call per collection, shared by every resource).
 func BenchmarkNoopReplan(b *testing.B) {
 	ctx := context.Background()
-	e := newEnv(b, simkit.Faults{})
+	e := newEnv(b, blueprinttest.Faults{})
 	e.converge(b, ctx, 2)
 	p, err := e.bp.Plan(ctx, e.conns)
 	if err != nil || !p.Empty() {
@@ -59,7 +58,7 @@ func BenchmarkApplyWallOverLowerBound(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				b.StopTimer()
-				e := newEnv(b, simkit.Faults{Latency: lat})
+				e := newEnv(b, blueprinttest.Faults{Latency: lat})
 				p, err := e.bp.Plan(ctx, e.conns)
 				if err != nil {
 					b.Fatal(err)

@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"context"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 // expectedMarked is the set of marked objects a converged Pessac site holds (computed once
@@ -19,7 +19,7 @@ import (
 // orphans (an object not in the set).
 func expectedMarked(t *testing.T) []string {
 	t.Helper()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, context.Background(), 1)
 	return e.marked(t, context.Background())
 }
@@ -33,11 +33,11 @@ func TestChaosTransientFaults(t *testing.T) {
 	}
 	want := expectedMarked(t)
 	for seed := uint64(1); seed <= 20; seed++ {
-		e := newEnv(t, simkit.Faults{Seed: seed, Rate: 0.2, Statuses: []int{502, 503, 429}, ReadsToo: true})
+		e := newEnv(t, blueprinttest.Faults{Seed: seed, Rate: 0.2, Statuses: []int{502, 503, 429}, ReadsToo: true})
 		ctx := context.Background()
 		rounds := e.converge(t, ctx, 4)
 		for _, inj := range e.sims.Injectors() {
-			inj.SetFaults(simkit.Faults{})
+			inj.SetFaults(blueprinttest.Faults{})
 		}
 		got := e.marked(t, ctx)
 		assert.Emptyf(t, duplicates(got), "seed %d: duplicates", seed)
@@ -59,11 +59,11 @@ func TestChaosAmbiguousCommits(t *testing.T) {
 	}
 	want := expectedMarked(t)
 	for seed := uint64(1); seed <= 10; seed++ {
-		e := newEnv(t, simkit.Faults{Seed: seed, AmbiguousRate: 0.2})
+		e := newEnv(t, blueprinttest.Faults{Seed: seed, AmbiguousRate: 0.2})
 		ctx := context.Background()
 		e.converge(t, ctx, 4)
 		for _, inj := range e.sims.Injectors() {
-			inj.SetFaults(simkit.Faults{})
+			inj.SetFaults(blueprinttest.Faults{})
 		}
 		got := e.marked(t, ctx)
 		assert.Emptyf(t, duplicates(got), "seed %d: duplicates", seed)
@@ -84,7 +84,7 @@ func TestChaosCancelledApply(t *testing.T) {
 	want := expectedMarked(t)
 	const runs = 6
 	for i := range runs {
-		e := newEnv(t, simkit.Faults{})
+		e := newEnv(t, blueprinttest.Faults{})
 		ctx, cancel := context.WithCancel(context.Background())
 		p, err := e.bp.Plan(ctx, e.conns)
 		require.NoError(t, err)

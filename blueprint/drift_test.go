@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"context"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,14 +10,13 @@ import (
 
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/fortigate"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 // TestUnmanagedPolicyIsDrift: a hand-added policy letting the guests reach the servers is
 // drift, named, though sitekit did not create it (issue 13: it was not, the plan was empty).
 func TestUnmanagedPolicyIsDrift(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 	p, err := e.bp.Plan(ctx, e.conns)
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func TestUnmanagedPolicyIsDrift(t *testing.T) {
 // blocker of the destroy plan, and Destroy refuses to start (issue 13: it failed half-way).
 func TestDestroyPredictsBlockers(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 	fgt := e.conns.FortiGate
 	_, err := fgt.Policies.Create(ctx, fortigate.Policy{Name: "vendor-rdp", SrcIntf: fortigate.Refs("wan1"), DstIntf: fortigate.Refs("servers"),

@@ -17,7 +17,6 @@ import (
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/simkit"
 	"github.com/sitekit/sitekit/xo"
 )
 
@@ -29,7 +28,7 @@ type env struct {
 	site  blueprint.Site
 }
 
-func newEnv(t testing.TB, faults simkit.Faults) *env {
+func newEnv(t testing.TB, faults blueprinttest.Faults) *env {
 	t.Helper()
 	t.Cleanup(blueprint.SetGateWaitForTest(time.Minute, 10*time.Millisecond))
 	site := blueprinttest.Pessac()
@@ -151,7 +150,7 @@ func duplicates(list []string) []string {
 
 func TestStandardEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	plan, err := e.bp.Plan(ctx, e.conns)
 	require.NoError(t, err)
 	assert.Empty(t, plan.Omitted)
@@ -275,7 +274,7 @@ func TestStandardEndToEnd(t *testing.T) {
 // TestBadSitesSendNothing: every invalid site of validate_test.go is rejected by the three
 // presets with the expected field first, and no simulator sees a single request.
 func TestBadSitesSendNothing(t *testing.T) {
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.sims.ResetCounters()
 	cases := blueprint.BadSitesForTest()
 	require.GreaterOrEqual(t, len(cases), 40)
@@ -302,7 +301,7 @@ func TestBadSitesSendNothing(t *testing.T) {
 // collection the plan declares, on every appliance.
 func TestNoopReplanReadsEachCollectionOnce(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 	e.sims.ResetCounters()
 	p, err := e.bp.Plan(ctx, e.conns)

@@ -3,13 +3,13 @@ package blueprint_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sitekit/sitekit/blueprint/engine"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 // TestPlanShowsBeforeAndAfter: an update shows each changed field with its value on the
@@ -17,7 +17,7 @@ import (
 // on request (issue 13: "~ policy/pv-pessac-invites-inet (logtraffic)" said no more).
 func TestPlanShowsBeforeAndAfter(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 	fgt := e.conns.FortiGate
 	pols, err := fgt.Policies.List(ctx, nil)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/sitekit/sitekit/blueprint"
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 // fortiGateDesired maps each FortiGate step of p to its desired state, with every
@@ -37,7 +36,7 @@ func fortiGateDesired(t *testing.T, p *blueprint.Plan, from, to string) map[stri
 // special VMs by their role.
 func TestSpecialVMsFoundByRole(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	renamed := blueprinttest.Pessac()
 	renamed.VMs = blueprint.DefaultVMs(renamed.Network)
 	names := map[string]string{"erp": "sage", "web": "www", "monitor": "netdata", "ems": "forticlient"}

@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"context"
+	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,14 +12,13 @@ import (
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/blueprint"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 // TestMissingSecretsFailThePlan: every missing secret is reported at once by the plan,
 // before anything is written (issue 13: an unset variable was found after 51 steps).
 func TestMissingSecretsFailThePlan(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	site := e.site
 	site.Credentials.OffsiteAccessKey = "env:SITEKIT_TEST_UNSET_ACCESS"
 	site.Credentials.OffsiteSecretKey = "env:SITEKIT_TEST_UNSET_SECRET"
@@ -45,7 +45,7 @@ func TestMissingSecretsFailThePlan(t *testing.T) {
 // values reach the appliances.
 func TestPluggedSecretResolver(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "stream-key"), []byte("11111111-2222-4333-8444-555555555555\n"), 0o600))
 	vault := map[string]string{"pessac/access": "AKIAVAULT", "pessac/secret": "from-the-vault"}

@@ -16,7 +16,6 @@ import (
 	"github.com/sitekit/sitekit/blueprint/blueprinttest"
 	"github.com/sitekit/sitekit/blueprint/engine"
 	"github.com/sitekit/sitekit/fortigate"
-	"github.com/sitekit/sitekit/internal/simkit"
 )
 
 func kinds(p *blueprint.Plan) []string {
@@ -33,7 +32,7 @@ func kinds(p *blueprint.Plan) []string {
 
 func TestTiersDiffer(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	site := blueprinttest.Pessac()
 
 	basseSite := site
@@ -94,7 +93,7 @@ func failedChecks(c *blueprint.Compliance) []string {
 // site's static address since XO is not there, and the plan says what is left out.
 func TestPartialConnections(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	conns := blueprint.Connections{FortiGate: e.conns.FortiGate}
 	p, err := e.bp.Plan(ctx, conns)
 	require.NoError(t, err)
@@ -117,7 +116,7 @@ func TestPartialConnections(t *testing.T) {
 // servers, or the departments reach the ERP on RDP, fails the live check.
 func TestComplianceCatchesRoguePolicy(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 2)
 	comp, err := e.bp.Audit(ctx, e.conns)
 	require.NoError(t, err)
@@ -151,7 +150,7 @@ func TestComplianceCatchesRoguePolicy(t *testing.T) {
 
 func TestReportMarkdown(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	p, err := e.bp.Plan(ctx, e.conns)
 	require.NoError(t, err)
 	res, err := p.Apply(ctx, fast()...)
@@ -172,7 +171,7 @@ func TestReportMarkdown(t *testing.T) {
 // only its gate and the parent's); once it streams, the next apply passes.
 func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	e.converge(t, ctx, 1)
 	// After newEnv's wait; long enough for one read on a loaded machine.
 	restore := blueprint.SetGateWaitForTest(time.Second, 20*time.Millisecond)
@@ -214,7 +213,7 @@ func TestNetdataGateFailsWhileUnhealthy(t *testing.T) {
 func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
 	defer blueprint.SetEMSJoinWaitForTest(30*time.Millisecond, 5*time.Millisecond)()
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	fgts, err := e.conns.EMS.FortiGates.List(ctx, nil)
 	require.NoError(t, err)
 	for _, f := range fgts {
@@ -235,7 +234,7 @@ func TestEMSAuthorizationWaitsForTheFortiGate(t *testing.T) {
 // EMS; its report speaks of no replica; a field Basse ignores is a validation error.
 func TestBasseSaysOnlyWhatItDoes(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, simkit.Faults{})
+	e := newEnv(t, blueprinttest.Faults{})
 	site := blueprinttest.Pessac()
 	site.Teleworkers = blueprint.Teleworkers{}
 	bp, err := blueprint.Basse(site)

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sitekit/sitekit/internal/simkit"
 	"github.com/sitekit/sitekit/truenas"
 	"github.com/sitekit/sitekit/truenas/truenastest"
 )
@@ -138,11 +137,11 @@ func TestTrueNASAmbiguousCommitsNeverDuplicate(t *testing.T) {
 	p, err := bp.Plan(ctx, conns)
 	require.NoError(t, err)
 	// Every write is applied and its answer lost.
-	ts.Faults().SetFaults(simkit.Faults{Seed: 7, AmbiguousRate: 1})
+	ts.Faults().SetFaults(truenastest.Faults{Seed: 7, AmbiguousRate: 1})
 	res, err := p.Apply(ctx)
 	require.NoError(t, err)
 	require.NoError(t, res.Err(), "%v", res)
-	ts.Faults().SetFaults(simkit.Faults{})
+	ts.Faults().SetFaults(truenastest.Faults{})
 	assert.Positive(t, ts.Faults().Injected())
 
 	objs := trueNASSiteObjects(t, conns.TrueNAS, site.Name)
