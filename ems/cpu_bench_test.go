@@ -4,25 +4,16 @@ package ems_test
 
 import (
 	"encoding/json"
+	"github.com/sitekit/sitekit/internal/benchkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/ems"
 )
-
-// cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkSerialVsNetHTTP reads the EMS serial number through the client and with bare
 // net/http (same cookies and headers, the envelope decoded into a struct), both from one
@@ -83,18 +74,18 @@ func BenchmarkSerialVsNetHTTP(b *testing.B) {
 	var client, bare time.Duration
 	n := 0
 	for b.Loop() {
-		start := cpuTime(b)
+		start := benchkit.ProcessCPU(b)
 		for range block {
 			if _, err := c.System.Serial(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}
-		client += cpuTime(b) - start
-		start = cpuTime(b)
+		client += benchkit.ProcessCPU(b) - start
+		start = benchkit.ProcessCPU(b)
 		for range block {
 			raw()
 		}
-		bare += cpuTime(b) - start
+		bare += benchkit.ProcessCPU(b) - start
 		n += block
 	}
 	b.ReportMetric(float64(client.Nanoseconds())/float64(n), "client-cpu-ns/op")

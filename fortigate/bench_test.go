@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sitekit/sitekit/internal/benchkit"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -72,21 +72,15 @@ type cost struct {
 	ns, cpu, allc float64 // per operation: wall ns, user+system CPU ns, allocations
 }
 
-func cpuNow() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func measure(n int, op func()) cost {
+func measure(b *testing.B, n int, op func()) cost {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	c0, t0 := cpuNow(), time.Now()
+	c0, t0 := benchkit.ProcessCPU(b), time.Now()
 	for range n {
 		op()
 	}
-	wall, cpu := time.Since(t0), cpuNow()-c0
+	wall, cpu := time.Since(t0), benchkit.ProcessCPU(b)-c0
 	runtime.ReadMemStats(&m1)
 	return cost{n: n, ns: float64(wall.Nanoseconds()) / float64(n), cpu: float64(cpu.Nanoseconds()) / float64(n),
 		allc: float64(m1.Mallocs-m0.Mallocs) / float64(n)}
@@ -109,8 +103,8 @@ func overhead(b *testing.B, typed, bare func()) {
 	b.ResetTimer()
 	for left := b.N; left > 0; {
 		k := min(left, 200)
-		add(&tc, measure(k, typed))
-		add(&bc, measure(k, bare))
+		add(&tc, measure(b, k, typed))
+		add(&bc, measure(b, k, bare))
 		left -= k
 	}
 	b.StopTimer()

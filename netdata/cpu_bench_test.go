@@ -4,24 +4,15 @@ package netdata_test
 
 import (
 	"encoding/json"
+	"github.com/sitekit/sitekit/internal/benchkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sitekit/sitekit/netdata"
 )
-
-// cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkChartVsNetHTTP reads the recorded 1.37.1 system.cpu chart through the client and
 // with bare net/http decoding the same body into the same
@@ -66,18 +57,18 @@ func BenchmarkChartVsNetHTTP(b *testing.B) {
 	var client, bare time.Duration
 	n := 0
 	for b.Loop() {
-		start := cpuTime(b)
+		start := benchkit.ProcessCPU(b)
 		for range block {
 			if _, err := c.Charts.Get(ctx, "system.cpu"); err != nil {
 				b.Fatal(err)
 			}
 		}
-		client += cpuTime(b) - start
-		start = cpuTime(b)
+		client += benchkit.ProcessCPU(b) - start
+		start = benchkit.ProcessCPU(b)
 		for range block {
 			raw()
 		}
-		bare += cpuTime(b) - start
+		bare += benchkit.ProcessCPU(b) - start
 		n += block
 	}
 	b.ReportMetric(float64(client.Nanoseconds())/float64(n), "client-cpu-ns/op")

@@ -4,26 +4,17 @@ package xo_test
 
 import (
 	"encoding/json"
+	"github.com/sitekit/sitekit/internal/benchkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sitekit/sitekit"
 	"github.com/sitekit/sitekit/xo"
 )
-
-// cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // vmExample is the VM example of the XO REST API 0.39.0 OpenAPI document (GET /vms/{id}).
 func vmExample(tb testing.TB) []byte {
@@ -113,16 +104,16 @@ func BenchmarkGetVMVsNetHTTP(b *testing.B) {
 	n := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		start := cpuTime(b)
+		start := benchkit.ProcessCPU(b)
 		for range block {
 			typed()
 		}
-		client += cpuTime(b) - start
-		start = cpuTime(b)
+		client += benchkit.ProcessCPU(b) - start
+		start = benchkit.ProcessCPU(b)
 		for range block {
 			raw()
 		}
-		bare += cpuTime(b) - start
+		bare += benchkit.ProcessCPU(b) - start
 		n += block
 	}
 	b.ReportMetric(float64(client.Nanoseconds())/float64(n), "client-cpu-ns/op")
