@@ -36,7 +36,7 @@ func BenchmarkFleet100(b *testing.B) {
 		conns, err := sims.Connect()
 		require.NoError(b, err)
 		b.Cleanup(func() { _ = conns.Close() })
-		return sims, blueprint.Connections{XO: conns.XO}
+		return sims, blueprint.Connections{XO: conns.XO, Secrets: conns.Secrets}
 	}
 	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Minute)
 	defer cancel()

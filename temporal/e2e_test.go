@@ -222,7 +222,7 @@ func TestEndToEndSharedXOLimit(t *testing.T) {
 	conns := sims.Connections()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	xoOnly := blueprint.Connections{XO: conns.XO}
+	xoOnly := blueprint.Connections{XO: conns.XO, Secrets: conns.Secrets}
 
 	queue := uniqueQueue(t)
 	xoQueue := ApplianceQueue("xo", sims.XO.URL())
