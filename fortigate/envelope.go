@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 )
@@ -83,26 +82,11 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 
 // DecodeEnvelopes decodes a single envelope or an array of per-VDOM envelopes.
 func DecodeEnvelopes(body []byte) ([]*Envelope, error) {
-	b := bytes.TrimSpace(body)
-	if len(b) == 0 {
-		return nil, errors.New("empty answer, expected a JSON envelope")
-	}
-	var envs []*Envelope
-	if b[0] == '[' {
-		if err := json.Unmarshal(b, &envs); err != nil {
-			return nil, fmt.Errorf("decode envelope array: %w", err)
-		}
-	} else {
-		var e Envelope
-		if err := json.Unmarshal(b, &e); err != nil {
-			return nil, fmt.Errorf("decode envelope: %w", err)
-		}
-		envs = []*Envelope{&e}
+	envs, err := splitEnvelopes(body)
+	if err != nil {
+		return nil, err
 	}
 	for _, e := range envs {
-		if e == nil {
-			return nil, errors.New("null envelope")
-		}
 		if e.Status == "error" {
 			return nil, envelopeError(e)
 		}
